@@ -1,0 +1,92 @@
+"""chainrule: reverse-mode automatic differentiation on a computational graph, over NumPy.
+
+>>> import chainrule as cr
+>>> x = cr.tensor(-2.0, requires_grad=True); y = cr.tensor(5.0, requires_grad=True)
+>>> z = cr.tensor(-4.0, requires_grad=True)
+>>> f = (x + y) * z
+>>> f.backward()
+>>> x.grad, y.grad, z.grad      # -4, -4, 3
+
+The top level holds tensors and their factories, gradient modes, custom
+``Function``s, gradient functions and gradient checking. Layers, optimizers
+and data live in ``chainrule.nn``, ``chainrule.optim`` and ``chainrule.data``.
+"""
+
+import warnings as _warnings
+
+from chainrule.tensor import Tensor  # noqa: I001  (first: the ops bind to Tensor at import)
+from chainrule import autograd
+from chainrule.autograd.function import Function
+from chainrule.autograd.functional import grad_of as grad
+from chainrule.autograd.functional import hvp, jacobian
+from chainrule.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.check import GradcheckReport, gradcheck, gradcheck_report, gradgradcheck, numerical_grad
+from chainrule.creation import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from chainrule.errors import (
+    AnomalyError,
+    BackwardError,
+    ChainruleError,
+    DTypeError,
+    GradcheckError,
+    ShapeError,
+)
+from chainrule.ops.api import (
+    abs,
+    cat,
+    clip,
+    concatenate,
+    cos,
+    exp,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    relu,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    where,
+)
+from chainrule.random import Generator, manual_seed
+
+# NaN and Inf propagate as IEEE arithmetic says; NumPy's per-op warnings about
+# them would only repeat what the values already show (use detect_anomaly()).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
+
+float32 = __import__("numpy").float32
+float64 = __import__("numpy").float64
+int64 = __import__("numpy").int64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "Function", "Generator",
+    "GradcheckError", "GradcheckReport", "ShapeError", "Tensor", "abs", "arange", "autograd", "cat",
+    "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp", "eye", "float32",
+    "float64", "from_numpy", "full", "grad", "gradcheck", "gradcheck_report", "gradgradcheck",
+    "hvp", "int64", "is_grad_enabled", "jacobian", "linspace", "log", "log_softmax", "logsumexp",
+    "manual_seed", "matmul", "maximum", "mean", "minimum", "no_grad", "numerical_grad", "ones",
+    "ones_like", "rand", "randint", "randn", "relu", "set_grad_enabled", "sigmoid", "sin",
+    "softmax", "sqrt", "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
+]  # fmt: skip

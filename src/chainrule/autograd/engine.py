@@ -1,0 +1,256 @@
+"""The backward pass: walk the graph in reverse topological order, applying the chain rule.
+
+Iterative throughout (no recursion), so a chain of 100,000 ops is fine. Each node
+runs once, after every consumer of its outputs has sent its gradient; gradients
+arriving at the same value from several consumers are added ("branches add").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from chainrule import backend
+from chainrule.autograd.function import Function, where_created
+from chainrule.autograd.mode import state
+from chainrule.backend import xp
+from chainrule.errors import AnomalyError, BackwardError, ShapeError
+from chainrule.tensor import Tensor
+
+
+def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
+    """Sum a gradient of a broadcast result back to an input's ``shape``.
+
+    The single place where broadcasting is undone: every op's backward returns
+    gradients in its output's shape and the engine calls this once per input.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+        raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
+    return SumTo.apply(grad, shape=shape)
+
+
+def backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
+) -> list | None:
+    """Run the backward pass from ``outputs``.
+
+    Without ``inputs`` the gradients accumulate into the leaves' ``.grad``.
+    With ``inputs`` they are returned instead (one per input, None if unused
+    and ``allow_unused``), and no ``.grad`` is touched.
+    """
+    roots = _seed(outputs, grad_outputs, create_graph)
+    capture = _Capture(inputs) if inputs is not None else None
+    pass_ = _Pass(create_graph, capture)
+    previous = state.grad_enabled
+    state.grad_enabled = create_graph
+    try:
+        pending: dict = {}
+        for t, g in roots:
+            if t.grad_fn is None:
+                pass_.to_leaf(t, g)
+            else:
+                _add_to(pending, t.grad_fn, t._output_nr, g)
+        dependencies = _count_dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+        ready = [n for n in pending if dependencies.get(n, 0) == 0]
+        while ready:
+            node = ready.pop()
+            grads = pending.pop(node, None)
+            if grads is not None:
+                pass_.run(node, grads, pending)
+            if not retain_graph:
+                node._release()
+            for inp in node.inputs:
+                if isinstance(inp, Tensor) and inp.grad_fn is not None:
+                    nxt = inp.grad_fn
+                    left = dependencies[nxt] - 1
+                    dependencies[nxt] = left
+                    if left == 0:
+                        ready.append(nxt)
+    finally:
+        state.grad_enabled = previous
+    return capture.results(allow_unused) if capture is not None else None
+
+
+def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: bool) -> list:
+    """Pair each output with its upstream gradient, checking both."""
+    if len(outputs) != len(grad_outputs):
+        raise ValueError(f"backward: {len(outputs)} outputs but {len(grad_outputs)} gradients")
+    roots = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: output {i} is a {type(t).__name__}, not a Tensor")
+        if not t._rg:
+            raise BackwardError(
+                f"backward: output {i} (shape {t.shape}) does not require grad and has no grad_fn: "
+                "no input it depends on has requires_grad=True (or it was computed under no_grad)"
+            )
+        if g is None:
+            if t.size != 1:
+                raise BackwardError(
+                    f"backward: gradient can be implied only for one-element outputs, but output {i} "
+                    f"has shape {t.shape}; pass gradient= (a tensor of that shape)"
+                )
+            g = Tensor._make(xp.ones(t.shape, dtype=t.dtype))
+        else:
+            g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, t.dtype))
+            if g.shape != t.shape:
+                raise ShapeError(f"backward: gradient of shape {g.shape} given for an output of shape {t.shape}")
+            if not create_graph:
+                g = g.detach()
+        roots.append((t, g))
+    return roots
+
+
+def _count_dependencies(starts: list) -> dict:
+    """For every node reachable from ``starts``: how many graph edges lead into it."""
+    counts: dict = {}
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for inp in node.inputs:
+            if isinstance(inp, Tensor) and inp.grad_fn is not None:
+                nxt = inp.grad_fn
+                counts[nxt] = counts.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return counts
+
+
+def _add_to(pending: dict, node: Function, index: int, grad: Tensor) -> None:
+    """Accumulate ``grad`` for output ``index`` of ``node``."""
+    slots = pending.get(node)
+    if slots is None:
+        slots = pending[node] = [None] * node._n_outputs
+    old = slots[index]
+    slots[index] = grad if old is None else old + grad
+
+
+class _Capture:
+    """Collects the gradients of the tensors given to ``autograd.grad``."""
+
+    def __init__(self, inputs: Sequence[Tensor]) -> None:
+        self.inputs = list(inputs)
+        self.leaves = {id(t): i for i, t in enumerate(self.inputs) if t.grad_fn is None}
+        self.inner = {(t.grad_fn, t._output_nr): i for i, t in enumerate(self.inputs) if t.grad_fn is not None}
+        self.grads: list = [None] * len(self.inputs)
+
+    def add(self, i: int, grad: Tensor) -> None:
+        old = self.grads[i]
+        self.grads[i] = grad if old is None else old + grad
+
+    def results(self, allow_unused: bool) -> list:
+        for i, (t, g) in enumerate(zip(self.inputs, self.grads)):
+            if g is None and not allow_unused:
+                raise BackwardError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+        return self.grads
+
+
+class _Pass:
+    """State of one backward pass: how gradients reach leaves, retained tensors and captures."""
+
+    def __init__(self, create_graph: bool, capture: _Capture | None) -> None:
+        self.create_graph = create_graph
+        self.capture = capture
+        self.handed_out: set = set()
+
+    def run(self, node: Function, grads: list, pending: dict) -> None:
+        """Call ``node.backward`` and send each input's gradient on."""
+        grads = self._complete(node, grads)
+        if node._retained:
+            self._retain(node, grads)
+        if self.capture is not None:
+            for nr, g in enumerate(grads):
+                i = self.capture.inner.get((node, nr))
+                if i is not None:
+                    self.capture.add(i, g)
+        result = node.backward(node, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(node.inputs):
+            raise BackwardError(
+                f"{node.name}.backward returned {len(result)} gradient(s), but forward took "
+                f"{len(node.inputs)} input(s); return one gradient (or None) per input"
+            )
+        for inp, g in zip(node.inputs, result):
+            if g is None or not isinstance(inp, Tensor) or not inp._rg:
+                continue
+            g = self._conform(node, inp, g)
+            if inp.grad_fn is not None:
+                _add_to(pending, inp.grad_fn, inp._output_nr, g)
+            else:
+                self.to_leaf(inp, g)
+
+    def _complete(self, node: Function, grads: list) -> list:
+        """Fill gradients missing for some outputs of a multi-output node with zeros."""
+        if node._n_outputs == 1:
+            return grads
+        return [
+            Tensor._make(xp.zeros(shape, dtype)) if g is None else g
+            for g, (shape, dtype) in zip(grads, node._out_meta)
+        ]
+
+    def _conform(self, node: Function, inp: Tensor, g: Any) -> Tensor:
+        """Check a returned gradient and bring it to the input's shape and dtype."""
+        if not isinstance(g, Tensor):
+            if not isinstance(g, (backend.ndarray, float, int)):
+                raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
+            g = Tensor._make(backend.as_array(g, inp.dtype))
+        if g.shape != inp.shape:
+            try:
+                g = unbroadcast(g, inp.shape)
+            except ShapeError:
+                raise BackwardError(
+                    f"{node.name}.backward returned a gradient of shape {g.shape} for an input of shape "
+                    f"{inp.shape}; it must have the input's shape or broadcast to the output's"
+                ) from None
+        if g.dtype != inp.dtype:
+            g = g.astype(inp.dtype)
+        if state.anomaly and not backend.all_finite(g.data):
+            raise AnomalyError(
+                f"{node.name}.backward produced NaN or Inf in the gradient of an input of shape "
+                f"{inp.shape}. The op was created at:\n{where_created(node)}"
+            )
+        return g
+
+    def _retain(self, node: Function, grads: list) -> None:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                self._accumulate(t, grads[nr])
+
+    def to_leaf(self, leaf: Tensor, g: Tensor) -> None:
+        if self.capture is not None:
+            i = self.capture.leaves.get(id(leaf))
+            if i is not None:
+                self.capture.add(i, g)
+            return
+        self._accumulate(leaf, g)
+
+    def _accumulate(self, t: Tensor, g: Tensor) -> None:
+        """Add ``g`` into ``t.grad``, owning the array so later in-place updates stay private."""
+        if self.create_graph:
+            t.grad = g if t.grad is None else t.grad + g
+            return
+        data = g.data
+        if t.grad is None:
+            if data.base is not None or not data.flags.writeable or id(data) in self.handed_out:
+                data = data.copy()
+            self.handed_out.add(id(data))
+            t.grad = Tensor._make(data)
+        else:
+            t.grad.data = t.grad.data + data
+
+
+from chainrule.ops.shape import SumTo  # noqa: E402  (ops import the engine's Tensor)

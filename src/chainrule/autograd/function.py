@@ -1,0 +1,268 @@
+"""Function: one recorded operation, the forward()/backward() node of the graph.
+
+``MyOp.apply(*inputs)`` runs ``forward`` without recording and, when an input
+requires grad, returns outputs whose ``grad_fn`` is the node (an instance of
+``MyOp`` that also served as ``ctx``). The engine later calls
+``MyOp.backward(ctx, *grad_outputs)``, which returns one gradient (or None) per
+input, in the *output's* shape: the engine sums broadcast gradients back.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+from chainrule import backend
+from chainrule.autograd.mode import state
+from chainrule.errors import AnomalyError, BackwardError
+from chainrule.tensor import Tensor, as_operand
+
+_PACKAGE_DIR = __file__.rsplit("/autograd/", 1)[0]
+
+
+class Function:
+    """Base class of every operation, built-in or user-defined (like ``torch.autograd.Function``).
+
+    Example::
+
+        class Cube(cr.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x ** 2
+
+        y = Cube.apply(x)
+    """
+
+    #: Text used for this op in drawings and traces (defaults to the class name).
+    label: str | None = None
+
+    inputs: tuple
+    needs_input_grad: tuple
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Function subclasses must define a static forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Function, *grad_outputs: Tensor) -> Any:
+        raise NotImplementedError("Function subclasses must define a static backward(ctx, *grad_outputs)")
+
+    # ----------------------------------------------------------- recording
+    @classmethod
+    def _new_node(cls, inputs: tuple, needs: tuple) -> Function:
+        node = object.__new__(cls)
+        node.inputs = inputs
+        node.needs_input_grad = needs
+        node._saved = ()
+        node._versions = ()
+        node._freed = False
+        node._retained = None
+        node._n_outputs = 1
+        node._out_meta = None
+        node._trace = _creation_trace() if state.anomaly else None
+        return node
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on the inputs and record the node when an input requires grad."""
+        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        record = state.grad_enabled and any(needs)
+        ctx = cls._new_node(args, needs)
+        previous = state.grad_enabled
+        state.grad_enabled = False
+        try:
+            raw = cls.forward(ctx, *args, **kwargs)
+        finally:
+            state.grad_enabled = previous
+        single = not isinstance(raw, tuple)
+        outs = (raw,) if single else raw
+        for o in outs:
+            if not isinstance(o, Tensor):
+                raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
+        results = tuple(
+            Tensor._make(o.data, record, ctx if record else None, i) for i, o in enumerate(outs)
+        )
+        if record:
+            ctx._n_outputs = len(results)
+            ctx._out_meta = tuple((r.shape, r.dtype) for r in results)
+        if state.anomaly:
+            check_forward(ctx, [r.data for r in results])
+        return results[0] if single else results
+
+    # ----------------------------------------------------------- ctx API
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep tensors for ``backward``; modifying them in place afterwards is detected."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward takes Tensors or None, got {type(t).__name__}")
+        self._saved = tensors
+        self._versions = tuple(None if t is None else t._vc[0] for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``, checked for in-place modification."""
+        self._check_alive()
+        for t, v in zip(self._saved, self._versions):
+            if t is not None and t._vc[0] != v:
+                raise _modified_error(self, t.shape, v, t._vc[0])
+        return self._saved
+
+    def _check_alive(self) -> None:
+        if self._freed:
+            raise BackwardError(
+                f"{self.name}: trying to backward through the graph a second time, but its saved "
+                "values were freed after the first backward(). Pass retain_graph=True to the first "
+                "backward() (or autograd.grad) if you need to go through the graph again."
+            )
+
+    def _release(self) -> None:
+        """Drop saved values after a backward pass that did not ask to retain the graph."""
+        self._freed = True
+        self._saved = ()
+
+    # ----------------------------------------------------------- description
+    @property
+    def name(self) -> str:
+        """The op's name for messages, e.g. ``Mul`` (its class name)."""
+        return type(self).__name__
+
+    @property
+    def symbol(self) -> str:
+        """The op's short label for drawings, e.g. ``*`` (``label``, else the class name)."""
+        return self.label or type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(grad_fn, output_nr)`` per input (``(None, 0)`` for leaves and constants), like PyTorch."""
+        return tuple(
+            (a.grad_fn, a._output_nr) if isinstance(a, Tensor) else (None, 0) for a in self.inputs
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class Primitive(Function):
+    """A built-in op: ``forward`` maps backend arrays to an array; ``backward`` uses Tensor ops.
+
+    Set ``saves_inputs`` to read the input Tensors back in ``backward`` as
+    ``ctx.saved_inputs`` and ``saves_output`` for ``ctx.saved_output``; both are
+    guarded against in-place modification and against use after the graph is freed.
+    Non-Tensor positional operands (Python numbers) stay constants; keyword
+    arguments are parameters (axis, shape, ...).
+    """
+
+    saves_inputs = False
+    saves_output = False
+
+    @classmethod
+    def apply(cls, *operands: Any, **params: Any) -> Tensor:
+        record = False
+        converted = False
+        for a in operands:
+            if isinstance(a, Tensor):
+                record = record or a._rg
+            elif type(a) not in backend.SCALAR_TYPES:
+                converted = True
+        if converted:
+            operands = tuple(a if _is_constant(a) else as_operand(a, cls.__name__) for a in operands)
+            record = any(isinstance(a, Tensor) and a._rg for a in operands)
+        record = record and state.grad_enabled
+        ctx = object.__new__(cls)
+        ctx.inputs = operands
+        arrays = [a.data if isinstance(a, Tensor) else a for a in operands]
+        try:
+            out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, IndexError) as exc:
+            raise cls.describe_error(exc, operands) from exc
+        if not record:
+            result = Tensor._make(out)
+            if state.anomaly:
+                check_forward(ctx, [out])
+            return result
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in operands)
+        ctx._freed = False
+        ctx._retained = None
+        ctx._n_outputs = 1
+        ctx._out_meta = None
+        ctx._trace = _creation_trace() if state.anomaly else None
+        result = Tensor._make(out, True, ctx)
+        if cls.saves_inputs:
+            ctx._versions = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in operands)
+        if cls.saves_output:
+            ctx._saved = (out, result._vc, result._vc[0])
+        else:
+            ctx._saved = ()
+        if state.anomaly:
+            check_forward(ctx, [out])
+        return result
+
+    @classmethod
+    def describe_error(cls, exc: Exception, operands: tuple) -> Exception:
+        """Turn a NumPy error into one that names the op and the operand shapes."""
+        from chainrule.errors import ShapeError
+
+        shapes = ", ".join(str(a.shape) if isinstance(a, Tensor) else repr(a) for a in operands)
+        return ShapeError(f"{cls.__name__.lower()}: operands of shapes {shapes}: {exc}")
+
+    @property
+    def saved_inputs(self) -> tuple:
+        """The op's operands, checked for in-place modification since the forward pass."""
+        self._check_alive()
+        for a, v in zip(self.inputs, self._versions):
+            if v is not None and a._vc[0] != v:
+                raise _modified_error(self, a.shape, v, a._vc[0])
+        return self.inputs
+
+    @property
+    def saved_output(self) -> Tensor:
+        """The op's output, still attached to this node so second derivatives flow through it."""
+        self._check_alive()
+        data, vc, version = self._saved
+        if vc[0] != version:
+            raise _modified_error(self, data.shape, version, vc[0])
+        return Tensor._make(data, True, self)
+
+
+def _is_constant(a: Any) -> bool:
+    return isinstance(a, Tensor) or type(a) in backend.SCALAR_TYPES
+
+
+def _modified_error(node: Function, shape: tuple, saved: int, now: int) -> BackwardError:
+    return BackwardError(
+        f"{node.name}: a tensor of shape {tuple(shape)} that it saved for backward was modified "
+        f"in place (saved at version {saved}, now at version {now}), so its gradient would be "
+        "wrong. Use .clone() before the in-place operation, or do it after backward()."
+    )
+
+
+def _creation_trace() -> str:
+    """The user's part of the current stack, for anomaly messages."""
+    frames = [f for f in traceback.extract_stack()[:-2] if not f.filename.startswith(_PACKAGE_DIR)]
+    return "".join(traceback.format_list(frames[-6:])) or "  (no user frame)\n"
+
+
+def where_created(node: Function) -> str:
+    """The recorded creation traceback of ``node`` (only recorded under ``detect_anomaly``)."""
+    return node._trace or "  (run under cr.detect_anomaly() to record where ops are created)\n"
+
+
+def check_forward(node: Function, outputs: list) -> None:
+    """Under ``detect_anomaly``: raise when a forward output holds NaN/Inf."""
+    for out in outputs:
+        if not backend.all_finite(backend.xp.asarray(out)):
+            shapes = ", ".join(
+                str(a.shape) for a in node.inputs if isinstance(a, Tensor)
+            )
+            trace = node._trace if getattr(node, "_trace", None) else _creation_trace()
+            raise AnomalyError(
+                f"{node.name} returned NaN or Inf in its forward output of shape "
+                f"{tuple(backend.xp.shape(out))} (inputs of shapes: {shapes or 'none'}). "
+                f"It was created at:\n{trace}"
+            )

@@ -1,0 +1,90 @@
+"""Global switches of the engine: gradient recording and anomaly detection.
+
+The state is process-wide (not per thread), which keeps the check on every op a
+single attribute read.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations on tensors that require grad are being recorded."""
+    return state.grad_enabled
+
+
+class _Switch:
+    """A context manager that is also a decorator (like ``torch.no_grad``)."""
+
+    attribute = ""
+    value = False
+
+    def __enter__(self) -> None:
+        self._previous = getattr(state, self.attribute)
+        setattr(state, self.attribute, self.value)
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(state, self.attribute, self._previous)
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_Switch):
+    """Record nothing inside: results do not require grad. Use for updates and evaluation."""
+
+    attribute = "grad_enabled"
+    value = False
+
+
+class enable_grad(_Switch):
+    """Record operations again inside a ``no_grad`` region."""
+
+    attribute = "grad_enabled"
+    value = True
+
+
+class set_grad_enabled(_Switch):
+    """Turn recording on or off, e.g. ``with set_grad_enabled(training): ...``."""
+
+    attribute = "grad_enabled"
+
+    def __init__(self, mode: bool) -> None:
+        self.value = bool(mode)
+
+    def __call__(self, func: F) -> F:
+        mode = self.value
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class detect_anomaly(_Switch):
+    """Raise at the first op whose output or gradient holds NaN/Inf, naming where it was made.
+
+    Slow: every op records the traceback of its creation and checks its values.
+    """
+
+    attribute = "anomaly"
+    value = True

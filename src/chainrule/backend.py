@@ -1,0 +1,58 @@
+"""The array library behind every op (NumPy today).
+
+Ops call ``xp.<function>`` instead of ``numpy.<function>`` so that another array
+library with NumPy's API (CuPy) can be dropped in here without rewriting them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+xp = numpy
+ndarray = numpy.ndarray
+
+float32 = numpy.dtype(numpy.float32)
+float64 = numpy.dtype(numpy.float64)
+default_float = float32
+
+# Python scalars stay Python scalars inside ops: NumPy treats them as "weak"
+# so float32 * 2.0 stays float32 (NEP 50).
+SCALAR_TYPES = (int, float, bool)
+
+
+def is_floating(dtype: Any) -> bool:
+    """True for floating-point dtypes, the only ones that carry gradients."""
+    return numpy.issubdtype(dtype, numpy.floating)
+
+
+def as_array(data: Any, dtype: Any = None) -> numpy.ndarray:
+    """Convert ``data`` to a backend array; Python floats become the default float."""
+    if isinstance(data, numpy.ndarray):
+        return data if dtype is None else data.astype(dtype, copy=False)
+    arr = numpy.asarray(data, dtype=dtype)
+    if dtype is None and arr.dtype == float64 and not _holds_float64(data):
+        arr = arr.astype(default_float)
+    return arr
+
+
+def _holds_float64(data: Any) -> bool:
+    """Whether ``data`` is (or contains) explicit float64 values rather than Python floats."""
+    if isinstance(data, numpy.generic):
+        return data.dtype == float64
+    if isinstance(data, (list, tuple)) and data:
+        return _holds_float64(data[0])
+    return False
+
+
+def all_finite(arr: numpy.ndarray) -> bool:
+    """True when ``arr`` holds no NaN or infinity (always true for integer arrays)."""
+    if not is_floating(arr.dtype):
+        return True
+    return bool(numpy.isfinite(arr).all())
+
+
+def errstate():
+    """Silence NumPy's floating-point warnings: NaN/Inf propagate like IEEE says."""
+    return numpy.errstate(all="ignore")

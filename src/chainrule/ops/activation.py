@@ -1,0 +1,108 @@
+"""Activations: sigmoid, tanh, relu and the numerically stable softmax family."""
+
+from __future__ import annotations
+
+from chainrule import backend
+from chainrule.autograd.function import Primitive
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+
+def _floating(a):
+    return a if backend.is_floating(a.dtype) else a.astype(backend.default_float)
+
+
+class Sigmoid(Primitive):
+    """σ(a) = 1 / (1 + e^−a); local gradient σ(a)(1 − σ(a)), from the saved output."""
+
+    label = "sigmoid"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.negative(_floating(a))
+        xp.exp(out, out=out)
+        out += 1
+        return xp.reciprocal(out, out=out)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return (g * out * (1 - out),)
+
+
+class Tanh(Primitive):
+    label = "tanh"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.tanh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return (g * (1 - out * out),)
+
+
+class Relu(Primitive):
+    """max(a, 0); the gradient at 0 is 0 (as in PyTorch)."""
+
+    label = "relu"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g * Tensor._make(ctx.saved_output.data > 0),)
+
+
+def safe_max(a, axis):
+    """The max of ``a`` along ``axis`` (kept dims), with non-finite maxima replaced by 0."""
+    m = xp.max(a, axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+def _shifted(a, axis):
+    """``a`` minus its max along ``axis``, so that exp never overflows."""
+    return a - safe_max(a, axis)
+
+
+class Softmax(Primitive):
+    """exp(a) / Σ exp(a) along ``axis``, computed on ``a − max(a)``."""
+
+    label = "softmax"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        e = xp.exp(_shifted(_floating(a), axis))
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved_output
+        return (y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)),)
+
+
+class LogSoftmax(Primitive):
+    """a − logsumexp(a) along ``axis``, stable for logits of any size."""
+
+    label = "log_softmax"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        s = _shifted(_floating(a), axis)
+        return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return (g - out.exp() * g.sum(axis=ctx.axis, keepdims=True),)

@@ -1,0 +1,312 @@
+"""Element-wise arithmetic and math: forward on arrays, backward with Tensor ops.
+
+Backward rules return gradients in the output's (broadcast) shape; the engine
+sums them back to each input's shape. Non-Tensor operands are constants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule import backend
+from chainrule.autograd.function import Primitive
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+
+def _const(array: Any) -> Tensor:
+    """A constant (non-differentiable) tensor, e.g. a 0/1 mask inside a backward rule."""
+    return Tensor._make(array)
+
+
+class Add(Primitive):
+    label = "+"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Primitive):
+    label = "-"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Primitive):
+    label = "*"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Primitive):
+    label = "/"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+class Neg(Primitive):
+    label = "-x"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return (-g,)
+
+
+class Pow(Primitive):
+    """``a ** b``; d/da = b·a^(b−1) (0 where b = 0), d/db = a^b·ln a (0 where a = 0 and b ≥ 0)."""
+
+    label = "**"
+    saves_inputs = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if isinstance(b, int) and not isinstance(b, bool) and b < 0 and xp.asarray(a).dtype.kind in "iu":
+            a = xp.asarray(a, dtype=backend.default_float)  # NumPy refuses int ** negative int
+        return a ** b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_inputs
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, Tensor):
+                grad_a = where(b.data == 0, 0.0, g * b * a ** (b - 1))
+            else:
+                grad_a = g * 0.0 if b == 0 else g * b * a ** (b - 1)
+        if need_b:
+            out = ctx.saved_output
+            a_data = a.data if isinstance(a, Tensor) else xp.asarray(a)
+            b_data = b.data
+            at_zero = (a_data == 0) & (b_data >= 0)
+            log_a = a.log() if isinstance(a, Tensor) else _const(xp.log(xp.asarray(a, dtype=b_data.dtype)))
+            grad_b = where(at_zero, 0.0, g * out * log_a)
+        return grad_a, grad_b
+
+
+class Exp(Primitive):
+    label = "exp"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.exp(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g * ctx.saved_output,)
+
+
+class Log(Primitive):
+    label = "log"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_inputs
+        return (g / a,)
+
+
+class Sqrt(Primitive):
+    label = "sqrt"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.sqrt(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g / (2 * ctx.saved_output),)
+
+
+class Abs(Primitive):
+    """|a|; the gradient at 0 is 0 (as in PyTorch)."""
+
+    label = "abs"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_inputs
+        return (g * _const(xp.sign(a.data)),)
+
+
+class Sin(Primitive):
+    label = "sin"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_inputs
+        return (g * a.cos(),)
+
+
+class Cos(Primitive):
+    label = "cos"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_inputs
+        return (-g * a.sin(),)
+
+
+class Maximum(Primitive):
+    """Element-wise max: the gradient is routed to the larger input, split evenly on ties."""
+
+    label = "max"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _route(ctx, g, xp.greater)
+
+
+class Minimum(Primitive):
+    """Element-wise min: the gradient is routed to the smaller input, split evenly on ties."""
+
+    label = "min"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _route(ctx, g, xp.less)
+
+
+def _route(ctx, g: Tensor, wins: Any) -> tuple:
+    """Gradient of a two-way selection: 1 to the winner, 0.5 to each on a tie."""
+    a, b = ctx.saved_inputs
+    a_data = a.data if isinstance(a, Tensor) else a
+    b_data = b.data if isinstance(b, Tensor) else b
+    share_a = wins(a_data, b_data) + 0.5 * (a_data == b_data)
+    share_a = _const(xp.asarray(share_a, dtype=g.dtype))
+    need_a, need_b = ctx.needs_input_grad
+    return (g * share_a if need_a else None), (g * (1 - share_a) if need_b else None)
+
+
+class Clip(Primitive):
+    """Clamp into [lo, hi]; the gradient passes where lo ≤ a ≤ hi and is 0 outside."""
+
+    label = "clip"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, lo=None, hi=None):
+        if lo is None and hi is None:
+            raise ValueError("clip needs at least one of min and max")
+        ctx.lo, ctx.hi = lo, hi
+        return xp.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_inputs
+        inside = xp.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            inside &= a.data >= ctx.lo
+        if ctx.hi is not None:
+            inside &= a.data <= ctx.hi
+        return (g * _const(inside),)
+
+
+class Where(Primitive):
+    """``cond ? a : b`` element-wise; ``cond`` is a constant boolean array."""
+
+    label = "where"
+
+    @staticmethod
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        cond = ctx.cond
+        return (
+            Where.apply(g, 0.0, cond=cond) if need_a else None,
+            Where.apply(0.0, g, cond=cond) if need_b else None,
+        )
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (NumPy broadcasting)."""
+    cond = cond.data if isinstance(cond, Tensor) else xp.asarray(cond)
+    if cond.dtype != bool:
+        raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}")
+    return Where.apply(a, b, cond=cond)
+
+
+class Cast(Primitive):
+    """A copy in another dtype; gradients flow back between floating dtypes."""
+
+    label = "cast"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not backend.is_floating(ctx.in_dtype):
+            return (None,)
+        return (g.astype(ctx.in_dtype),)

@@ -1,0 +1,80 @@
+"""In-place updates (``add_``, ``+=``, ``t[k] = v`` ...) with version counting.
+
+Outside the graph (``no_grad``, or nothing requires grad) the array is written
+in place. Inside it, the op is recorded out of place and the tensor takes the
+new value and history, like PyTorch's in-place ops. Either way the version
+counter goes up, so a backward that saved the old value refuses to run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.autograd.mode import state
+from chainrule.backend import xp
+from chainrule.errors import BackwardError, DTypeError, ShapeError
+from chainrule.tensor import Tensor
+
+_UFUNCS = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
+
+
+def apply(t: Tensor, kind: str, *args: Any, key: Any = None) -> Tensor:
+    """Update ``t`` in place with the ``kind`` operation; returns ``t``."""
+    recorded = state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args))
+    if recorded:
+        if t.grad_fn is None and t._rg:
+            raise BackwardError(
+                f"{kind}_: a leaf tensor of shape {t.shape} that requires grad cannot be modified in "
+                "place while gradients are recorded; do the update inside `with cr.no_grad():`"
+            )
+        new = _recorded(t, kind, args, key)
+        if new.shape != t.shape:
+            raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
+        if new.dtype != t.dtype:
+            new = new.astype(t.dtype)
+        t.data, t.grad_fn, t._output_nr, t._rg = new.data, new.grad_fn, 0, True
+    else:
+        _write(t, kind, [a.data if isinstance(a, Tensor) else a for a in args], key)
+    t._vc[0] += 1
+    return t
+
+
+def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
+    from chainrule.ops.elementwise import Add, Clip, Div, Mul, Sub
+    from chainrule.ops.shape import SetItem, index_key
+
+    ops = {"add": Add, "sub": Sub, "mul": Mul, "div": Div}
+    if kind in ops:
+        return ops[kind].apply(t, args[0])
+    if kind == "clip":
+        return Clip.apply(t, lo=args[0], hi=args[1])
+    index = (Ellipsis,) if key is None else index_key(key)
+    return SetItem.apply(t, args[0], key=index)
+
+
+def _write(t: Tensor, kind: str, values: list, key: Any) -> None:
+    data = t.data
+    try:
+        if kind in _UFUNCS:
+            _UFUNCS[kind](data, values[0], out=data)
+        elif kind == "clip":
+            xp.clip(data, values[0], values[1], out=data)
+        elif kind == "copy":
+            xp.copyto(data, values[0])
+        elif kind == "fill":
+            data[...] = values[0]
+        else:
+            from chainrule.ops.shape import index_key
+
+            data[index_key(key)] = values[0]
+    except TypeError as exc:
+        raise DTypeError(f"{kind}_: cannot write {_describe(values[0])} into a {t.dtype} tensor in place: {exc}") from None
+    except ValueError as exc:
+        if not data.flags.writeable:
+            raise ValueError(f"{kind}_: this tensor is a read-only broadcast view; .clone() it first") from None
+        raise ShapeError(f"{kind}_: cannot apply {_describe(values[0])} to a tensor of shape {t.shape} in place: {exc}") from None
+
+
+def _describe(value: Any) -> str:
+    shape = xp.shape(value)
+    return f"a value of shape {shape}" if shape else f"{value!r}"

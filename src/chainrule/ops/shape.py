@@ -1,0 +1,298 @@
+"""Shape ops: reshape, permute, expand/sum_to, squeeze, indexing, concatenate, stack.
+
+``Expand``'s backward is the identity: the engine's ``unbroadcast`` (which uses
+``SumTo``) sums the gradient back to the input's shape, as for every other op.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from chainrule import backend
+from chainrule.autograd.function import Primitive
+from chainrule.backend import xp
+from chainrule.errors import ShapeError
+from chainrule.tensor import Tensor
+
+
+def shape_arg(shape: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike; refuse non-integers."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, (int, xp.integer)) or isinstance(n, bool):
+            raise TypeError(f"shape entries must be ints, got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+class Reshape(Primitive):
+    label = "reshape"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.in_shape),)
+
+
+class Permute(Primitive):
+    label = "permute"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, axes):
+        if a.ndim and sorted(axes) != list(range(a.ndim)):
+            raise ValueError(f"axes {axes} are not a permutation of the {a.ndim} dimensions")
+        ctx.axes = axes
+        return xp.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.permute(*[int(i) for i in xp.argsort(ctx.axes)]),)
+
+
+class Expand(Primitive):
+    """Broadcast to a larger shape without copying (NumPy's rules)."""
+
+    label = "expand"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return xp.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,)
+
+
+class SumTo(Primitive):
+    """Sum a broadcast array back to ``shape``: the reduction behind every unbroadcast."""
+
+    label = "sum_to"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        lead = a.ndim - len(shape)
+        if lead:
+            a = a.sum(axis=tuple(range(lead)))
+        ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+        return a.sum(axis=ones, keepdims=True) if ones else a
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.expand(ctx.in_shape),)
+
+
+class Clone(Primitive):
+    label = "clone"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,)
+
+
+def expand(t: Tensor, shape: tuple) -> Tensor:
+    """Broadcast ``t`` to ``shape``; ``-1`` keeps the existing size (PyTorch's ``expand``)."""
+    lead = len(shape) - t.ndim
+    if lead < 0:
+        raise ShapeError(f"expand: cannot expand shape {t.shape} to fewer dimensions {shape}")
+    sizes = tuple(t.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
+    if sizes == t.shape:
+        return t
+    return Expand.apply(t, shape=sizes)
+
+
+def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    if t.ndim == 0:
+        return t.reshape(1)
+    start, end = start_dim % t.ndim, end_dim % t.ndim
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = 1
+    for n in t.shape[start : end + 1]:
+        merged *= n
+    return t.reshape(t.shape[:start] + (merged,) + t.shape[end + 1 :])
+
+
+def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    if t.ndim < 2:
+        return t
+    axes = list(range(t.ndim))
+    try:
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    except IndexError:
+        raise IndexError(f"transpose: dims ({dim0}, {dim1}) out of range for shape {t.shape}") from None
+    return Permute.apply(t, axes=tuple(axes))
+
+
+def squeeze(t: Tensor, axis: Any = None) -> Tensor:
+    """Drop size-1 dimensions (all, or those in ``axis``; others are left as they are)."""
+    if axis is None:
+        drop = {i for i, n in enumerate(t.shape) if n == 1}
+    else:
+        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+        for a in axes:
+            if not -max(t.ndim, 1) <= a < max(t.ndim, 1):
+                raise IndexError(f"squeeze: axis {a} out of range for shape {t.shape}")
+        drop = {a % t.ndim for a in axes if t.ndim and t.shape[a] == 1}
+    if not drop:
+        return t
+    return t.reshape(tuple(n for i, n in enumerate(t.shape) if i not in drop))
+
+
+def unsqueeze(t: Tensor, axis: int) -> Tensor:
+    """Insert a size-1 dimension at ``axis`` (``-1`` appends)."""
+    if not -t.ndim - 1 <= axis <= t.ndim:
+        raise IndexError(f"unsqueeze: axis {axis} out of range for a tensor with {t.ndim} dimensions")
+    axis = axis % (t.ndim + 1)
+    return t.reshape(t.shape[:axis] + (1,) + t.shape[axis:])
+
+
+# ---------------------------------------------------------------- indexing
+def index_key(key: Any) -> Any:
+    """Turn Tensors and lists inside an index into arrays; refuse float and other odd keys."""
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in items:
+        if isinstance(k, Tensor):
+            k = k.data
+        elif isinstance(k, list):
+            k = xp.asarray(k)
+        if isinstance(k, backend.ndarray) and k.dtype.kind not in "iub":
+            raise IndexError(f"index arrays must be integer or boolean, got dtype {k.dtype}")
+        if not isinstance(k, (int, slice, type(None), type(Ellipsis), backend.ndarray, xp.integer)):
+            raise IndexError(
+                f"unsupported index {k!r} of type {type(k).__name__}: use ints, slices, None, "
+                "..., integer arrays or boolean masks"
+            )
+        out.append(k)
+    return tuple(out)
+
+
+def _is_advanced(key: tuple) -> bool:
+    return any(isinstance(k, backend.ndarray) for k in key)
+
+
+class Index(Primitive):
+    """``a[key]``; the backward scatter-adds, so repeated indices accumulate."""
+
+    label = "[]"
+
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.in_shape, ctx.key = a.shape, key
+        return a[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return (ScatterAdd.apply(g, key=ctx.key, shape=ctx.in_shape),)
+
+
+class ScatterAdd(Primitive):
+    """A zero array of ``shape`` with ``a`` added at ``key`` (the transpose of indexing)."""
+
+    label = "scatter_add"
+
+    @staticmethod
+    def forward(ctx, a, key, shape):
+        ctx.key = key
+        out = xp.zeros(shape, dtype=a.dtype)
+        if _is_advanced(key):
+            xp.add.at(out, key, a)
+        else:
+            out[key] = a
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return (Index.apply(g, key=ctx.key),)
+
+
+class SetItem(Primitive):
+    """``a`` with ``a[key] = value``, out of place (what ``t[key] = v`` records)."""
+
+    label = "setitem"
+
+    @staticmethod
+    def forward(ctx, a, value, key):
+        ctx.key = key
+        out = a.copy()
+        out[key] = value
+        kept = xp.ones(a.shape, dtype=bool)
+        kept[key] = False
+        ctx.kept = kept
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_v = ctx.needs_input_grad
+        return (
+            g * Tensor._make(ctx.kept) if need_a else None,
+            Index.apply(g, key=ctx.key) if need_v else None,
+        )
+
+
+# ---------------------------------------------------------------- joining
+class Concatenate(Primitive):
+    label = "concat"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        return xp.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        lead = (slice(None),) * ctx.axis
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad):
+            grads.append(g[lead + (slice(start, start + size),)] if need else None)
+            start += size
+        return tuple(grads)
+
+
+class Stack(Primitive):
+    label = "stack"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return xp.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = (slice(None),) * ctx.axis
+        return tuple(g[lead + (i,)] if need else None for i, need in enumerate(ctx.needs_input_grad))
+
+
+def _join(op: type, tensors: Sequence[Any], axis: int, extra_dim: int) -> Tensor:
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise ValueError(f"{op.label}: expected a non-empty list or tuple of tensors")
+    first = tensors[0]
+    ndim = (first.ndim if isinstance(first, Tensor) else xp.ndim(first)) + extra_dim
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise IndexError(f"{op.label}: axis {axis} out of range for {ndim}-d results")
+    return op.apply(*tensors, axis=axis % max(ndim, 1))
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (all other sizes must match)."""
+    return _join(Concatenate, tensors, axis, 0)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    return _join(Stack, tensors, axis, 1)

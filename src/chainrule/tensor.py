@@ -1,0 +1,528 @@
+"""Tensor: an array, its gradient, and its place in the computational graph.
+
+Operators and methods only delegate: the maths of each op (forward and backward
+side by side) lives in ``chainrule.ops``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from chainrule import backend
+from chainrule.autograd.mode import state
+from chainrule.backend import xp
+from chainrule.errors import BackwardError, DTypeError
+
+
+class Tensor:
+    """An n-dimensional array that records the operations made on it.
+
+    ``data`` is the backend array; ``grad`` receives the gradient of whatever
+    ``backward()`` was called on; ``grad_fn`` is the node that produced it
+    (None for leaves). Create tensors with :func:`chainrule.tensor`.
+    """
+
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_output_nr", "name", "_vc", "__weakref__")
+    __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
+
+    def __init__(
+        self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        array = backend.as_array(data, dtype)
+        if array is data:
+            array = array.copy()
+        if array.dtype == object or array.dtype.kind in "USV":
+            raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype} (from {type(data).__name__})")
+        self.data = array
+        self.grad = None
+        self._rg = False
+        self.grad_fn = None
+        self._output_nr = 0
+        self.name = name
+        self._vc = [0]
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(
+        cls, data: Any, requires_grad: bool = False, grad_fn: Any = None, output_nr: int = 0
+    ) -> Tensor:
+        """Wrap a backend array without copying or checking (the engine's fast path)."""
+        t = object.__new__(cls)
+        t.data = data if type(data) is backend.ndarray else xp.asarray(data)
+        t.grad = None
+        t._rg = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t.name = None
+        t._vc = [0]
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's data was modified in place."""
+        return self._vc[0]
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ------------------------------------------------------------------ conversions
+    def numpy(self) -> Any:
+        """The data as a NumPy array (shared, not copied); refuses tensors that require grad."""
+        if self._rg:
+            raise BackwardError("numpy(): call .detach().numpy() on a tensor that requires grad")
+        return self.data
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors convert to a Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype} {self.shape}")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
+        return bool(self.data.item())
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy in another dtype; differentiable between floating dtypes."""
+        return Cast.apply(self, dtype=xp.dtype(dtype))
+
+    to = astype
+
+    def float(self) -> Tensor:
+        return self.astype(backend.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(backend.float64)
+
+    def long(self) -> Tensor:
+        return self.astype(xp.int64)
+
+    # ------------------------------------------------------------------ graph
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether gradients are computed for this leaf; returns self."""
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise BackwardError(
+                "requires_grad_(False): only leaf tensors can change requires_grad; "
+                "use .detach() to get a tensor out of the graph"
+            )
+        if requires_grad and not backend.is_floating(self.data.dtype):
+            raise DTypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                "convert with .float() or .double() first"
+            )
+        self._rg = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data (and its version counter) but cut from the graph."""
+        t = Tensor._make(self.data)
+        t._vc = self._vc
+        t.name = self.name
+        return t
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate tensor's gradient in ``.grad`` after backward()."""
+        if not self._rg:
+            raise BackwardError("retain_grad(): this tensor does not require grad")
+        if self.grad_fn is None:
+            return
+        import weakref
+
+        node = self.grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is required unless ``self`` has one element; it is the
+        upstream gradient (same shape as ``self``).
+        """
+        engine.backward([self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+    def __repr__(self) -> str:
+        body = xp.array2string(self.data, prefix="tensor(", separator=", ", precision=4)
+        extras = []
+        if self.data.dtype not in (backend.default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(other, self)
+
+    # comparisons: non-differentiable boolean tensors
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return compare.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return compare.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return compare.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return compare.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return compare.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return compare.ge(self, other)
+
+    def __invert__(self) -> Tensor:
+        return compare.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return compare.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return compare.logical_or(self, other)
+
+    # ------------------------------------------------------------------ in place
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """``self += alpha * other`` in place."""
+        return inplace.apply(self, "add", other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return inplace.apply(self, "sub", other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return inplace.apply(self, "mul", other)
+
+    def div_(self, other: Any) -> Tensor:
+        return inplace.apply(self, "div", other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return inplace.apply(self, "clip", min, max)
+
+    clip_ = clamp_
+
+    def copy_(self, src: Any) -> Tensor:
+        """Overwrite this tensor's values with ``src`` (broadcast to this shape)."""
+        return inplace.apply(self, "copy", src)
+
+    def fill_(self, value: float) -> Tensor:
+        return inplace.apply(self, "fill", value)
+
+    def zero_(self) -> Tensor:
+        return inplace.apply(self, "fill", 0)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        inplace.apply(self, "setitem", value, key=key)
+
+    # ------------------------------------------------------------------ math
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return Relu.apply(self)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def maximum(self, other: Any) -> Tensor:
+        return Maximum.apply(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return Minimum.apply(self, other)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return Clip.apply(self, lo=min, hi=max)
+
+    clamp = clip
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Sum.apply(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Mean.apply(self, axis=_axes(axis, self.ndim, "mean"), keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Max.apply(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Min.apply(self, axis=_axes(axis, self.ndim, "min"), keepdims=keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        """Variance with Bessel's correction by default (``correction=1``, like PyTorch)."""
+        return reduce.var(self, _axes(axis, self.ndim, "var"), keepdims, correction)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return LogSumExp.apply(self, axis=_axes(axis, self.ndim, "logsumexp"), keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return Softmax.apply(self, axis=_axes(axis, self.ndim, "softmax"))
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return LogSoftmax.apply(self, axis=_axes(axis, self.ndim, "log_softmax"))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return compare.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return compare.argmin(self, axis, keepdims)
+
+    def any(self) -> Tensor:
+        return Tensor._make(xp.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return Tensor._make(xp.asarray(self.data.all()))
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Tensor:
+        return Reshape.apply(self, shape=shape_ops.shape_arg(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def permute(self, *axes: Any) -> Tensor:
+        return Permute.apply(self, axes=_axes(shape_ops.shape_arg(axes), self.ndim, "permute"))
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed (a matrix's transpose)."""
+        return Permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return shape_ops.transpose(self, -2, -1)
+
+    def expand(self, *shape: Any) -> Tensor:
+        return shape_ops.expand(self, shape_ops.shape_arg(shape))
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return shape_ops.expand(self, shape_ops.shape_arg((shape,)))
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        return shape_ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return shape_ops.unsqueeze(self, axis)
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory, still in the graph."""
+        return Clone.apply(self)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return Index.apply(self, key=shape_ops.index_key(key))
+
+
+def as_operand(value: Any, op: str) -> Tensor:
+    """Make an array-like operand a constant Tensor; refuse types no op can use."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (backend.ndarray, backend.xp.generic, list, tuple)):
+        return Tensor._make(backend.as_array(value))
+    raise TypeError(
+        f"{op}: unsupported operand type {type(value).__name__}; "
+        "expected a Tensor, a NumPy array or a Python number"
+    )
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    return other * alpha
+
+
+def _axes(axis: Any, ndim: int, op: str) -> Any:
+    """Normalise an axis argument (int, tuple or None) to non-negative ints, naming bad ones."""
+    if axis is None:
+        return None
+    single = not isinstance(axis, (tuple, list))
+    axes = (axis,) if single else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, backend.xp.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise IndexError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return out[0] if single else tuple(out)
+
+
+# The ops import Tensor, so they are bound here, after the class exists.
+from chainrule.autograd import engine  # noqa: E402
+from chainrule.ops import inplace  # noqa: E402
+from chainrule.ops import compare, reduce  # noqa: E402
+from chainrule.ops import shape as shape_ops  # noqa: E402
+from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh  # noqa: E402
+from chainrule.ops.elementwise import (  # noqa: E402
+    Abs,
+    Add,
+    Cast,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Sin,
+    Sqrt,
+    Sub,
+)
+from chainrule.ops.linalg import MatMul  # noqa: E402
+from chainrule.ops.reduce import LogSumExp, Max, Mean, Min, Sum  # noqa: E402
+from chainrule.ops.shape import Clone, Index, Permute, Reshape  # noqa: E402
