@@ -14,7 +14,7 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.mode import state
-from chainrule.errors import AnomalyError, BackwardError
+from chainrule.errors import AnomalyError, BackwardError, ChainruleError, ShapeError
 from chainrule.tensor import Tensor, as_operand
 
 _PACKAGE_DIR = __file__.rsplit("/autograd/", 1)[0]
@@ -179,6 +179,8 @@ class Primitive(Function):
         arrays = [a.data if isinstance(a, Tensor) else a for a in operands]
         try:
             out = cls.forward(ctx, *arrays, **params)
+        except ChainruleError:
+            raise
         except (ValueError, IndexError) as exc:
             raise cls.describe_error(exc, operands) from exc
         if not record:
@@ -206,8 +208,6 @@ class Primitive(Function):
     @classmethod
     def describe_error(cls, exc: Exception, operands: tuple) -> Exception:
         """Turn a NumPy error into one that names the op and the operand shapes."""
-        from chainrule.errors import ShapeError
-
         shapes = ", ".join(str(a.shape) if isinstance(a, Tensor) else repr(a) for a in operands)
         return ShapeError(f"{cls.__name__.lower()}: operands of shapes {shapes}: {exc}")
 

@@ -20,7 +20,8 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        out = xp.negative(_floating(a))
+        a = _floating(a)
+        out = xp.negative(a, out=xp.empty_like(a))  # one buffer for the whole formula
         xp.exp(out, out=out)
         out += 1
         return xp.reciprocal(out, out=out)
