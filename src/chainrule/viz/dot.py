@@ -1,0 +1,100 @@
+"""DOT text for a Scene: pure Python, no Graphviz needed to produce it.
+
+Each labelled edge passes through a small two-row label node, so the line runs
+between its rows: the forward value sits above it (green) and the gradient below
+(red), as in the lecture figures. For top-to-bottom layouts they sit left/right.
+"""
+
+from __future__ import annotations
+
+import html
+
+from chainrule.viz.groups import Resolved
+from chainrule.viz.scene import Line, Node, Scene
+
+VALUE_COLOR = "#1b7a2e"
+GRAD_COLOR = "#c62828"
+EDGE_COLOR = "#555555"
+
+_NODE_STYLE = {
+    "leaf": 'shape=box, style="rounded,filled", fillcolor="#e3edf9", color="#7a9cc6"',
+    "const": 'shape=box, style="rounded,filled", fillcolor="#eeeeee", color="#aaaaaa"',
+    "op": 'shape=circle, style=filled, fillcolor="#fff8e1", color="#8d6e00", margin=0.02',
+    "group": 'shape=box, style="rounded,filled,bold", fillcolor="#fdebd3", color="#b26a00"',
+    "summary": 'shape=box, style="dashed,filled", fillcolor="#f5f5f5", color="#888888"',
+    "output": "shape=plaintext",
+}
+
+
+def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str:
+    """The Graphviz source of ``scene`` (``direction``: LR, RL, TB or BT)."""
+    across = direction in ("LR", "RL")
+    lines = [
+        "digraph chainrule {",
+        f'  graph [rankdir={direction}, nodesep=0.25, ranksep=0.35, fontname="Helvetica", fontsize=11];',
+        '  node [fontname="Helvetica", fontsize=13, height=0.3];',
+        f'  edge [fontname="Helvetica", fontsize=10, color="{EDGE_COLOR}", arrowsize=0.6];',
+    ]
+    notes = ([title] if title else []) + scene.notes
+    if notes:
+        lines.append(f"  label=<{'<br/>'.join(html.escape(n) for n in notes)}>; labelloc=b;")
+    by_cluster: dict = {}
+    for node in scene.nodes:
+        by_cluster.setdefault(node.cluster, []).append(node)
+    for node in by_cluster.get(None, []):
+        lines.append("  " + _node(node))
+    for cluster in scene.clusters:
+        if cluster.parent is None or cluster.parent not in scene.clusters:
+            lines.extend(_cluster(cluster, scene.clusters, by_cluster, "  "))
+    for i, line in enumerate(scene.lines):
+        lines.extend(_edge(i, line, across))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _cluster(c: Resolved, clusters: list, by_cluster: dict, pad: str) -> list[str]:
+    out = [
+        f"{pad}subgraph cluster_{clusters.index(c)} {{",
+        f'{pad}  label=<{html.escape(c.name)}>; style="rounded,dashed"; color="#b26a00"; fontcolor="#b26a00";',
+    ]
+    out += [f"{pad}  {_node(n)}" for n in by_cluster.get(c, [])]
+    for child in c.children:
+        if child in clusters:
+            out += _cluster(child, clusters, by_cluster, pad + "  ")
+    out.append(f"{pad}}}")
+    return out
+
+
+def _node(node: Node) -> str:
+    text = "<br/>".join(html.escape(part) for part in node.label.split("\n"))
+    if node.note:
+        text += f'<br/><font point-size="10" color="{GRAD_COLOR}">{html.escape(node.note)}</font>'
+    style = _NODE_STYLE[node.kind]
+    if node.kind == "op" and (len(node.label) > 4 or node.note):
+        style = style.replace("shape=circle", "shape=ellipse")
+    return f"{node.id} [label=<{text}>, {style}];"
+
+
+def _edge(i: int, line: Line, across: bool) -> list[str]:
+    if line.value is None and line.grad is None:
+        return [f"  {line.tail} -> {line.head};"]
+    mid = f"e{i}"
+    value = _cell(line.value, VALUE_COLOR)
+    grad = _cell(line.grad, GRAD_COLOR)
+    if across:
+        table = f"<tr>{value}</tr><hr/><tr>{grad}</tr>"
+        enter, leave = "w", "e"
+    else:
+        table = f"<tr>{value}<vr/>{grad}</tr>"
+        enter, leave = "n", "s"
+    label = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1" color="{EDGE_COLOR}">{table}</table>'
+    return [
+        f"  {mid} [shape=plain, label=<{label}>];",
+        f"  {line.tail} -> {mid}:{enter} [arrowhead=none];",
+        f"  {mid}:{leave} -> {line.head};",
+    ]
+
+
+def _cell(text: str | None, color: str) -> str:
+    body = f'<font color="{color}">{html.escape(text)}</font>' if text else " "
+    return f"<td>{body}</td>"

@@ -1,0 +1,62 @@
+"""``cr.draw``: the computational graph with forward values and gradients on its edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.tensor import Tensor
+from chainrule.viz import grads
+from chainrule.viz.dot import to_dot
+from chainrule.viz.groups import as_groups, resolve
+from chainrule.viz.render import Graph
+from chainrule.viz.scene import Options, build
+from chainrule.viz.trace import trace
+
+FREED_NOTE = (
+    "intermediate gradients unavailable: backward() freed the saved values "
+    "(draw before backward(), or call backward(retain_graph=True)); leaves show their .grad"
+)
+
+
+def draw(
+    output: Tensor,
+    values: bool = True,
+    grads: bool = True,
+    direction: str = "LR",
+    detail: str = "groups",
+    groups: Any = None,
+    gradient: Any = None,
+    max_nodes: int = 150,
+    max_items: int = 4,
+    title: str | None = None,
+    dpi: int = 150,
+) -> Graph:
+    """Draw the graph that computed ``output``: leaves left, one node per gate, output right.
+
+    Each edge is one use of a value: forward value above it (green), the gradient of
+    ``output`` with respect to that use below it (red); a value used several times
+    shows the sum (Σ) in its node. ``groups`` names sub-graphs ({name: (inputs,
+    outputs)}, or a ``viz.record()`` recorder of nn.Module calls): with
+    ``detail="groups"`` the innermost are drawn as one node each and enclosing ones
+    as clusters; ``detail="ops"`` draws every gate, groups as clusters. Beyond
+    ``max_nodes`` gates the part farthest from the output is summarised in one node.
+    ``gradient`` seeds a non-scalar output (default ones, i.e. ``output.sum()``).
+
+    >>> cr.draw((x + y) * z).save("graph.png")
+    """
+    if direction not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw: direction must be 'LR', 'RL', 'TB' or 'BT', got {direction!r}")
+    if detail not in ("groups", "ops"):
+        raise ValueError(f"draw: detail must be 'groups' or 'ops', got {detail!r}")
+    tr = trace(output)
+    complete = _gradients(tr, gradient) if grads else True
+    found, _ = resolve(tr, as_groups(groups))
+    collapsed = {g for g in found if not g.children} if detail == "groups" else set()
+    scene = build(tr, found, collapsed, Options(values, grads, max_nodes, max_items))
+    if not complete:
+        scene.notes.append(FREED_NOTE)
+    return Graph(to_dot(scene, direction, title), dpi)
+
+
+def _gradients(tr: Any, gradient: Any) -> bool:
+    return grads.compute(tr, gradient)
