@@ -18,8 +18,8 @@ from chainrule.tensor import Tensor
 _UFUNCS = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
 
 
-def apply(t: Tensor, kind: str, *args: Any, key: Any = None) -> Tensor:
-    """Update ``t`` in place with the ``kind`` operation; returns ``t``."""
+def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -> Tensor:
+    """Update ``t`` in place with the ``kind`` operation (``alpha`` scales the operand); returns ``t``."""
     recorded = state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args))
     if recorded:
         if t.grad_fn is None and t._rg:
@@ -27,14 +27,22 @@ def apply(t: Tensor, kind: str, *args: Any, key: Any = None) -> Tensor:
                 f"{kind}_: a leaf tensor of shape {t.shape} that requires grad cannot be modified in "
                 "place while gradients are recorded; do the update inside `with cr.no_grad():`"
             )
-        new = _recorded(t, kind, args, key)
+        if alpha != 1:
+            args = (args[0] * alpha,)
+        # The op reads the tensor's old value and history through an alias: recording it on
+        # ``t`` itself would make ``t``'s new node its own input (a loop backward never leaves).
+        before = Tensor._make(t.data, t._rg, t.grad_fn, t._output_nr)
+        new = _recorded(before, kind, args, key)
         if new.shape != t.shape:
             raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
         if new.dtype != t.dtype:
             new = new.astype(t.dtype)
         t.data, t.grad_fn, t._output_nr, t._rg = new.data, new.grad_fn, 0, True
     else:
-        _write(t, kind, [a.data if isinstance(a, Tensor) else a for a in args], key)
+        values = [a.data if isinstance(a, Tensor) else a for a in args]
+        if alpha != 1:
+            values[0] = xp.multiply(values[0], alpha)
+        _write(t, kind, values, key)
     t._vc[0] += 1
     return t
 

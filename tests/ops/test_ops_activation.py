@@ -1,0 +1,86 @@
+"""Activations and the softmax family: factory checks, stability at logits of ±1e4, PyTorch agreement."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from helpers.oracle import UNARY, Case, case_params, check_case, torch
+
+ROWS = [((3,),), ((2, 4),), ((2, 3, 2),)]
+
+CASES = [
+    Case("tanh", lambda m, a: a.tanh(), UNARY),
+    Case("sigmoid", lambda m, a: a.sigmoid(), UNARY),
+    Case("relu", lambda m, a: a.relu(), UNARY, domain="kinkfree"),
+    Case("function_forms", lambda m, a: m.tanh(a) * m.sigmoid(a) + m.relu(a), UNARY, domain="kinkfree"),
+    Case("softmax_last", lambda m, a: a.softmax(-1), ROWS),
+    Case("softmax_first", lambda m, a: a.softmax(0), ROWS),
+    Case("log_softmax_last", lambda m, a: a.log_softmax(-1), ROWS),
+    Case("log_softmax_first", lambda m, a: m.log_softmax(a, 0), ROWS),
+    Case("softmax_function", lambda m, a: m.softmax(a, -1) * 3, ROWS),
+]
+
+
+@pytest.mark.parametrize("case, shapes", case_params(CASES))
+def test_activation_op(case, shapes):
+    check_case(case, shapes)
+
+
+HUGE = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4 - 1.0, 3.0]])
+
+
+def _values_and_grad(fn, logits):
+    x = cr.tensor(logits, dtype=cr.float64, requires_grad=True)
+    out = fn(x)
+    weight = cr.tensor(np.arange(out.size, dtype=np.float64).reshape(out.shape), dtype=cr.float64)
+    (out * weight).sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize(
+    "fn, expected_row0",
+    [
+        (lambda x: x.softmax(-1), [1.0, 0.0, 0.0]),
+        (lambda x: x.log_softmax(-1), [0.0, -2e4, -1e4]),
+        (lambda x: x.logsumexp(-1), None),
+    ],
+    ids=["softmax", "log_softmax", "logsumexp"],
+)
+def test_softmax_family_is_stable_at_huge_logits(fn, expected_row0):
+    values, grad = _values_and_grad(fn, HUGE)
+    assert np.isfinite(values).all() and np.isfinite(grad).all()
+    if expected_row0 is not None:
+        np.testing.assert_allclose(values[0], expected_row0, atol=1e-9)
+    if torch is not None:
+        t = torch.tensor(HUGE, requires_grad=True)
+        out = fn(t)
+        (out * torch.arange(out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        np.testing.assert_allclose(values, out.detach().numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_logsumexp_of_huge_logits_is_exact():
+    row = cr.tensor([1e4, 1e4], dtype=cr.float64).logsumexp()
+    assert row.item() == pytest.approx(1e4 + np.log(2.0))
+
+
+def test_softmax_rows_sum_to_one_in_float32():
+    x = cr.randn(4, 10) * 100
+    p = x.softmax(-1)
+    assert p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(-1).numpy(), np.ones(4), rtol=1e-5)
+
+
+def test_sigmoid_saturates_without_nan():
+    x = cr.tensor([-1e4, 0.0, 1e4], requires_grad=True)
+    y = x.sigmoid()
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.25, 0.0])
+
+
+def test_relu_gradient_at_zero_is_zero_like_pytorch():
+    x = cr.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
+
