@@ -24,7 +24,7 @@ SCALAR_TYPES = (int, float, bool)
 
 def is_floating(dtype: Any) -> bool:
     """True for floating-point dtypes, the only ones that carry gradients."""
-    return numpy.issubdtype(dtype, numpy.floating)
+    return numpy.dtype(dtype).kind == "f"
 
 
 def as_array(data: Any, dtype: Any = None) -> numpy.ndarray:

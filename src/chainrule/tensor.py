@@ -51,7 +51,7 @@ class Tensor:
     ) -> Tensor:
         """Wrap a backend array without copying or checking (the engine's fast path)."""
         t = object.__new__(cls)
-        t.data = data if type(data) is backend.ndarray else xp.asarray(data)
+        t.data = data if type(data) is _NDARRAY else xp.asarray(data)
         t.grad = None
         t._rg = requires_grad
         t.grad_fn = grad_fn
@@ -297,10 +297,10 @@ class Tensor:
     # ------------------------------------------------------------------ in place
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """``self += alpha * other`` in place."""
-        return inplace.apply(self, "add", other if alpha == 1 else _scaled(other, alpha))
+        return inplace.apply(self, "add", other, alpha=alpha)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return inplace.apply(self, "sub", other if alpha == 1 else _scaled(other, alpha))
+        return inplace.apply(self, "sub", other, alpha=alpha)
 
     def mul_(self, other: Any) -> Tensor:
         return inplace.apply(self, "mul", other)
@@ -465,6 +465,9 @@ class Tensor:
         return Index.apply(self, key=shape_ops.index_key(key))
 
 
+_NDARRAY = backend.ndarray
+
+
 def as_operand(value: Any, op: str) -> Tensor:
     """Make an array-like operand a constant Tensor; refuse types no op can use."""
     if isinstance(value, Tensor):
@@ -475,10 +478,6 @@ def as_operand(value: Any, op: str) -> Tensor:
         f"{op}: unsupported operand type {type(value).__name__}; "
         "expected a Tensor, a NumPy array or a Python number"
     )
-
-
-def _scaled(other: Any, alpha: float) -> Any:
-    return other * alpha
 
 
 def _axes(axis: Any, ndim: int, op: str) -> Any:

@@ -26,7 +26,7 @@ def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    if lead < 0 or not all(n == 1 or n == m for n, m in zip(shape, grad.shape[lead:])):
         raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
     return SumTo.apply(grad, shape=shape)
 
@@ -47,28 +47,50 @@ def backward(
     """
     roots = _seed(outputs, grad_outputs, create_graph)
     capture = _Capture(inputs) if inputs is not None else None
-    pass_ = _Pass(create_graph, capture)
+    sink = _Pass(create_graph, capture)
     previous = state.grad_enabled
     state.grad_enabled = create_graph
     try:
         pending: dict = {}
         for t, g in roots:
             if t.grad_fn is None:
-                pass_.to_leaf(t, g)
+                sink.to_leaf(t, g)
             else:
                 _add_to(pending, t.grad_fn, t._output_nr, g)
         dependencies = _count_dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
         ready = [n for n in pending if dependencies.get(n, 0) == 0]
-        while ready:
+        anomaly = state.anomaly
+        while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = ready.pop()
+            inputs = node.inputs
             grads = pending.pop(node, None)
-            if grads is not None:
-                pass_.run(node, grads, pending)
+            if grads is None:  # reached, but no gradient flowed into it
+                results = (None,) * len(inputs)
+            else:
+                if node._n_outputs != 1 or node._retained or capture is not None:
+                    grads = sink.prepare(node, grads)
+                results = node.backward(node, *grads)
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(inputs):
+                    raise BackwardError(
+                        f"{node.name}.backward returned {len(results)} gradient(s), but forward took "
+                        f"{len(inputs)} input(s); return one gradient (or None) per input"
+                    )
             if not retain_graph:
                 node._release()
-            for inp in node.inputs:
-                if isinstance(inp, Tensor) and inp.grad_fn is not None:
-                    nxt = inp.grad_fn
+            for inp, g in zip(inputs, results):
+                if not isinstance(inp, Tensor):
+                    continue
+                nxt = inp.grad_fn
+                if g is not None and inp._rg:
+                    if type(g) is not Tensor or g.data.shape != inp.data.shape or g.data.dtype != inp.data.dtype or anomaly:
+                        g = sink.conform(node, inp, g)
+                    if nxt is None:
+                        sink.to_leaf(inp, g)
+                    else:
+                        _add_to(pending, nxt, inp._output_nr, g)
+                if nxt is not None:
                     left = dependencies[nxt] - 1
                     dependencies[nxt] = left
                     if left == 0:
@@ -165,43 +187,26 @@ class _Pass:
         self.capture = capture
         self.handed_out: set = set()
 
-    def run(self, node: Function, grads: list, pending: dict) -> None:
-        """Call ``node.backward`` and send each input's gradient on."""
-        grads = self._complete(node, grads)
+    def prepare(self, node: Function, grads: list) -> list:
+        """Before ``node.backward``: zero-fill missing output gradients, keep retained ones, capture."""
+        if node._n_outputs != 1:
+            grads = [
+                Tensor._make(xp.zeros(shape, dtype)) if g is None else g
+                for g, (shape, dtype) in zip(grads, node._out_meta)
+            ]
         if node._retained:
-            self._retain(node, grads)
+            for nr, ref in node._retained.items():
+                t = ref()
+                if t is not None and grads[nr] is not None:
+                    self._accumulate(t, grads[nr])
         if self.capture is not None:
             for nr, g in enumerate(grads):
                 i = self.capture.inner.get((node, nr))
                 if i is not None:
                     self.capture.add(i, g)
-        result = node.backward(node, *grads)
-        if not isinstance(result, tuple):
-            result = (result,)
-        if len(result) != len(node.inputs):
-            raise BackwardError(
-                f"{node.name}.backward returned {len(result)} gradient(s), but forward took "
-                f"{len(node.inputs)} input(s); return one gradient (or None) per input"
-            )
-        for inp, g in zip(node.inputs, result):
-            if g is None or not isinstance(inp, Tensor) or not inp._rg:
-                continue
-            g = self._conform(node, inp, g)
-            if inp.grad_fn is not None:
-                _add_to(pending, inp.grad_fn, inp._output_nr, g)
-            else:
-                self.to_leaf(inp, g)
+        return grads
 
-    def _complete(self, node: Function, grads: list) -> list:
-        """Fill gradients missing for some outputs of a multi-output node with zeros."""
-        if node._n_outputs == 1:
-            return grads
-        return [
-            Tensor._make(xp.zeros(shape, dtype)) if g is None else g
-            for g, (shape, dtype) in zip(grads, node._out_meta)
-        ]
-
-    def _conform(self, node: Function, inp: Tensor, g: Any) -> Tensor:
+    def conform(self, node: Function, inp: Tensor, g: Any) -> Tensor:
         """Check a returned gradient and bring it to the input's shape and dtype."""
         if not isinstance(g, Tensor):
             if not isinstance(g, (backend.ndarray, float, int)):
@@ -223,12 +228,6 @@ class _Pass:
                 f"{inp.shape}. The op was created at:\n{where_created(node)}"
             )
         return g
-
-    def _retain(self, node: Function, grads: list) -> None:
-        for nr, ref in node._retained.items():
-            t = ref()
-            if t is not None and grads[nr] is not None:
-                self._accumulate(t, grads[nr])
 
     def to_leaf(self, leaf: Tensor, g: Tensor) -> None:
         if self.capture is not None:

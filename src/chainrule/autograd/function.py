@@ -44,6 +44,14 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple
+    # Defaults for recorded nodes; instances override only what differs.
+    _saved: tuple = ()
+    _versions: tuple = ()
+    _freed = False
+    _retained: dict | None = None
+    _n_outputs = 1
+    _out_meta: tuple | None = None
+    _trace: str | None = None
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -59,13 +67,8 @@ class Function:
         node = object.__new__(cls)
         node.inputs = inputs
         node.needs_input_grad = needs
-        node._saved = ()
-        node._versions = ()
-        node._freed = False
-        node._retained = None
-        node._n_outputs = 1
-        node._out_meta = None
-        node._trace = _creation_trace() if state.anomaly else None
+        if state.anomaly:
+            node._trace = _creation_trace()
         return node
 
     @classmethod
@@ -86,7 +89,8 @@ class Function:
             if not isinstance(o, Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
         results = tuple(
-            Tensor._make(o.data, record, ctx if record else None, i) for i, o in enumerate(outs)
+            Tensor._make(o.data, record and o.dtype.kind in "fc", ctx if record else None, i)
+            for i, o in enumerate(outs)
         )
         if record:
             ctx._n_outputs = len(results)
@@ -160,49 +164,46 @@ class Primitive(Function):
 
     saves_inputs = False
     saves_output = False
+    #: The output shares the input's memory (reshape, permute ...), so it shares its version counter.
+    is_view = False
 
     @classmethod
     def apply(cls, *operands: Any, **params: Any) -> Tensor:
-        record = False
-        converted = False
+        arrays = []
+        needs = []
         for a in operands:
             if isinstance(a, Tensor):
-                record = record or a._rg
-            elif type(a) not in backend.SCALAR_TYPES:
-                converted = True
-        if converted:
-            operands = tuple(a if _is_constant(a) else as_operand(a, cls.__name__) for a in operands)
-            record = any(isinstance(a, Tensor) and a._rg for a in operands)
-        record = record and state.grad_enabled
+                arrays.append(a.data)
+                needs.append(a._rg)
+            elif type(a) in _SCALARS:
+                arrays.append(a)
+                needs.append(False)
+            else:
+                return cls.apply(*(as_operand(a, cls.__name__) for a in operands), **params)
         ctx = object.__new__(cls)
         ctx.inputs = operands
-        arrays = [a.data if isinstance(a, Tensor) else a for a in operands]
         try:
             out = cls.forward(ctx, *arrays, **params)
         except ChainruleError:
             raise
         except (ValueError, IndexError) as exc:
             raise cls.describe_error(exc, operands) from exc
-        if not record:
-            result = Tensor._make(out)
-            if state.anomaly:
-                check_forward(ctx, [out])
-            return result
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in operands)
-        ctx._freed = False
-        ctx._retained = None
-        ctx._n_outputs = 1
-        ctx._out_meta = None
-        ctx._trace = _creation_trace() if state.anomaly else None
+        if type(out) is not _NDARRAY:
+            out = backend.xp.asarray(out)
+        if state.anomaly:
+            check_forward(ctx, [out])
+        if not (True in needs and state.grad_enabled and out.dtype.kind in "fc"):
+            return Tensor._make(out)
+        ctx.needs_input_grad = tuple(needs)
         result = Tensor._make(out, True, ctx)
+        if cls.is_view:
+            result._vc = operands[0]._vc
         if cls.saves_inputs:
             ctx._versions = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in operands)
         if cls.saves_output:
             ctx._saved = (out, result._vc, result._vc[0])
-        else:
-            ctx._saved = ()
         if state.anomaly:
-            check_forward(ctx, [out])
+            ctx._trace = _creation_trace()
         return result
 
     @classmethod
@@ -230,8 +231,8 @@ class Primitive(Function):
         return Tensor._make(data, True, self)
 
 
-def _is_constant(a: Any) -> bool:
-    return isinstance(a, Tensor) or type(a) in backend.SCALAR_TYPES
+_SCALARS = backend.SCALAR_TYPES
+_NDARRAY = backend.ndarray
 
 
 def _modified_error(node: Function, shape: tuple, saved: int, now: int) -> BackwardError:

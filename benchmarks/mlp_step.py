@@ -1,0 +1,160 @@
+"""One SGD training step of an MLP: chainrule vs hand-written NumPy (vs PyTorch eager when installed).
+
+Each step: forward, softmax cross-entropy, backward, in-place parameter update.
+All three run in this process on the same float32 data and weights; the table
+shows the median time per step over interleaved rounds and chainrule's ratio.
+
+    python benchmarks/mlp_step.py            # the three configurations of issue 2
+    python benchmarks/mlp_step.py --quick    # fewer rounds
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import chainrule as cr
+
+CONFIGS = [  # (sizes, activation, batch, target ratio)
+    ((784, 100, 10), "sigmoid", 64, 1.25),
+    ((784, 100, 10), "sigmoid", 256, 1.10),
+    ((784, 1024, 1024, 10), "relu", 512, 1.10),
+]
+LR = 0.1
+
+
+def make_problem(sizes: tuple, batch: int, seed: int = 0) -> tuple:
+    rng = np.random.default_rng(seed)
+    weights = [
+        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32)
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
+    biases = [np.zeros(n, dtype=np.float32) for n in sizes[1:]]
+    x = rng.random((batch, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], batch)
+    return weights, biases, x, y
+
+
+# ------------------------------------------------------------------ hand-written NumPy
+def numpy_step(weights: list, biases: list, x: np.ndarray, y: np.ndarray, activation: str) -> float:
+    n = x.shape[0]
+    hs = [x]
+    for W, b in zip(weights[:-1], biases[:-1]):
+        z = hs[-1] @ W + b
+        hs.append(1 / (1 + np.exp(-z)) if activation == "sigmoid" else np.maximum(z, 0))
+    logits = hs[-1] @ weights[-1] + biases[-1]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) - shifted[np.arange(n), y]))
+    d = e / s
+    d[np.arange(n), y] -= 1
+    d /= n
+    for i in range(len(weights) - 1, -1, -1):
+        dW = hs[i].T @ d
+        db = d.sum(axis=0)
+        if i:
+            dh = d @ weights[i].T
+            h = hs[i]
+            d = dh * h * (1 - h) if activation == "sigmoid" else dh * (h > 0)
+        weights[i] -= LR * dW
+        biases[i] -= LR * db
+    return loss
+
+
+# ------------------------------------------------------------------ chainrule
+def chainrule_cross_entropy(logits: cr.Tensor, y: np.ndarray) -> cr.Tensor:
+    from chainrule.nn.functional import cross_entropy
+
+    return cross_entropy(logits, y)
+
+
+def chainrule_step(params: list, x: cr.Tensor, y: np.ndarray, activation: str) -> float:
+    h = x
+    pairs = list(zip(params[::2], params[1::2]))
+    for W, b in pairs[:-1]:
+        z = h @ W + b
+        h = z.sigmoid() if activation == "sigmoid" else z.relu()
+    W, b = pairs[-1]
+    loss = chainrule_cross_entropy(h @ W + b, y)
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with cr.no_grad():
+        for p in params:
+            p.sub_(p.grad, alpha=LR)
+    return loss.item()
+
+
+# ------------------------------------------------------------------ PyTorch eager
+def torch_step(torch, params: list, x, y, activation: str) -> float:
+    h = x
+    pairs = list(zip(params[::2], params[1::2]))
+    for W, b in pairs[:-1]:
+        z = h @ W + b
+        h = torch.sigmoid(z) if activation == "sigmoid" else torch.relu(z)
+    W, b = pairs[-1]
+    loss = torch.nn.functional.cross_entropy(h @ W + b, y)
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for p in params:
+            p.sub_(p.grad, alpha=LR)
+    return loss.item()
+
+
+def bench(sizes: tuple, activation: str, batch: int, rounds: int, steps: int) -> dict:
+    weights, biases, x, y = make_problem(sizes, batch)
+    np_w, np_b = [w.copy() for w in weights], [b.copy() for b in biases]
+    cr_params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
+    cr_x = cr.tensor(x)
+    runners = {
+        "numpy": lambda: numpy_step(np_w, np_b, x, y, activation),
+        "chainrule": lambda: chainrule_step(cr_params, cr_x, y, activation),
+    }
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        t_params = [torch.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
+        t_x, t_y = torch.tensor(x), torch.tensor(y)
+        runners["pytorch"] = lambda: torch_step(torch, t_params, t_x, t_y, activation)
+    except ImportError:
+        pass
+    losses = {name: run() for name, run in runners.items()}  # warm-up (and same first loss)
+    times: dict = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                run()
+            times[name].append((time.perf_counter() - start) / steps)
+    result = {name: statistics.median(ts) for name, ts in times.items()}
+    result["first_losses"] = losses
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (noisier)")
+    args = parser.parse_args()
+    rounds = 5 if args.quick else 15
+    print(f"{'network':<22}{'batch':>6}{'numpy ms':>10}{'chainrule ms':>14}{'ratio':>7}{'target':>8}{'pytorch ms':>12}{'ratio':>7}")
+    for sizes, activation, batch, target in CONFIGS:
+        steps = max(2, int(20 * 64 / batch)) if len(sizes) == 3 else 3
+        r = bench(sizes, activation, batch, rounds, steps)
+        ratio = r["chainrule"] / r["numpy"]
+        torch_cols = f"{r['pytorch'] * 1e3:>12.3f}{r['pytorch'] / r['numpy']:>7.2f}" if "pytorch" in r else f"{'-':>12}{'-':>7}"
+        name = "-".join(map(str, sizes)) + f" {activation}"
+        print(
+            f"{name:<22}{batch:>6}{r['numpy'] * 1e3:>10.3f}{r['chainrule'] * 1e3:>14.3f}{ratio:>7.2f}"
+            f"{'≤' + str(target):>8}{torch_cols}"
+        )
+
+
+if __name__ == "__main__":
+    main()
