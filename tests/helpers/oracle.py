@@ -97,7 +97,8 @@ def _derivatives(m, f: Callable, arrays: list, twice: bool) -> list:
     result = [lib.numpy(out)] + [lib.numpy(g) if g is not None else np.zeros(a.shape) for g, a in zip(grads, arrays, strict=True)]
     if twice:
         vs = [lib.tensor(rng.standard_normal(a.shape)) for a in arrays]
-        s = sum(((g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None), (out * w).sum() * 0)
+        start = (out * w).sum() * 0  # depends on w, so PyTorch always has a graph to differentiate
+        s = sum(((g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None), start)
         second = lib.grad(s, xs, None, create_graph=False)
         result += [lib.numpy(g) if g is not None else np.zeros(a.shape) for g, a in zip(second, arrays, strict=True)]
     return result

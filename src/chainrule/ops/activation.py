@@ -22,7 +22,8 @@ class Sigmoid(Primitive):
     def forward(ctx, a):
         a = _floating(a)
         out = xp.negative(a, out=xp.empty_like(a))  # one buffer for the whole formula
-        xp.exp(out, out=out)
+        with backend.errstate():  # e^-a overflows to inf for a << 0: σ is then exactly 0
+            xp.exp(out, out=out)
         out += 1
         return xp.reciprocal(out, out=out)
 
@@ -60,6 +61,11 @@ class Relu(Primitive):
     def backward(ctx, g):
         return (g * Tensor._make(ctx.saved_output.data > 0),)
 
+    @staticmethod
+    def branches(node):
+        """Whether each element is on the active side (> 0), for gradcheck's kink detection."""
+        return node.inputs[0].data > 0
+
 
 def safe_max(a, axis):
     """The max of ``a`` along ``axis`` (kept dims), with non-finite maxima replaced by 0."""
@@ -81,8 +87,9 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        e = xp.exp(_shifted(_floating(a), axis))
-        e /= e.sum(axis=axis, keepdims=True)
+        with backend.errstate():  # rows of -inf or nan give nan quietly
+            e = xp.exp(_shifted(_floating(a), axis))
+            e /= e.sum(axis=axis, keepdims=True)
         return e
 
     @staticmethod
@@ -100,8 +107,9 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        s = _shifted(_floating(a), axis)
-        return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+        with backend.errstate():
+            s = _shifted(_floating(a), axis)
+            return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
 
     @staticmethod
     def backward(ctx, g):

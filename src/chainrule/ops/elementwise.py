@@ -19,6 +19,12 @@ def _const(array: Any) -> Tensor:
     return Tensor._make(array)
 
 
+def operand_data(node: Any, i: int) -> Any:
+    """The array (or Python number) behind operand ``i`` of a recorded node."""
+    a = node.inputs[i]
+    return a.data if isinstance(a, Tensor) else a
+
+
 class Add(Primitive):
     label = "+"
 
@@ -64,7 +70,8 @@ class Div(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a / b
+        with backend.errstate():  # x / 0 is ±inf or nan, as IEEE says, without a warning
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -96,7 +103,8 @@ class Pow(Primitive):
     def forward(ctx, a, b):
         if isinstance(b, int) and not isinstance(b, bool) and b < 0 and xp.asarray(a).dtype.kind in "iu":
             a = xp.asarray(a, dtype=backend.default_float)  # NumPy refuses int ** negative int
-        return a ** b
+        with backend.errstate():
+            return a**b
 
     @staticmethod
     def backward(ctx, g):
@@ -124,7 +132,8 @@ class Exp(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.exp(a)
+        with backend.errstate():  # overflow gives inf quietly
+            return xp.exp(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -137,7 +146,8 @@ class Log(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.log(a)
+        with backend.errstate():  # log 0 = -inf, log of a negative = nan, quietly
+            return xp.log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -151,7 +161,8 @@ class Sqrt(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.sqrt(a)
+        with backend.errstate():
+            return xp.sqrt(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -172,6 +183,11 @@ class Abs(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
         return (g * _const(xp.sign(a.data)),)
+
+    @staticmethod
+    def branches(node) -> Any:
+        """Which side of the kink at 0 each element is on (for gradcheck's kink detection)."""
+        return xp.sign(operand_data(node, 0))
 
 
 class Sin(Primitive):
@@ -216,6 +232,10 @@ class Maximum(Primitive):
     def backward(ctx, g):
         return _route(ctx, g, xp.greater)
 
+    @staticmethod
+    def branches(node) -> Any:
+        return _winner(node)
+
 
 class Minimum(Primitive):
     """Element-wise min: the gradient is routed to the smaller input, split evenly on ties."""
@@ -230,6 +250,15 @@ class Minimum(Primitive):
     @staticmethod
     def backward(ctx, g):
         return _route(ctx, g, xp.less)
+
+    @staticmethod
+    def branches(node) -> Any:
+        return _winner(node)
+
+
+def _winner(node) -> Any:
+    """Per element: +1 where the first input is larger, -1 where the second is, 0 on ties."""
+    return xp.sign(xp.subtract(operand_data(node, 0), operand_data(node, 1)))
 
 
 def _route(ctx, g: Tensor, wins: Any) -> tuple:
@@ -265,6 +294,14 @@ class Clip(Primitive):
         if ctx.hi is not None:
             inside &= a.data <= ctx.hi
         return (g * _const(inside),)
+
+    @staticmethod
+    def branches(node) -> Any:
+        """-1 below ``lo``, +1 above ``hi``, 0 inside, per element."""
+        a = operand_data(node, 0)
+        below = a < node.lo if node.lo is not None else xp.zeros(xp.shape(a), dtype=bool)
+        above = a > node.hi if node.hi is not None else xp.zeros(xp.shape(a), dtype=bool)
+        return above.astype(xp.int8) - below.astype(xp.int8)
 
 
 class Where(Primitive):
