@@ -13,6 +13,7 @@ and data live in ``chainrule.nn``, ``chainrule.optim`` and ``chainrule.data``.
 """
 
 import warnings as _warnings
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from chainrule.tensor import Tensor  # noqa: I001  (first: the ops bind to Tensor at import)
 from chainrule import autograd
@@ -70,6 +71,24 @@ from chainrule.ops.api import (
 )
 from chainrule.random import Generator, manual_seed
 
+if _TYPE_CHECKING:
+    from chainrule.viz import Explanation, Graph
+
+
+def draw(output: Tensor, **options: object) -> "Graph":  # imports chainrule.viz only when called
+    """The computational graph behind ``output`` with values and gradients: see :func:`chainrule.viz.draw`."""
+    from chainrule.viz import draw as _draw
+
+    return _draw(output, **options)
+
+
+def explain(output: Tensor, **options: object) -> "Explanation":  # imports chainrule.viz only when called
+    """The backward pass narrated step by step: see :func:`chainrule.viz.explain`."""
+    from chainrule.viz import explain as _explain
+
+    return _explain(output, **options)
+
+
 # NaN and Inf propagate as IEEE arithmetic says; NumPy's per-op warnings about
 # them would only repeat what the values already show (use detect_anomaly()).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
@@ -83,7 +102,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "Function", "Generator",
     "GradcheckError", "GradcheckReport", "ShapeError", "Tensor", "abs", "arange", "autograd", "cat",
-    "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp", "eye", "float32",
+    "clip", "concatenate", "cos", "detect_anomaly", "draw", "enable_grad", "exp", "explain", "eye", "float32",
     "float64", "from_numpy", "full", "grad", "gradcheck", "gradcheck_report", "gradgradcheck",
     "hvp", "int64", "is_grad_enabled", "jacobian", "linspace", "log", "log_softmax", "logsumexp",
     "manual_seed", "matmul", "maximum", "mean", "minimum", "no_grad", "numerical_grad", "ones",

@@ -6,7 +6,8 @@ both imported only when used.
 """
 
 from chainrule.viz.draw import draw
+from chainrule.viz.explain import Explanation, explain
 from chainrule.viz.groups import Group, Recorder, gate, record
 from chainrule.viz.render import Graph, RenderError
 
-__all__ = ["Graph", "Group", "Recorder", "RenderError", "draw", "gate", "record"]
+__all__ = ["Explanation", "Graph", "Group", "Recorder", "RenderError", "draw", "explain", "gate", "record"]

@@ -40,14 +40,20 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
         lines.append(f"  label=<{'<br/>'.join(html.escape(n) for n in notes)}>; labelloc=b;")
     by_cluster: dict = {}
     for node in scene.nodes:
-        by_cluster.setdefault(node.cluster, []).append(node)
-    for node in by_cluster.get(None, []):
-        lines.append("  " + _node(node))
+        by_cluster.setdefault(node.cluster, []).append(_node(node))
+    cluster_of = {node.id: node.cluster for node in scene.nodes}
+    edges = []
+    for i, line in enumerate(scene.lines):
+        mid, drawn = _edge(i, line, across)
+        edges += drawn
+        if mid:  # a label node between two gates of one cluster stays in it, keeping the cluster compact
+            same = cluster_of.get(line.tail) is cluster_of.get(line.head)
+            by_cluster.setdefault(cluster_of.get(line.tail) if same else None, []).append(mid)
+    lines += ["  " + n for n in by_cluster.get(None, [])]
     for cluster in scene.clusters:
         if cluster.parent is None or cluster.parent not in scene.clusters:
             lines.extend(_cluster(cluster, scene.clusters, by_cluster, "  "))
-    for i, line in enumerate(scene.lines):
-        lines.extend(_edge(i, line, across))
+    lines += edges
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -57,7 +63,7 @@ def _cluster(c: Resolved, clusters: list, by_cluster: dict, pad: str) -> list[st
         f"{pad}subgraph cluster_{clusters.index(c)} {{",
         f'{pad}  label=<{html.escape(c.name)}>; style="rounded,dashed"; color="#b26a00"; fontcolor="#b26a00";',
     ]
-    out += [f"{pad}  {_node(n)}" for n in by_cluster.get(c, [])]
+    out += [f"{pad}  {n}" for n in by_cluster.get(c, [])]
     for child in c.children:
         if child in clusters:
             out += _cluster(child, clusters, by_cluster, pad + "  ")
@@ -75,9 +81,10 @@ def _node(node: Node) -> str:
     return f"{node.id} [label=<{text}>, {style}];"
 
 
-def _edge(i: int, line: Line, across: bool) -> list[str]:
+def _edge(i: int, line: Line, across: bool) -> tuple[str | None, list[str]]:
+    """The label node (or None) and the edge statements of one use of a value."""
     if line.value is None and line.grad is None:
-        return [f"  {line.tail} -> {line.head};"]
+        return None, [f"  {line.tail} -> {line.head};"]
     mid = f"e{i}"
     value = _cell(line.value, VALUE_COLOR)
     grad = _cell(line.grad, GRAD_COLOR)
@@ -88,8 +95,7 @@ def _edge(i: int, line: Line, across: bool) -> list[str]:
         table = f"<tr>{value}<vr/>{grad}</tr>"
         enter, leave = "n", "s"
     label = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1" color="{EDGE_COLOR}">{table}</table>'
-    return [
-        f"  {mid} [shape=plain, label=<{label}>];",
+    return f"{mid} [shape=plain, label=<{label}>];", [
         f"  {line.tail} -> {mid}:{enter} [arrowhead=none];",
         f"  {mid}:{leave} -> {line.head};",
     ]

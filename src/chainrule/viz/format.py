@@ -15,7 +15,7 @@ def number(v: float, decimals: int = 2) -> str:
     if v == round(v) and abs(v) < 1e6:
         return str(int(round(v)))
     a = abs(v)
-    if a >= 1e4 or a < 10.0 ** -decimals:
+    if a >= 1e4 or a < 10.0**-decimals:
         return f"{v:.2e}".replace("e-0", "e-").replace("e+0", "e")
     if a >= 100:
         return f"{v:.4g}"

@@ -7,7 +7,8 @@ import numbers
 from chainrule.viz.format import number
 from chainrule.viz.trace import Op, Trace, Value
 
-_POOL = "qrstuvpabcdeghkmn"
+_LEAVES = "abcdeghkmn"
+_INNER = "qrstuvpw"
 _COMMUTATIVE = {"+", "*"}
 
 
@@ -20,10 +21,10 @@ def assign_names(tr: Trace, intermediates: bool) -> dict[Value, str]:
     taken = set(names.values())
     if tr.output not in names:
         names[tr.output] = _fresh("f", taken)
-    pool = iter(_POOL)
+    leaves, inner = iter(_LEAVES), iter(_INNER)
     for v in tr.values:
         if v not in names and (v.is_leaf or intermediates):
-            names[v] = _fresh(next(pool, "v"), taken)
+            names[v] = _fresh(next(leaves, "a") if v.is_leaf else next(inner, "v"), taken)
     return names
 
 

@@ -94,7 +94,7 @@ def topological(root: Function | None) -> list[Function]:
             continue
         seen.add(node)
         stack.append((node, True))
-        for a in node.inputs:
+        for a in reversed(node.inputs):  # reversed: the first operand's sub-graph comes first
             if isinstance(a, Tensor) and a.grad_fn is not None and a.grad_fn not in seen:
                 stack.append((a.grad_fn, False))
     return order
