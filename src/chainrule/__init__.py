@@ -70,6 +70,8 @@ from chainrule.ops.api import (
     where,
 )
 from chainrule.random import Generator, manual_seed
+from chainrule.io import load, save
+from chainrule import data, nn, optim
 
 if _TYPE_CHECKING:
     from chainrule.viz import Explanation, Graph
@@ -102,10 +104,10 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "Function", "Generator",
     "GradcheckError", "GradcheckReport", "ShapeError", "Tensor", "abs", "arange", "autograd", "cat",
-    "clip", "concatenate", "cos", "detect_anomaly", "draw", "enable_grad", "exp", "explain", "eye", "float32",
+    "clip", "concatenate", "cos", "data", "detect_anomaly", "draw", "enable_grad", "exp", "explain", "eye", "float32",
     "float64", "from_numpy", "full", "grad", "gradcheck", "gradcheck_report", "gradgradcheck",
-    "hvp", "int64", "is_grad_enabled", "jacobian", "linspace", "log", "log_softmax", "logsumexp",
-    "manual_seed", "matmul", "maximum", "mean", "minimum", "no_grad", "numerical_grad", "ones",
-    "ones_like", "rand", "randint", "randn", "relu", "set_grad_enabled", "sigmoid", "sin",
+    "hvp", "int64", "is_grad_enabled", "jacobian", "linspace", "load", "log", "log_softmax", "logsumexp",
+    "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "optim", "ones",
+    "ones_like", "rand", "randint", "randn", "relu", "save", "set_grad_enabled", "sigmoid", "sin",
     "softmax", "sqrt", "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
 ]  # fmt: skip

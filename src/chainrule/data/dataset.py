@@ -1,0 +1,95 @@
+"""Datasets: the indexable collections a DataLoader draws mini-batches from."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from chainrule.backend import as_array, xp
+from chainrule.errors import ShapeError
+from chainrule.random import Generator, resolve
+from chainrule.tensor import Tensor
+
+
+class Dataset:
+    """Base class: define ``__getitem__(i)`` (one sample) and ``__len__``.
+
+    Optionally ``__getitems__(indices)`` returns a whole batch at once (the fast path
+    :class:`DataLoader` uses when present).
+    """
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of equally long tensors (or arrays): ``ds[i] == (x[i], y[i])``.
+
+    >>> ds = TensorDataset(x, y)            # x: (N, D), y: (N,)
+    """
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor")
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(as_array(t)) for t in tensors)
+        lengths = [t.shape[0] if t.ndim else None for t in self.tensors]
+        if None in lengths or len(set(lengths)) != 1:
+            shapes = [t.shape for t in self.tensors]
+            raise ShapeError(f"TensorDataset: every tensor needs the same first dimension, got shapes {shapes}")
+
+    def __getitem__(self, index: int) -> tuple:
+        return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+
+    def __getitems__(self, indices: Any) -> tuple:
+        return tuple(Tensor._make(t.data[indices]) for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = xp.asarray(indices, dtype=xp.int64)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+    def __getitems__(self, indices: Any) -> Any:
+        inner = self.indices[xp.asarray(indices)]
+        if hasattr(self.dataset, "__getitems__"):
+            return self.dataset.__getitems__(inner)
+        return [self.dataset[int(i)] for i in inner]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(dataset: Dataset, lengths: Sequence[float], generator: Generator | None = None) -> list[Subset]:
+    """Split into non-overlapping random subsets of the given sizes (ints, or fractions summing to 1).
+
+    >>> train, test = random_split(ds, [0.8, 0.2], generator=cr.Generator(0))
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):  # hand out the remainder round-robin, like PyTorch
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(not isinstance(x, int) or x < 0 for x in lengths) or sum(lengths) != n:
+        raise ValueError(
+            f"random_split: lengths {lengths} must be non-negative ints summing to {n} or fractions summing to 1"
+        )
+    order = resolve(generator).permutation(n)
+    out, start = [], 0
+    for length in lengths:
+        out.append(Subset(dataset, order[start : start + length]))
+        start += length
+    return out

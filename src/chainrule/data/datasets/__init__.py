@@ -1,0 +1,17 @@
+"""Ready-made datasets; each returns a :class:`Split` of float32 features and int64 labels.
+
+- ``mnist_sample()``: 5,000 real MNIST digits shipped with chainrule (offline, NumPy only);
+- ``mnist(root, download=False)``: the full MNIST from the standard IDX files;
+- ``digits()``: scikit-learn's 8×8 digits (needs ``chainrule[data]``);
+- ``xor()``, ``spirals()``, ``blobs()``, ``linearly_separable()``, ``moons()``: 2-D teaching sets.
+"""
+
+from chainrule.data.datasets.mnist import DatasetError, mnist, read_idx
+from chainrule.data.datasets.sample import digits, mnist_sample
+from chainrule.data.datasets.split import Split
+from chainrule.data.datasets.synthetic import blobs, linearly_separable, moons, spirals, xor
+
+__all__ = [
+    "DatasetError", "Split", "blobs", "digits", "linearly_separable", "mnist", "mnist_sample", "moons",
+    "read_idx", "spirals", "xor",
+]  # fmt: skip

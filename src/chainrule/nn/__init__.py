@@ -1,0 +1,20 @@
+"""Layers, losses and initialisers (``chainrule.nn``), with PyTorch's names and semantics.
+
+>>> from chainrule import nn
+>>> net = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 1))
+>>> loss = nn.BCEWithLogitsLoss()(net(x), y)
+"""
+
+from chainrule.nn import functional, init
+from chainrule.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from chainrule.nn.container import MLP, Sequential
+from chainrule.nn.linear import Dropout, Flatten, Identity, Linear
+from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MulticlassSVMLoss, NLLLoss
+from chainrule.nn.module import IncompatibleKeys, Module, StateDictError
+from chainrule.nn.parameter import Parameter
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys",
+    "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "Module", "MulticlassSVMLoss", "NLLLoss", "Parameter",
+    "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "functional", "init",
+]  # fmt: skip

@@ -1,0 +1,93 @@
+"""Linear, Identity, Flatten and Dropout layers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chainrule import backend
+from chainrule.backend import xp
+from chainrule.nn import functional as F
+from chainrule.nn import init
+from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
+from chainrule.random import Generator
+from chainrule.tensor import Tensor
+
+
+class Linear(Module):
+    """y = x Wᵀ + b with ``weight`` of shape (out_features, in_features) and a separate ``bias`` (out_features,).
+
+    Default init (PyTorch's): weight and bias ~ U(−1/√in_features, 1/√in_features), which is what
+    ``kaiming_uniform_(weight, a=√5)`` gives. For sigmoid nets the lectures use
+    ``nn.init.lecun_normal_(layer.weight)`` (std 1/√in_features) and a zero bias instead.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = backend.default_float if dtype is None else xp.dtype(dtype)
+        self.weight = Parameter(xp.empty((out_features, in_features), dtype))
+        if bias:
+            self.bias = Parameter(xp.empty(out_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Generator | None = None) -> None:
+        bound = 1.0 / math.sqrt(self.in_features)
+        init.uniform_(self.weight, -bound, bound, generator)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Flatten(Module):
+    """Flattens dimensions ``start_dim``..``end_dim`` (by default all but the batch dimension)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """In training mode zeroes each element with probability ``p`` and scales the rest by 1/(1 − p)."""
+
+    def __init__(self, p: float = 0.5, generator: Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p = p
+        self.generator = generator
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,272 @@
+"""Module: the base class of layers and models (PyTorch's ``nn.Module`` semantics).
+
+Assigning a :class:`Parameter` or a ``Module`` to an attribute registers it, so
+``parameters()`` and ``state_dict()`` find it under a dotted name such as
+``"layers.0.weight"``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
+from chainrule.errors import ChainruleError
+from chainrule.nn.parameter import Parameter
+from chainrule.tensor import Tensor
+
+
+class StateDictError(ChainruleError, RuntimeError):
+    """A state dict that does not fit the module: missing, unexpected or wrongly shaped keys."""
+
+
+class IncompatibleKeys(NamedTuple):
+    missing_keys: list
+    unexpected_keys: list
+
+
+class Module:
+    """Base class of every layer and model: subclass it and define ``forward``.
+
+    Example::
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(3, 4)
+                self.out = nn.Linear(4, 1)
+
+            def forward(self, x):
+                return self.out(self.hidden(x).sigmoid()).sigmoid()
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        registries = self.__dict__.get("_parameters")
+        if registries is None and isinstance(value, (Parameter, Module)):
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called (call super().__init__())")
+        if isinstance(value, Parameter):
+            self._forget(name)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            self._modules[name] = value
+        elif registries is not None and name in self._parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} (use a Parameter or None)")
+            self._parameters[name] = None
+        elif registries is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} (use a Tensor or None)")
+            self._buffers[name] = value
+        elif registries is not None and name in self._modules and value is None:
+            self._modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            found = self.__dict__.get(registry)
+            if found is not None and name in found:
+                return found[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        if any(name in r for r in (self._parameters, self._buffers, self._modules)):
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def _forget(self, name: str) -> None:
+        """Drop ``name`` from every registry and plain attribute, before registering it anew."""
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self.__dict__.pop(name, None)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """A non-learnable tensor saved in ``state_dict`` (e.g. running statistics)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        self._forget(name)
+        self._buffers[name] = tensor
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+        self._forget(name)
+        self._modules[name] = module
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, each once, with dotted names ('' for self)."""
+        seen: set = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        return (m for _, m in self.named_modules())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return ((k, m) for k, m in self._modules.items() if m is not None)
+
+    def children(self) -> Iterator[Module]:
+        return (m for _, m in self.named_children())
+
+    def _named(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        seen: set = set()
+        modules = self.named_modules() if recurse else [("", self)]
+        for prefix, module in modules:
+            for key, value in getattr(module, registry).items():
+                if value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{prefix}.{key}" if prefix else key), value
+
+    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two layers appears once."""
+        return self._named("_parameters", recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        return (p for _, p in self.named_parameters(recurse))
+
+    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named("_buffers", recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        return (b for _, b in self.named_buffers(recurse))
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module and then on self (e.g. to re-initialise)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and gradients
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (Dropout active) on this module and its descendants."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad`` (to None by default, like PyTorch)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = Tensor._make(xp.zeros_like(p.grad.data))
+
+    def to(self, dtype: Any) -> Module:
+        """Convert every floating parameter and buffer to ``dtype`` in place (gradients are dropped)."""
+        dtype = xp.dtype(dtype)
+        for t in [*self.parameters(), *self.buffers()]:
+            if t.dtype.kind == "f":
+                t.data = t.data.astype(dtype)
+                t.grad = None
+                t._vc[0] += 1
+        return self
+
+    def double(self) -> Module:
+        return self.to(xp.float64)
+
+    def float(self) -> Module:
+        return self.to(xp.float32)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> OrderedDict:
+        """Every parameter and persistent buffer under its dotted name, detached (sharing memory)."""
+        return OrderedDict((key, value.detach()) for key, value in self._named_tensors())
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values into this module's tensors, in place.
+
+        Every problem is collected first and reported in one :class:`StateDictError`:
+        wrongly shaped keys always, missing and unexpected keys when ``strict``.
+        Returns the missing and unexpected keys (PyTorch's ``IncompatibleKeys``).
+        """
+        own = self.state_dict()
+        targets = dict(self._named_tensors())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        wrong = []
+        for key in own:
+            if key in state_dict:
+                shape = tuple(xp.shape(_array(state_dict[key])))
+                if shape != own[key].shape:
+                    wrong.append(f"{key}: checkpoint shape {shape}, model shape {own[key].shape}")
+        problems = wrong + ([f"missing key {k!r}" for k in missing] + [f"unexpected key {k!r}" for k in unexpected]
+                            if strict else [])
+        if problems:
+            raise StateDictError(
+                f"load_state_dict for {type(self).__name__}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+            )
+        with no_grad():
+            for key in own:
+                if key in state_dict:
+                    targets[key].copy_(_array(state_dict[key]))
+        return IncompatibleKeys(missing, unexpected)
+
+    def _named_tensors(self) -> Iterator[tuple[str, Tensor]]:
+        for prefix, module in self.named_modules():
+            for registry in (module._parameters, module._buffers):
+                for key, value in registry.items():
+                    if value is not None:
+                        yield (f"{prefix}.{key}" if prefix else key), value
+
+    # ------------------------------------------------------------------ description
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr line (override in layers)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, child in self._modules.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {body}")
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _array(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else xp.asarray(value)

@@ -1,0 +1,25 @@
+"""Parameter: a Tensor that a Module registers as learnable (requires grad by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.backend import default_float, xp
+from chainrule.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is found by ``Module.parameters()``.
+
+    >>> w = Parameter(cr.zeros(3, 2))      # a copy of the data, requires_grad=True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = xp.empty(0, default_float)
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()

@@ -1,0 +1,189 @@
+"""Fused loss primitives: one node per loss, with an exact and numerically stable backward.
+
+Each forward works on backend arrays and reduces per ``reduction`` ('mean',
+'sum' or 'none'); each backward is written with Tensor ops so that
+``create_graph=True`` gives second derivatives. Argument checking lives in
+``chainrule.nn.functional``; these classes trust their inputs.
+"""
+
+from __future__ import annotations
+
+from chainrule.autograd.function import Primitive
+from chainrule.autograd.mode import state
+from chainrule.backend import errstate, xp
+from chainrule.ops.activation import safe_max
+from chainrule.tensor import Tensor
+
+LOG_FLOOR = -100.0  # BCELoss clamps log(p) and log(1 - p) here, as PyTorch does
+PROB_FLOOR = 1e-12  # ... and p(1 - p) in its gradient
+
+
+def _reduce(losses, reduction: str):
+    if reduction == "mean":
+        return xp.asarray(losses.mean(), dtype=losses.dtype)
+    if reduction == "sum":
+        return xp.asarray(losses.sum(), dtype=losses.dtype)
+    return losses
+
+
+def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
+    """The upstream gradient, shaped to multiply a per-element gradient (÷ count for 'mean')."""
+    if reduction == "mean":
+        return g / count
+    if reduction == "none" and per_sample:
+        return g.unsqueeze(1)  # one loss per row of an (N, C) input
+    return g
+
+
+def _rows(n: int):
+    return xp.arange(n)
+
+
+class CrossEntropy(Primitive):
+    """Softmax + negative log-likelihood of integer labels; dL/dlogits = (softmax − one-hot) · g / N."""
+
+    label = "cross_entropy"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, logits, target, reduction):
+        ctx.reduction = reduction
+        shifted = logits - safe_max(logits, 1)
+        e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
+        e /= total
+        ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        logits, target = ctx.saved_inputs
+        n = logits.shape[0]
+        scale = _scale(g, ctx.reduction, n, per_sample=True)
+        if not state.grad_enabled:  # plain backward: one fused array expression
+            d = ctx.probs.copy()
+            d[_rows(n), target.data] -= 1
+            d *= scale.data
+            return Tensor._make(d), None
+        return (logits.softmax(axis=1) - _one_hot(target.data, logits)) * scale, None
+
+
+class NLL(Primitive):
+    """Negative log-likelihood of integer labels given log-probabilities: −x[i, y_i]."""
+
+    label = "nll_loss"
+
+    @staticmethod
+    def forward(ctx, logp, target, reduction):
+        ctx.reduction = reduction
+        ctx.meta = (logp.shape, logp.dtype, target)
+        return _reduce(-logp[_rows(len(target)), target], reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype, target = ctx.meta
+        onehot = Tensor._make(_one_hot_array(target, shape, dtype))
+        return -onehot * _scale(g, ctx.reduction, shape[0], per_sample=True), None
+
+
+class MulticlassSVM(Primitive):
+    """Weston–Watkins hinge: L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + margin)."""
+
+    label = "svm_loss"
+
+    @staticmethod
+    def forward(ctx, scores, target, reduction, margin):
+        ctx.reduction = reduction
+        rows = _rows(len(target))
+        m = scores - scores[rows, target][:, None] + margin
+        m[rows, target] = 0
+        active = m > 0
+        coef = active.astype(scores.dtype)
+        coef[rows, target] = -active.sum(axis=1)  # the correct score pulls once per violated margin
+        ctx.coef = coef
+        ctx.active = active
+        return _reduce(xp.where(active, m, 0).sum(axis=1), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Tensor._make(ctx.coef) * _scale(g, ctx.reduction, ctx.coef.shape[0], per_sample=True), None
+
+    @staticmethod
+    def branches(node):
+        return node.active
+
+
+class MSE(Primitive):
+    """(a − t)²; dL/da = 2(a − t) · g (÷ numel for 'mean')."""
+
+    label = "mse_loss"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a, t, reduction):
+        ctx.reduction = reduction
+        d = a - t
+        return _reduce(d * d, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, t = ctx.saved_inputs
+        d = 2 * (a - t) * _scale(g, ctx.reduction, a.size, per_sample=False)
+        return d, (-d if ctx.needs_input_grad[1] else None)
+
+
+class BCEWithLogits(Primitive):
+    """Binary cross-entropy on logits, max(x, 0) − x·y + log(1 + e^−|x|); dL/dx = σ(x) − y."""
+
+    label = "bce_with_logits"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        ctx.reduction = reduction
+        return _reduce(xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x))), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_inputs
+        scale = _scale(g, ctx.reduction, x.size, per_sample=False)
+        gx = (x.sigmoid() - y) * scale if ctx.needs_input_grad[0] else None
+        gy = -x * scale if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class BCE(Primitive):
+    """Binary cross-entropy on probabilities, with log clamped at −100 (PyTorch's BCELoss)."""
+
+    label = "bce_loss"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, p, y, reduction):
+        ctx.reduction = reduction
+        with errstate():  # log(0) = −inf is expected here: it is clamped
+            log_p = xp.maximum(xp.log(p), LOG_FLOOR)
+            log_q = xp.maximum(xp.log1p(-p), LOG_FLOOR)
+        return _reduce(-(y * log_p + (1 - y) * log_q), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.saved_inputs
+        scale = _scale(g, ctx.reduction, p.size, per_sample=False)
+        gp = gy = None
+        if ctx.needs_input_grad[0]:
+            gp = (p - y) / ((1 - p) * p).clip(PROB_FLOOR, None) * scale
+        if ctx.needs_input_grad[1]:
+            gy = ((1 - p).log().clip(LOG_FLOOR, None) - p.log().clip(LOG_FLOOR, None)) * scale
+        return gp, gy
+
+
+def _one_hot_array(target, shape: tuple, dtype):
+    out = xp.zeros(shape, dtype)
+    out[_rows(shape[0]), target] = 1
+    return out
+
+
+def _one_hot(target, like: Tensor) -> Tensor:
+    return Tensor._make(_one_hot_array(target, like.shape, like.dtype))

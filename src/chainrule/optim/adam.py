@@ -1,0 +1,66 @@
+"""Adam and AdamW (decoupled weight decay), with PyTorch's bias-corrected update."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from chainrule.backend import xp
+from chainrule.optim.optimizer import Optimizer, _non_negative, check_betas
+from chainrule.tensor import Tensor
+
+
+class Adam(Optimizer):
+    """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps) (Kingma & Ba, 2015).
+
+    ``weight_decay`` adds wd·p to the gradient (L2); see :class:`AdamW` for decoupled decay.
+    """
+
+    decoupled = False
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        _non_negative(self, group, "lr", "eps", "weight_decay")
+        check_betas(self, group["betas"])
+
+    def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
+        lr, wd = group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if not state:
+            state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+        state["step"] += 1
+        step = state["step"]
+        if wd and self.decoupled:
+            p.mul_(1 - lr * wd)
+        elif wd:
+            grad = grad + wd * p.data
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        denom = xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
+        p.sub_((lr / (1 - beta1**step)) * m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p ← p(1 − lr·wd) before the Adam step (Loshchilov & Hutter, 2019)."""
+
+    decoupled = True
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

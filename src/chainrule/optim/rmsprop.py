@@ -1,0 +1,52 @@
+"""RMSprop (Hinton's lecture 6e), PyTorch's variant with optional momentum and centring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chainrule.backend import xp
+from chainrule.optim.optimizer import Optimizer, _non_negative
+from chainrule.tensor import Tensor
+
+
+class RMSprop(Optimizer):
+    """s ← αs + (1 − α)g², p ← p − lr·g / (√s + eps); ``centered`` subtracts the squared mean gradient."""
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+        weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        _non_negative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
+
+    def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
+        alpha = group["alpha"]
+        if not state:
+            state.update(step=0, square_avg=xp.zeros_like(p.data))
+            if group["momentum"]:
+                state["momentum_buffer"] = xp.zeros_like(p.data)
+            if group["centered"]:
+                state["grad_avg"] = xp.zeros_like(p.data)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        sq = state["square_avg"]
+        sq *= alpha
+        sq += (1 - alpha) * grad * grad
+        if group["centered"]:
+            avg = state["grad_avg"]
+            avg += (1 - alpha) * (grad - avg)
+            denom = xp.sqrt(sq - avg * avg) + group["eps"]
+        else:
+            denom = xp.sqrt(sq) + group["eps"]
+        if group["momentum"]:
+            buf = state["momentum_buffer"]
+            buf *= group["momentum"]
+            buf += grad / denom
+            p.sub_(group["lr"] * buf)
+        else:
+            p.sub_(group["lr"] * grad / denom)

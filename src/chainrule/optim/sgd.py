@@ -1,0 +1,46 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and weight decay (PyTorch's update)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chainrule.optim.optimizer import Optimizer, _non_negative
+from chainrule.tensor import Tensor
+
+
+class SGD(Optimizer):
+    """p ← p − lr·d, where d = g + wd·p, or with momentum μ: b ← μb + (1 − dampening)d and d = b (Nesterov: d + μb).
+
+    ``weight_decay=λ`` is the gradient of (λ/2)‖p‖² (L2 regularisation).
+
+    >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> opt.zero_grad(); loss.backward(); opt.step()
+    """
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+        weight_decay: float = 0.0, nesterov: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        _non_negative(self, group, "lr", "momentum", "dampening", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
+
+    def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
+        d = grad
+        if group["weight_decay"]:
+            d = d + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = d.copy()
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * d
+            d = d + momentum * buf if group["nesterov"] else buf
+        p.sub_(group["lr"] * d)
