@@ -94,14 +94,19 @@ def _derivatives(m, f: Callable, arrays: list, twice: bool) -> list:
     rng = np.random.default_rng(7)
     w = lib.tensor(rng.standard_normal(tuple(out.shape)), requires_grad=twice)
     grads = lib.grad(out, xs, w, create_graph=twice)
-    result = [lib.numpy(out)] + [lib.numpy(g) if g is not None else np.zeros(a.shape) for g, a in zip(grads, arrays, strict=True)]
+    result = [lib.numpy(out)] + _arrays(lib, grads, arrays)
     if twice:
         vs = [lib.tensor(rng.standard_normal(a.shape)) for a in arrays]
         start = (out * w).sum() * 0  # depends on w, so PyTorch always has a graph to differentiate
         s = sum(((g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None), start)
         second = lib.grad(s, xs, None, create_graph=False)
-        result += [lib.numpy(g) if g is not None else np.zeros(a.shape) for g, a in zip(second, arrays, strict=True)]
+        result += _arrays(lib, second, arrays)
     return result
+
+
+def _arrays(lib, grads: tuple, arrays: list) -> list:
+    """Gradients as float64 arrays, zeros where an input was not used."""
+    return [np.zeros(a.shape) if g is None else lib.numpy(g) for g, a in zip(grads, arrays, strict=True)]
 
 
 class _Lib:
