@@ -110,13 +110,6 @@ def test_in_place_on_a_non_leaf_is_recorded():
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 2 + 3 * (1 + 2 * 2)])
 
 
-EDGES_BUG = (
-    "function.py/engine.py: graph edges are read from the input Tensor objects at backward time, so a "
-    "recorded in-place op on a non-leaf rewires every earlier consumer of that tensor to its new history"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EDGES_BUG)
 def test_earlier_consumers_keep_the_old_value_of_a_tensor_modified_in_place():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     h = x * 1
@@ -126,7 +119,6 @@ def test_earlier_consumers_keep_the_old_value_of_a_tensor_modified_in_place():
     assert x.grad.tolist() == [1.0, 1.0]  # today: [3.0, 3.0], silently wrong
 
 
-@pytest.mark.xfail(strict=True, reason=EDGES_BUG)
 def test_setitem_with_a_value_read_from_the_same_tensor():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     h = x * 1

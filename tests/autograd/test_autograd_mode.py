@@ -77,11 +77,6 @@ def test_detect_anomaly_names_the_forward_op_shapes_and_the_user_line():
     assert "test_autograd_mode.py" in message and "y.log()" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.py/function.py: ops run inside a backward rule are checked as forwards, so the error "
-    "names Div (inside Sqrt.backward) at the backward() line instead of Sqrt.backward and the x.sqrt() line",
-)
 def test_detect_anomaly_names_the_backward_op():
     x = cr.tensor([0.0, 4.0], requires_grad=True)
     with cr.detect_anomaly():

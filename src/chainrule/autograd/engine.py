@@ -48,8 +48,10 @@ def backward(
     roots = _seed(outputs, grad_outputs, create_graph)
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
-    previous = state.grad_enabled
+    previous = state.grad_enabled, state.anomaly
+    anomaly = state.anomaly
     state.grad_enabled = create_graph
+    state.anomaly = False  # ops inside backward rules are checked as gradients, not as forwards
     try:
         pending: dict = {}
         for t, g in roots:
@@ -59,7 +61,6 @@ def backward(
                 _add_to(pending, t.grad_fn, t._output_nr, g)
         dependencies = _count_dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
         ready = [n for n in pending if dependencies.get(n, 0) == 0]
-        anomaly = state.anomaly
         while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = ready.pop()
             inputs = node.inputs
@@ -79,24 +80,24 @@ def backward(
                     )
             if not retain_graph:
                 node._release()
-            for inp, g in zip(inputs, results):
-                if not isinstance(inp, Tensor):
+            for inp, edge, g in zip(inputs, node.edges, results):
+                if edge is None:
                     continue
-                nxt = inp.grad_fn
-                if g is not None and inp._rg:
+                nxt = edge[0] if type(edge) is tuple else None
+                if g is not None:
                     if type(g) is not Tensor or g.data.shape != inp.data.shape or g.data.dtype != inp.data.dtype or anomaly:
-                        g = sink.conform(node, inp, g)
+                        g = sink.conform(node, inp, g, anomaly)
                     if nxt is None:
-                        sink.to_leaf(inp, g)
+                        sink.to_leaf(edge, g)
                     else:
-                        _add_to(pending, nxt, inp._output_nr, g)
+                        _add_to(pending, nxt, edge[1], g)
                 if nxt is not None:
                     left = dependencies[nxt] - 1
                     dependencies[nxt] = left
                     if left == 0:
                         ready.append(nxt)
     finally:
-        state.grad_enabled = previous
+        state.grad_enabled, state.anomaly = previous
     return capture.results(allow_unused) if capture is not None else None
 
 
@@ -137,9 +138,9 @@ def _count_dependencies(starts: list) -> dict:
     stack = list(seen)
     while stack:
         node = stack.pop()
-        for inp in node.inputs:
-            if isinstance(inp, Tensor) and inp.grad_fn is not None:
-                nxt = inp.grad_fn
+        for edge in node.edges:
+            if type(edge) is tuple:
+                nxt = edge[0]
                 counts[nxt] = counts.get(nxt, 0) + 1
                 if nxt not in seen:
                     seen.add(nxt)
@@ -206,7 +207,7 @@ class _Pass:
                     self.capture.add(i, g)
         return grads
 
-    def conform(self, node: Function, inp: Tensor, g: Any) -> Tensor:
+    def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Tensor:
         """Check a returned gradient and bring it to the input's shape and dtype."""
         if not isinstance(g, Tensor):
             if not isinstance(g, (backend.ndarray, float, int)):
@@ -222,7 +223,7 @@ class _Pass:
                 ) from None
         if g.dtype != inp.dtype:
             g = g.astype(inp.dtype)
-        if state.anomaly and not backend.all_finite(g.data):
+        if anomaly and not backend.all_finite(g.data):
             raise AnomalyError(
                 f"{node.name}.backward produced NaN or Inf in the gradient of an input of shape "
                 f"{inp.shape}. The op was created at:\n{where_created(node)}"

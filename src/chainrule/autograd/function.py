@@ -44,6 +44,7 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple
+    edges: tuple
     # Defaults for recorded nodes; instances override only what differs.
     _saved: tuple = ()
     _versions: tuple = ()
@@ -93,6 +94,7 @@ class Function:
             for i, o in enumerate(outs)
         )
         if record:
+            ctx.edges = edges_of(args)
             ctx._n_outputs = len(results)
             ctx._out_meta = tuple((r.shape, r.dtype) for r in results)
         if state.anomaly:
@@ -144,9 +146,7 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         """``(grad_fn, output_nr)`` per input (``(None, 0)`` for leaves and constants), like PyTorch."""
-        return tuple(
-            (a.grad_fn, a._output_nr) if isinstance(a, Tensor) else (None, 0) for a in self.inputs
-        )
+        return tuple(e if type(e) is tuple else (None, 0) for e in self.edges)
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -195,11 +195,12 @@ class Primitive(Function):
         if not (True in needs and state.grad_enabled and out.dtype.kind in "fc"):
             return Tensor._make(out)
         ctx.needs_input_grad = tuple(needs)
+        ctx.edges = edges_of(operands)
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
             result._vc = operands[0]._vc
         if cls.saves_inputs:
-            ctx._versions = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in operands)
+            ctx._versions = [a._vc[0] if isinstance(a, Tensor) else None for a in operands]
         if cls.saves_output:
             ctx._saved = (out, result._vc, result._vc[0])
         if state.anomaly:
@@ -233,6 +234,21 @@ class Primitive(Function):
 
 _SCALARS = backend.SCALAR_TYPES
 _NDARRAY = backend.ndarray
+
+
+def edges_of(operands: tuple) -> tuple:
+    """Where each operand's gradient goes, frozen when the op is recorded.
+
+    ``(node, output_nr)`` for an op's output, the Tensor itself for a leaf that
+    requires grad, None for constants. Freezing matters: an in-place op later
+    gives the same Tensor object a new history, but this op consumed the old one.
+    """
+    return tuple(
+        ((a.grad_fn, a._output_nr) if a.grad_fn is not None else a if a._rg else None)
+        if isinstance(a, Tensor)
+        else None
+        for a in operands
+    )
 
 
 def _modified_error(node: Function, shape: tuple, saved: int, now: int) -> BackwardError:
