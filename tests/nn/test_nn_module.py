@@ -1,0 +1,198 @@
+"""Module registration, state dicts, layers, activations and initialisers (PyTorch as oracle where installed)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.nn import functional as F
+from chainrule.nn import init
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(3, 4)
+        self.out = nn.Linear(4, 1, bias=False)
+        self.register_buffer("steps", cr.zeros(1))
+
+    def forward(self, x):
+        return self.out(self.hidden(x).sigmoid())
+
+
+def test_registration_and_dotted_state_dict():
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == ["hidden.weight", "hidden.bias", "out.weight"]
+    assert list(net.state_dict()) == ["steps", "hidden.weight", "hidden.bias", "out.weight"]
+    assert net.hidden.weight.shape == (4, 3) and net.out.bias is None
+    assert [type(m).__name__ for m in net.modules()] == ["Net", "Linear", "Linear"]
+    assert dict(net.named_children()).keys() == {"hidden", "out"}
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+
+
+def test_shared_parameter_counted_once_and_reassignment_unregisters():
+    net = Net()
+    net.out.weight = net.hidden.weight  # tie (shapes differ, but registration is what is tested)
+    assert len(list(net.parameters())) == 2
+    net.hidden = None
+    assert [n for n, _ in net.named_parameters()] == ["out.weight"]
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        net.out.weight = cr.zeros(2)
+
+
+def test_parameter_before_init_is_refused():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(cr.zeros(2))
+
+    with pytest.raises(AttributeError, match="super"):
+        Bad()
+
+
+def test_load_state_dict_round_trip_and_every_problem_named():
+    a, b = Net(), Net()
+    result = b.load_state_dict(a.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(a.hidden.weight.data, b.hidden.weight.data)
+    bad = dict(a.state_dict())
+    bad["hidden.weight"] = cr.zeros(5, 3)
+    del bad["out.weight"]
+    bad["extra.bias"] = cr.zeros(1)
+    with pytest.raises(nn.StateDictError) as info:
+        b.load_state_dict(bad)
+    msg = str(info.value)
+    assert "hidden.weight: checkpoint shape (5, 3), model shape (4, 3)" in msg
+    assert "missing key 'out.weight'" in msg and "unexpected key 'extra.bias'" in msg
+    del bad["hidden.weight"]
+    result = b.load_state_dict(bad, strict=False)
+    assert result.missing_keys == ["hidden.weight", "out.weight"] and result.unexpected_keys == ["extra.bias"]
+
+
+def test_load_state_dict_bumps_version_and_keeps_identity():
+    net = Net()
+    w = net.hidden.weight
+    v = w._version
+    net.load_state_dict({k: np.ones(t.shape) for k, t in net.state_dict().items()})
+    assert net.hidden.weight is w and w._version > v and (w.data == 1).all() and w.dtype == np.float32
+
+
+def test_repr_is_an_indented_tree():
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Dropout(0.2), nn.Linear(3, 1)))
+    assert repr(net) == (
+        "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n"
+        "  (2): Sequential(\n    (0): Dropout(p=0.2)\n    (1): Linear(in_features=3, out_features=1, bias=True)\n  )\n)"
+    )
+
+
+def test_zero_grad_train_eval_and_dtype():
+    net = Net()
+    net(cr.randn(2, 3)).sum().backward()
+    assert net.hidden.weight.grad is not None
+    net.zero_grad(set_to_none=False)
+    assert (net.hidden.weight.grad.data == 0).all()
+    net.zero_grad()
+    assert net.hidden.weight.grad is None
+    assert not net.eval().out.training and net.train().hidden.training
+    assert net.double().hidden.weight.dtype == np.float64
+
+
+def test_dropout_train_and_eval():
+    x = cr.ones(1000)
+    d = nn.Dropout(0.25)
+    y = d(x).numpy()
+    np.testing.assert_allclose(y[y != 0], 1 / 0.75, rtol=1e-6)
+    assert 0.15 < (y == 0).mean() < 0.35
+    assert d.eval()(x) is x
+    with pytest.raises(ValueError, match="p must be in"):
+        nn.Dropout(1.5)
+
+
+def test_flatten_identity_mlp():
+    assert nn.Flatten()(cr.zeros(2, 3, 4)).shape == (2, 12)
+    x = cr.randn(2, 3)
+    assert nn.Identity()(x) is x
+    mlp = nn.MLP([4, 8, 8, 3], activation="tanh", output_activation="softmax")
+    assert [type(m).__name__ for m in mlp] == ["Linear", "Tanh", "Linear", "Tanh", "Linear", "Softmax"]
+    np.testing.assert_allclose(mlp(cr.randn(5, 4)).detach().numpy().sum(1), 1, rtol=1e-6)
+    with pytest.raises(ValueError, match="valid names"):
+        nn.MLP([2, 2, 2], activation="swish")
+
+
+def test_linear_gradcheck_and_default_init_bounds():
+    layer = nn.Linear(6, 3).double()
+    cr.gradcheck(lambda x, w, b: F.linear(x, w, b), [cr.randn(4, 6, dtype=cr.float64, requires_grad=True),
+                                                      layer.weight, layer.bias])
+    big = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    assert np.abs(big.weight.data).max() <= bound and np.abs(big.weight.data).max() > 0.99 * bound
+    assert np.abs(big.bias.data).max() <= bound
+
+
+def test_init_reproducible_and_statistics():
+    w = cr.zeros(400, 500)
+    cr.manual_seed(3)
+    init.lecun_normal_(w)
+    first = w.data.copy()
+    cr.manual_seed(3)
+    init.lecun_normal_(w)
+    np.testing.assert_array_equal(first, w.data)
+    assert abs(w.data.std() - 1 / math.sqrt(500)) < 0.002
+    init.xavier_uniform_(w, generator=cr.Generator(1))
+    assert np.abs(w.data).max() <= math.sqrt(6 / 900) and np.abs(w.data).max() > 0.99 * math.sqrt(6 / 900)
+    init.kaiming_normal_(w, nonlinearity="relu")
+    assert abs(w.data.std() - math.sqrt(2 / 500)) < 0.002
+    init.xavier_normal_(w)
+    assert abs(w.data.std() - math.sqrt(2 / 900)) < 0.002
+    init.kaiming_uniform_(w, a=math.sqrt(5))  # PyTorch's Linear default: U(±1/√fan_in)
+    assert np.abs(w.data).max() <= 1 / math.sqrt(500)
+    assert (init.constant_(w, 0.5).data == 0.5).all() and (init.zeros_(w).data == 0).all()
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        init.xavier_uniform_(cr.zeros(3))
+    with pytest.raises(ValueError, match="valid"):
+        init.calculate_gain("swish")
+
+
+def test_activation_layers_gradcheck():
+    x = cr.tensor(np.random.default_rng(1).uniform(-2, 2, (3, 4)), dtype=cr.float64, requires_grad=True)
+    for layer in (nn.Sigmoid(), nn.Tanh(), nn.LeakyReLU(0.1), nn.Softmax(dim=1), nn.LogSoftmax(dim=0)):
+        cr.gradcheck(layer, [x])
+
+
+# ------------------------------------------------------------------ PyTorch oracle
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (nn.Sigmoid(), "Sigmoid()"), (nn.Tanh(), "Tanh()"), (nn.ReLU(), "ReLU()"),
+        (nn.LeakyReLU(0.2), "LeakyReLU(0.2)"), (nn.Softmax(dim=1), "Softmax(dim=1)"),
+        (nn.LogSoftmax(dim=1), "LogSoftmax(dim=1)"), (nn.Flatten(), "Flatten()"),
+    ],
+)
+def test_activations_match_torch(ours, theirs):
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(2).uniform(-3, 3, (4, 5))
+    x = cr.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    out, tout = ours(x), eval(f"torch.nn.{theirs}")(tx)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    w = np.random.default_rng(3).normal(size=data.shape)
+    out.backward(cr.tensor(w))
+    tout.backward(torch.tensor(w))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_linear_matches_torch_and_loads_its_state_dict():
+    torch = pytest.importorskip("torch")
+    tl = torch.nn.Linear(5, 3).double()
+    layer = nn.Linear(5, 3, dtype=cr.float64)
+    layer.load_state_dict({k: v.detach().numpy() for k, v in tl.state_dict().items()})
+    data = np.random.default_rng(4).normal(size=(6, 5))
+    x, tx = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, tout = layer(x), tl(tx)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.numpy(), tl.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), tl.bias.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)

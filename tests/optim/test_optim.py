@@ -1,0 +1,143 @@
+"""Optimizers and schedulers: validation, state, and 20 steps against PyTorch (float64, 1e-5)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn, optim
+from chainrule.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
+
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2)),
+    ("SGD", dict(lr=0.05, momentum=0.5, dampening=0.1)),
+    ("Adam", dict(lr=1e-2)),
+    ("Adam", dict(lr=1e-2, betas=(0.8, 0.99), weight_decay=1e-2, amsgrad=True)),
+    ("AdamW", dict(lr=1e-2)),
+    ("AdamW", dict(lr=1e-2, weight_decay=0.1, amsgrad=True)),
+    ("RMSprop", dict(lr=1e-2)),
+    ("RMSprop", dict(lr=1e-2, momentum=0.9, centered=True, weight_decay=1e-3)),
+]
+DATA = np.random.default_rng(0)
+X = DATA.normal(size=(16, 4))
+Y = DATA.integers(0, 3, 16)
+W0, B0 = DATA.normal(size=(3, 4)) * 0.5, DATA.normal(size=3) * 0.1
+
+
+def _train_ours(name, kwargs, steps=20):
+    layer = nn.Linear(4, 3, dtype=cr.float64)
+    layer.load_state_dict({"weight": W0, "bias": B0})
+    opt = getattr(optim, name)(layer.parameters(), **kwargs)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(layer(cr.tensor(X)), Y).backward()
+        opt.step()
+    return layer, opt
+
+
+@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_twenty_steps_match_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    tl = torch.nn.Linear(4, 3).double()
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(W0))
+        tl.bias.copy_(torch.tensor(B0))
+    topt = getattr(torch.optim, name)(tl.parameters(), **kwargs)
+    for _ in range(20):
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(tl(torch.tensor(X)), torch.tensor(Y)).backward()
+        topt.step()
+    layer, _ = _train_ours(name, kwargs)
+    np.testing.assert_allclose(layer.weight.data, tl.weight.detach().numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(layer.bias.data, tl.bias.detach().numpy(), atol=1e-5, rtol=0)
+    assert np.abs(layer.weight.data - W0).max() > 1e-3  # the steps did move the weights
+
+
+def test_plain_sgd_is_p_minus_lr_grad_in_place():
+    p = nn.Parameter(cr.tensor([1.0, -2.0]))
+    buffer = p.data
+    p.grad = cr.tensor([0.5, 0.5])
+    optim.SGD([p], lr=0.1, weight_decay=0.0).step()
+    assert p.data is buffer
+    np.testing.assert_allclose(p.data, [0.95, -2.05])
+
+
+def test_param_groups_and_zero_grad():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt = optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5] and opt.param_groups[1]["momentum"] == 0.9
+    b(a(cr.randn(3, 2))).sum().backward()
+    opt.step()
+    opt.zero_grad()
+    assert all(p.grad is None for p in [*a.parameters(), *b.parameters()])
+    with pytest.raises(ValueError, match="more than one group"):
+        opt.add_param_group({"params": a.weight})
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda ps: optim.SGD(ps, lr=-1), "invalid lr"),
+        (lambda ps: optim.SGD(ps, lr=0.1, nesterov=True), "Nesterov"),
+        (lambda ps: optim.Adam(ps, betas=(0.9, 1.0)), "betas"),
+        (lambda ps: optim.RMSprop(ps, alpha=-0.1), "invalid alpha"),
+        (lambda ps: optim.SGD([], lr=0.1), "empty"),
+        (lambda ps: optim.SGD([cr.zeros(2)], lr=0.1), "leaf that requires grad"),
+    ],
+)
+def test_bad_hyper_parameters(make, words):
+    with pytest.raises(ValueError, match=words):
+        make(list(nn.Linear(2, 2).parameters()))
+
+
+@pytest.mark.parametrize("name, kwargs", [CONFIGS[1], CONFIGS[5], CONFIGS[9]])
+def test_state_dict_resumes_exactly(name, kwargs, tmp_path):
+    full, _ = _train_ours(name, kwargs, steps=10)
+    half, opt = _train_ours(name, kwargs, steps=5)
+    cr.save({"model": half.state_dict(), "optim": opt.state_dict()}, tmp_path / "ckpt.npz")
+    ckpt = cr.load(tmp_path / "ckpt.npz")
+    layer = nn.Linear(4, 3, dtype=cr.float64)
+    layer.load_state_dict(ckpt["model"])
+    opt2 = getattr(optim, name)(layer.parameters(), **kwargs)
+    opt2.load_state_dict(ckpt["optim"])
+    for _ in range(5):
+        opt2.zero_grad()
+        nn.functional.cross_entropy(layer(cr.tensor(X)), Y).backward()
+        opt2.step()
+    np.testing.assert_allclose(layer.weight.data, full.weight.data, rtol=1e-12)
+
+
+def test_schedulers_closed_forms():
+    p = [nn.Parameter(cr.zeros(1))]
+    cases = [
+        (StepLR, dict(step_size=3, gamma=0.5), lambda e: 0.1 * 0.5 ** (e // 3)),
+        (ExponentialLR, dict(gamma=0.9), lambda e: 0.1 * 0.9**e),
+        (CosineAnnealingLR, dict(T_max=10, eta_min=0.01), lambda e: 0.01 + 0.09 * (1 + math.cos(math.pi * e / 10)) / 2),
+    ]
+    for cls, kwargs, expected in cases:
+        opt = optim.SGD(p, lr=0.1)
+        sched = cls(opt, **kwargs)
+        for epoch in range(12):
+            assert sched.get_last_lr()[0] == pytest.approx(expected(epoch))
+            opt.step()
+            sched.step()
+
+
+def test_schedulers_match_torch():
+    torch = pytest.importorskip("torch")
+    for name, kwargs in [("StepLR", dict(step_size=2, gamma=0.3)), ("ExponentialLR", dict(gamma=0.8)),
+                         ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001))]:
+        tp = torch.nn.Parameter(torch.zeros(1))
+        topt = torch.optim.SGD([tp], lr=0.1)
+        tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+        opt = optim.SGD([nn.Parameter(cr.zeros(1))], lr=0.1)
+        sched = getattr(optim.lr_scheduler, name)(opt, **kwargs)
+        for _ in range(8):
+            assert sched.get_last_lr()[0] == pytest.approx(tsched.get_last_lr()[0], rel=1e-9)
+            topt.step()
+            tsched.step()
+            opt.step()
+            sched.step()
