@@ -51,10 +51,11 @@ def load(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise CheckpointError(f"load: {path} is a bare .npy array, not a chainrule checkpoint")
             if _META not in archive.files:
                 raise CheckpointError(f"load: {path} is an .npz archive without chainrule metadata (not a checkpoint)")
             meta = json.loads(archive[_META].tobytes().decode("utf-8"))
