@@ -9,8 +9,9 @@ quantity from central differences in float64.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,9 +45,7 @@ def _scalar(out: Any, weight: np.ndarray | None) -> float:
     return float((data * weight).sum()) if weight is not None else float(data.sum())
 
 
-def numerical_grad(
-    f: Callable[..., Any], inputs: Any, eps: float = 1e-6, grad_output: Any = None
-) -> list:
+def numerical_grad(f: Callable[..., Any], inputs: Any, eps: float = 1e-6, grad_output: Any = None) -> list:
     """Central-difference gradient of ``sum(grad_output * f(*inputs))`` in float64.
 
     ``inputs`` is one tensor/array or a sequence of them; returns one float64
@@ -191,7 +190,8 @@ class GradcheckReport:
         }
 
     def __str__(self) -> str:
-        lines = [f"gradcheck: {'passed' if self.passed else 'FAILED'} (eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})"]
+        verdict = "passed" if self.passed else "FAILED"
+        lines = [f"gradcheck: {verdict} (eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})"]
         for c in self.inputs:
             lines.append(
                 f"{c.label} shape {c.shape}: max rel error {c.max_rel_error:.2e} ({c.rating}), "
@@ -241,9 +241,7 @@ def gradcheck_report(
     weight = _projection(out.shape)
     analytic = _analytic(out, [xs[i] for i in which], weight)
     numeric, kinks = _numerical(f, xs, eps, weight, which, kinks=True)
-    checks = [
-        _compare(i, xs[i], a, numeric[i], kinks[i], atol, rtol, worst) for i, a in zip(which, analytic)
-    ]
+    checks = [_compare(i, xs[i], a, numeric[i], kinks[i], atol, rtol, worst) for i, a in zip(which, analytic)]
     return GradcheckReport(checks, atol, rtol, eps)
 
 
@@ -251,11 +249,22 @@ def _analytic(out: Tensor, inputs: list, weight: np.ndarray) -> list:
     if not out.requires_grad:
         return [np.zeros(x.shape) for x in inputs]
     with enable_grad():
-        grads = autograd_grad(out, inputs, grad_outputs=Tensor._make(weight.astype(out.dtype)), retain_graph=True, allow_unused=True)
+        grads = autograd_grad(
+            out, inputs, grad_outputs=Tensor._make(weight.astype(out.dtype)), retain_graph=True, allow_unused=True
+        )
     return [np.zeros(x.shape) if g is None else np.asarray(g.data, dtype=np.float64) for x, g in zip(inputs, grads)]
 
 
-def _compare(position: int, x: Tensor, analytic: np.ndarray, numeric: np.ndarray, kinks: np.ndarray, atol: float, rtol: float, k: int) -> InputCheck:
+def _compare(
+    position: int,
+    x: Tensor,
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    kinks: np.ndarray,
+    atol: float,
+    rtol: float,
+    k: int,
+) -> InputCheck:
     abs_err = np.abs(analytic - numeric)
     scale = np.maximum(np.abs(analytic), np.abs(numeric))
     rel_err = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1), 0.0)
@@ -274,7 +283,13 @@ def _compare(position: int, x: Tensor, analytic: np.ndarray, numeric: np.ndarray
     ]
     smooth = rel_err[~kinks]
     return InputCheck(
-        position, x.name, tuple(x.shape), float(smooth.max()) if smooth.size else 0.0, int(bad.sum()), int(kinks.sum()), rows
+        position,
+        x.name,
+        tuple(x.shape),
+        float(smooth.max()) if smooth.size else 0.0,
+        int(bad.sum()),
+        int(kinks.sum()),
+        rows,
     )
 
 

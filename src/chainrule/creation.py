@@ -68,7 +68,9 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
     return _finish(xp.ones(t.shape, dtype or t.dtype), requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Evenly spaced values in [start, end) (ints give int64, floats float32)."""
     if end is None:
         start, end = 0, start

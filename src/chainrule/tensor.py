@@ -6,10 +6,10 @@ side by side) lives in ``chainrule.ops``.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from chainrule import backend
-from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError
 
@@ -25,9 +25,7 @@ class Tensor:
     __slots__ = ("data", "grad", "_rg", "grad_fn", "_output_nr", "name", "_vc", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
 
-    def __init__(
-        self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
-    ) -> None:
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
         array = backend.as_array(data, dtype)
@@ -46,9 +44,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _make(
-        cls, data: Any, requires_grad: bool = False, grad_fn: Any = None, output_nr: int = 0
-    ) -> Tensor:
+    def _make(cls, data: Any, requires_grad: bool = False, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
         """Wrap a backend array without copying or checking (the engine's fast path)."""
         t = object.__new__(cls)
         t.data = data if type(data) is _NDARRAY else xp.asarray(data)
@@ -139,7 +135,9 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype} {self.shape}")
+            raise TypeError(
+                f"only integer tensors of one element can be used as an index, got {self.dtype} {self.shape}"
+            )
         return int(self.item())
 
     def __bool__(self) -> bool:
@@ -200,9 +198,7 @@ class Tensor:
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
 
-    def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
-    ) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         ``gradient`` is required unless ``self`` has one element; it is the
@@ -475,8 +471,7 @@ def as_operand(value: Any, op: str) -> Tensor:
     if isinstance(value, (backend.ndarray, backend.xp.generic, list, tuple)):
         return Tensor._make(backend.as_array(value))
     raise TypeError(
-        f"{op}: unsupported operand type {type(value).__name__}; "
-        "expected a Tensor, a NumPy array or a Python number"
+        f"{op}: unsupported operand type {type(value).__name__}; expected a Tensor, a NumPy array or a Python number"
     )
 
 
@@ -500,8 +495,11 @@ def _axes(axis: Any, ndim: int, op: str) -> Any:
 
 # The ops import Tensor, so they are bound here, after the class exists.
 from chainrule.autograd import engine  # noqa: E402
-from chainrule.ops import inplace  # noqa: E402
-from chainrule.ops import compare, reduce  # noqa: E402
+from chainrule.ops import (  # noqa: E402
+    compare,
+    inplace,  # noqa: E402
+    reduce,
+)
 from chainrule.ops import shape as shape_ops  # noqa: E402
 from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh  # noqa: E402
 from chainrule.ops.elementwise import (  # noqa: E402

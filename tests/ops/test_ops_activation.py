@@ -83,4 +83,3 @@ def test_relu_gradient_at_zero_is_zero_like_pytorch():
     x = cr.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     x.relu().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
-

@@ -29,8 +29,8 @@ def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -
             )
         if alpha != 1:
             args = (args[0] * alpha,)
-        # The op reads the tensor's old value and history through an alias: recording it on
-        # ``t`` itself would make ``t``'s new node its own input (a loop backward never leaves).
+        # The op reads the old value and history through an alias: the recorded op is out of
+        # place, so that array stays intact, while ``t`` itself is about to hold the new value.
         before = Tensor._make(t.data, t._rg, t.grad_fn, t._output_nr)
         new = _recorded(before, kind, args, key)
         if new.shape != t.shape:
@@ -76,11 +76,15 @@ def _write(t: Tensor, kind: str, values: list, key: Any) -> None:
 
             data[index_key(key)] = values[0]
     except TypeError as exc:
-        raise DTypeError(f"{kind}_: cannot write {_describe(values[0])} into a {t.dtype} tensor in place: {exc}") from None
+        raise DTypeError(
+            f"{kind}_: cannot write {_describe(values[0])} into a {t.dtype} tensor in place: {exc}"
+        ) from None
     except ValueError as exc:
         if not data.flags.writeable:
             raise ValueError(f"{kind}_: this tensor is a read-only broadcast view; .clone() it first") from None
-        raise ShapeError(f"{kind}_: cannot apply {_describe(values[0])} to a tensor of shape {t.shape} in place: {exc}") from None
+        raise ShapeError(
+            f"{kind}_: cannot apply {_describe(values[0])} to a tensor of shape {t.shape} in place: {exc}"
+        ) from None
 
 
 def _describe(value: Any) -> str:
