@@ -170,14 +170,14 @@ class Primitive(Function):
     @classmethod
     def apply(cls, *operands: Any, **params: Any) -> Tensor:
         arrays = []
-        needs = []
+        wants_grad = False
         for a in operands:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a._rg)
+                if a._rg:
+                    wants_grad = True
             elif type(a) in _SCALARS:
                 arrays.append(a)
-                needs.append(False)
             else:
                 return cls.apply(*(as_operand(a, cls.__name__) for a in operands), **params)
         ctx = object.__new__(cls)
@@ -192,10 +192,20 @@ class Primitive(Function):
             out = backend.xp.asarray(out)
         if state.anomaly:
             check_forward(ctx, [out])
-        if not (True in needs and state.grad_enabled and out.dtype.kind in "fc"):
+        if not (wants_grad and state.grad_enabled and out.dtype.kind in "fc"):
             return Tensor._make(out)
-        ctx.needs_input_grad = tuple(needs)
-        ctx.edges = edges_of(operands)
+        # Record the node (a plain loop: this is the hottest code in chainrule).
+        needs = []
+        edges = []
+        for a in operands:
+            if isinstance(a, Tensor) and a._rg:
+                needs.append(True)
+                edges.append(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
+            else:
+                needs.append(False)
+                edges.append(None)
+        ctx.needs_input_grad = needs
+        ctx.edges = edges
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
             result._vc = operands[0]._vc
@@ -244,9 +254,7 @@ def edges_of(operands: tuple) -> tuple:
     gives the same Tensor object a new history, but this op consumed the old one.
     """
     return tuple(
-        ((a.grad_fn, a._output_nr) if a.grad_fn is not None else a if a._rg else None)
-        if isinstance(a, Tensor)
-        else None
+        (a if a.grad_fn is None else (a.grad_fn, a._output_nr)) if isinstance(a, Tensor) and a._rg else None
         for a in operands
     )
 
