@@ -40,6 +40,8 @@ def test_shared_parameter_counted_once_and_reassignment_unregisters():
     assert [n for n, _ in net.named_parameters()] == ["out.weight"]
     with pytest.raises(TypeError, match="parameter 'weight'"):
         net.out.weight = cr.zeros(2)
+    with pytest.raises(TypeError, match="sub-module 'out'"):
+        net.out = 5
 
 
 def test_parameter_before_init_is_refused():

@@ -14,6 +14,7 @@ from chainrule import backend
 from chainrule.errors import DTypeError, ShapeError
 from chainrule.ops import loss as fused
 from chainrule.ops.elementwise import where
+from chainrule.ops.linalg import MatMul
 from chainrule.random import Generator, resolve
 from chainrule.tensor import Tensor
 
@@ -29,7 +30,8 @@ REDUCTIONS = ("mean", "sum", "none")
 # ------------------------------------------------------------------ layers and activations
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features)."""
-    out = input @ weight.mT
+    # One matmul node reading weight transposed (no separate transpose node in the graph).
+    out = MatMul.apply(input, weight, tb=True) if input.ndim >= 2 and weight.ndim == 2 else input @ weight.mT
     return out if bias is None else out + bias
 
 

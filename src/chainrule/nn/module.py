@@ -75,7 +75,9 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} (use a Tensor or None)")
             self._buffers[name] = value
-        elif registries is not None and name in self._modules and value is None:
+        elif registries is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to sub-module {name!r} (use a Module or None)")
             self._modules[name] = None
         else:
             object.__setattr__(self, name, value)
