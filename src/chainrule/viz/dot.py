@@ -15,6 +15,7 @@ from chainrule.viz.scene import Line, Node, Scene
 VALUE_COLOR = "#1b7a2e"
 GRAD_COLOR = "#c62828"
 EDGE_COLOR = "#555555"
+FAST_LAYOUT_ABOVE = 40
 
 _NODE_STYLE = {
     "leaf": 'shape=box, style="rounded,filled", fillcolor="#e3edf9", color="#7a9cc6"',
@@ -35,6 +36,8 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
         '  node [fontname="Helvetica", fontsize=13, height=0.3];',
         f'  edge [fontname="Helvetica", fontsize=10, color="{EDGE_COLOR}", arrowsize=0.6];',
     ]
+    if len(scene.nodes) > FAST_LAYOUT_ABOVE:  # bound Graphviz's crossing minimisation on big drawings
+        lines.append("  graph [mclimit=0.1, nslimit=1, nslimit1=1];")
     notes = ([title] if title else []) + scene.notes
     if notes:
         lines.append(f"  label=<{'<br/>'.join(html.escape(n) for n in notes)}>; labelloc=b;")

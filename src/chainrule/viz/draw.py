@@ -26,7 +26,7 @@ def draw(
     detail: str = "groups",
     groups: Any = None,
     gradient: Any = None,
-    max_nodes: int = 150,
+    max_nodes: int = 60,
     max_items: int = 4,
     title: str | None = None,
     dpi: int = 150,

@@ -48,7 +48,7 @@ class Scene:
 class Options:
     values: bool = True
     grads: bool = True
-    max_nodes: int = 150
+    max_nodes: int = 60
     max_items: int = 4
 
 

@@ -1,0 +1,147 @@
+"""cr.draw: the lecture's graphs carry their numbers; structure, options, freed graphs, large graphs."""
+
+import re
+
+import pytest
+
+import chainrule as cr
+from chainrule import viz
+
+
+def lecture_graph():
+    x, y, z = (cr.tensor(v, requires_grad=True, name=n) for n, v in (("x", -2.0), ("y", 5.0), ("z", -4.0)))
+    return (x + y) * z, (x, y, z)
+
+
+def neuron():
+    vals = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+    t = {n: cr.tensor(v, dtype=cr.float64, requires_grad=True, name=n) for n, v in vals.items()}
+    s = t["w0"] * t["x0"] + t["w1"] * t["x1"] + t["w2"]
+    return s, 1 / (1 + (-s).exp()), t
+
+
+def edge_labels(source):
+    """(value, gradient) per drawn edge, read back from the DOT text."""
+    cells = re.findall(r"<tr><td>(.*?)</td></tr><hr/><tr><td>(.*?)</td></tr>", source)
+    strip = lambda c: re.sub(r"<[^>]+>", "", c).strip()
+    return [(strip(v), strip(g)) for v, g in cells]
+
+
+def node_labels(source):
+    return re.findall(r"\bn\d+ \[label=<([^<>]*)", source)
+
+
+def test_add_multiply_shows_values_and_gradients():
+    f, _ = lecture_graph()
+    src = cr.draw(f).source
+    assert src.startswith("digraph") and "rankdir=LR" in src
+    assert sorted(edge_labels(src)) == sorted([("-2", "-4"), ("5", "-4"), ("3", "-4"), ("-4", "3"), ("-12", "1")])
+    assert sorted(node_labels(src)) == sorted(["*", "+", "x", "y", "z"])
+    assert "dpi" not in src
+
+
+def test_neuron_five_gates_and_grouped():
+    s, f, t = neuron()
+    five = cr.draw(f).source
+    labels = node_labels(five)
+    for gate in ("*-1", "exp", "+1", "1/x"):
+        assert labels.count(gate) == 1
+    edges = edge_labels(five)
+    assert ("0.73", "1") in edges and ("1.37", "-0.53") in edges and ("-1", "-0.2") in edges
+    for name, value, grad in [
+        ("w0", "2", "-0.2"),
+        ("x0", "-1", "0.39"),
+        ("w1", "-3", "-0.39"),
+        ("x1", "-2", "-0.59"),
+        ("w2", "-3", "0.2"),
+    ]:
+        assert (value, grad) in edges, name
+    grouped = cr.draw(f, groups={"sigmoid": (s, f)}).source
+    assert "sigmoid" in node_labels(grouped) and "exp" not in node_labels(grouped)
+    assert ("1", "0.2") in edge_labels(grouped) and ("0.73", "1") in edge_labels(grouped)
+    clustered = cr.draw(f, groups={"sigmoid": (s, f)}, detail="ops").source
+    assert "subgraph cluster_0" in clustered and "exp" in node_labels(clustered)
+
+
+def test_every_use_is_an_edge_and_the_node_shows_the_sum():
+    x = cr.tensor(3.0, requires_grad=True, name="x")
+    src = cr.draw(x * x + x).source
+    grads = sorted(g for v, g in edge_labels(src) if v == "3")
+    assert grads == ["1", "3", "3"]
+    assert "Σ 7" in src
+
+
+def test_options_hide_values_or_gradients_and_direction():
+    f, _ = lecture_graph()
+    no_grads = edge_labels(cr.draw(f, grads=False).source)
+    assert all(g == "" for _, g in no_grads) and any(v == "-12" for v, _ in no_grads)
+    bare = cr.draw(f, values=False, grads=False).source
+    assert "->" in bare and "<hr/>" not in bare
+    assert "rankdir=TB" in cr.draw(f, direction="TB").source
+    with pytest.raises(ValueError, match="direction"):
+        cr.draw(f, direction="up")
+
+
+def test_tensors_print_shape_and_summary():
+    w = cr.tensor([[1.0, -2.0], [0.5, 4.0]], requires_grad=True, name="W")
+    big = cr.tensor([[1.0] * 2] * 10, requires_grad=True, name="X")
+    src = cr.draw((big @ w).sum()).source
+    assert "2×2 [1, -2, 0.5, 4]" in src
+    assert re.search(r"10×2 \[1 … 1\] ‖4.47‖", src)
+
+
+def test_after_backward_structure_and_leaf_grads_remain():
+    f, (x, y, z) = lecture_graph()
+    f.backward()
+    src = cr.draw(f).source
+    assert "intermediate gradients unavailable" in src
+    assert ".grad -4" in src and ".grad 3" in src
+    assert sorted(node_labels(src)) == sorted(["*", "+", "x", "y", "z"])
+
+
+def test_retained_graph_after_backward_still_has_every_gradient():
+    f, _ = lecture_graph()
+    f.backward(retain_graph=True)
+    src = cr.draw(f).source
+    assert "unavailable" not in src and ("3", "-4") in edge_labels(src)
+
+
+def test_ten_thousand_nodes_are_summarised():
+    x = cr.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for i in range(5000):
+        y = (y * 1.0001).sin() if i % 2 else y + x
+    src = cr.draw(y, max_nodes=30).source
+    assert "more ops" in src and src.count("shape=circle") + src.count("shape=ellipse") <= 30
+
+
+def test_recorded_gates_group_and_nest():
+    s, _, t = neuron()
+    sig = viz.gate("sigmoid", lambda z: 1 / (1 + (-z).exp()))
+    with viz.record() as rec:
+        f = sig(s)
+    assert len(rec) == 1
+    assert "sigmoid" in node_labels(cr.draw(f, groups=rec).source)
+
+
+def test_render_png_and_svg(tmp_path):
+    pytest.importorskip("pygraphviz")
+    f, _ = lecture_graph()
+    g = cr.draw(f)
+    assert g.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    svg = g.save(tmp_path / "g.svg").read_text()
+    assert "<svg" in svg and "dpi" not in svg.split("<svg", 1)[1].split(">", 1)[0]
+    assert g.save(tmp_path / "g.dot").read_text() == g.source
+    assert "image/svg+xml" in g._repr_mimebundle_()
+    with pytest.raises(ValueError, match="suffix"):
+        g.save(tmp_path / "g.bmp")
+
+
+def test_missing_renderer_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    f, _ = lecture_graph()
+    with pytest.raises(viz.RenderError, match=r"pip install 'chainrule\[viz\]'"):
+        cr.draw(f).save("never.svg")
