@@ -145,3 +145,17 @@ def test_missing_renderer_says_what_to_install(monkeypatch):
     f, _ = lecture_graph()
     with pytest.raises(viz.RenderError, match=r"pip install 'chainrule\[viz\]'"):
         cr.draw(f).save("never.svg")
+
+
+def test_nn_modules_become_nodes_and_clusters_with_parameter_names():
+    nn = pytest.importorskip("chainrule.nn")
+    cr.manual_seed(0)
+    net = nn.MLP([2, 4, 3], activation="tanh")
+    with viz.record(net) as rec:
+        loss = net(cr.randn(5, 2)).sum()
+    assert "forward" not in net.__dict__  # the recording hooks are gone
+    collapsed = cr.draw(loss, groups=rec).source
+    assert {"0: Linear", "1: Tanh", "2: Linear"} <= set(node_labels(collapsed))
+    assert "label=<MLP>" in collapsed and "0.weight" in collapsed
+    expanded = cr.draw(loss, groups=rec, detail="ops").source
+    assert "matmul" in node_labels(expanded) and expanded.count("subgraph cluster_") == 4

@@ -49,9 +49,9 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
     for i, line in enumerate(scene.lines):
         mid, drawn = _edge(i, line, across)
         edges += drawn
-        if mid:  # a label node between two gates of one cluster stays in it, keeping the cluster compact
-            same = cluster_of.get(line.tail) is cluster_of.get(line.head)
-            by_cluster.setdefault(cluster_of.get(line.tail) if same else None, []).append(mid)
+        if mid:  # a label node goes in the innermost cluster holding both ends, keeping clusters compact
+            home = _common(cluster_of.get(line.tail), cluster_of.get(line.head), scene.clusters)
+            by_cluster.setdefault(home, []).append(mid)
     lines += ["  " + n for n in by_cluster.get(None, [])]
     for cluster in scene.clusters:
         if cluster.parent is None or cluster.parent not in scene.clusters:
@@ -72,6 +72,17 @@ def _cluster(c: Resolved, clusters: list, by_cluster: dict, pad: str) -> list[st
             out += _cluster(child, clusters, by_cluster, pad + "  ")
     out.append(f"{pad}}}")
     return out
+
+
+def _common(a: Resolved | None, b: Resolved | None, drawn: list) -> Resolved | None:
+    """The innermost drawn cluster enclosing both ``a`` and ``b`` (None: the top level)."""
+    chain = []
+    while a is not None:
+        chain.append(a)
+        a = a.parent
+    while b is not None and b not in chain:
+        b = b.parent
+    return b if b in drawn else None
 
 
 def _node(node: Node) -> str:

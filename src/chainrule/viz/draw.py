@@ -7,7 +7,7 @@ from typing import Any
 from chainrule.tensor import Tensor
 from chainrule.viz import grads
 from chainrule.viz.dot import to_dot
-from chainrule.viz.groups import as_groups, resolve
+from chainrule.viz.groups import as_groups, name_leaves, resolve
 from chainrule.viz.render import Graph
 from chainrule.viz.scene import Options, build
 from chainrule.viz.trace import trace
@@ -49,6 +49,7 @@ def draw(
     if detail not in ("groups", "ops"):
         raise ValueError(f"draw: detail must be 'groups' or 'ops', got {detail!r}")
     tr = trace(output)
+    name_leaves(tr, groups)
     complete = _gradients(tr, gradient) if grads else True
     found, _ = resolve(tr, as_groups(groups))
     collapsed = {g for g in found if not g.children} if detail == "groups" else set()

@@ -32,6 +32,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.groups: list[Group] = []
+        self.names: dict[int, str] = {}  # id(parameter) -> its dotted name in the model
 
     def add(self, name: str, args: tuple, result: Any) -> None:
         self.groups.append(Group(name, _tensors(args), _tensors(result)))
@@ -55,6 +56,8 @@ def record(*models: Any) -> Iterator[Recorder]:
     >>> cr.draw(loss, groups=rec)         # one node per layer, clusters for containers
     """
     rec = Recorder()
+    for m in models:
+        rec.names.update({id(p): n for n, p in getattr(m, "named_parameters", dict)()})
     wrapped = [w for m in models for w in _wrap_modules(m, rec)]
     _active.append(rec)
     try:
@@ -109,6 +112,15 @@ def _tensors(x: Any) -> list:
     if isinstance(x, dict):
         return [t for item in x.values() for t in _tensors(item)]
     return []
+
+
+def name_leaves(tr: Trace, spec: Any) -> None:
+    """Give unnamed leaves the parameter names a Recorder saw (``0.weight``)."""
+    names = getattr(spec, "names", None)
+    if names:
+        for v in tr.values:
+            if v.is_leaf and v.name is None:
+                v.name = names.get(id(v.leaf_tensor))
 
 
 def as_groups(spec: Any) -> list[Group]:
