@@ -1,0 +1,82 @@
+"""Decision regions of a 2-D classifier over its data, as a figure or a GIF over training."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.viz.plots.mpl import as_array, figure, write_gif
+
+CMAP = "coolwarm"
+
+
+def classes_of(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
+    """Class per point: ``predict`` gets a float32 Tensor (N, 2); its output may be labels,
+    probabilities/logits of one class (thresholded) or per-class scores (argmax)."""
+    from chainrule import Tensor, no_grad
+
+    with no_grad():
+        out = as_array(predict(Tensor(points.astype(np.float32))))
+    if out.ndim == 2 and out.shape[1] > 1:
+        return out.argmax(axis=1)
+    out = out.reshape(len(points))
+    if out.dtype.kind in "iub":
+        return out.astype(int)
+    cut = 0.5 if out.min() >= 0 and out.max() <= 1 else 0.0
+    return (out > cut).astype(int)
+
+
+class RegionRecorder:
+    """Snapshots of the regions during training, written as one animated GIF.
+
+    >>> rec = RegionRecorder(x, y)
+    >>> for epoch in range(20): train_one_epoch(); rec.capture(model, f"epoch {epoch}")
+    >>> rec.save_gif("regions.gif")
+    """
+
+    def __init__(self, x: Any, y: Any, resolution: int = 120, pad: float = 0.5) -> None:
+        self.x = as_array(x)[:, :2]
+        self.y = as_array(y).astype(int).ravel()
+        lo, hi = self.x.min(axis=0) - pad, self.x.max(axis=0) + pad
+        self.gx, self.gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+        self.frames: list[tuple[np.ndarray, str]] = []
+
+    def grid(self, predict: Callable[[Any], Any]) -> np.ndarray:
+        points = np.stack([self.gx.ravel(), self.gy.ravel()], axis=1)
+        return classes_of(predict, points).reshape(self.gx.shape)
+
+    def capture(self, predict: Callable[[Any], Any], label: str = "") -> None:
+        """Record the classes ``predict`` gives over the grid now."""
+        self.frames.append((self.grid(predict), label))
+
+    def draw(self, ax: Any, classes: np.ndarray, label: str) -> None:
+        ax.clear()
+        k = max(int(self.y.max(initial=0)), int(classes.max(initial=0))) + 1
+        levels = np.arange(k + 1) - 0.5
+        ax.contourf(self.gx, self.gy, classes, levels=levels, cmap=CMAP, alpha=0.35)
+        if k == 2:
+            ax.contour(self.gx, self.gy, classes, levels=[0.5], colors="k", linewidths=1)
+        ax.scatter(self.x[:, 0], self.x[:, 1], c=self.y, cmap=CMAP, vmin=0, vmax=k - 1, edgecolors="k", s=22)
+        ax.set_title(label)
+        ax.set_xlim(self.gx.min(), self.gx.max())
+        ax.set_ylim(self.gy.min(), self.gy.max())
+
+    def save_gif(self, path: str | os.PathLike, fps: int = 4) -> Path:
+        """Write the captured snapshots as an animated GIF."""
+        if not self.frames:
+            raise ValueError("RegionRecorder.save_gif: nothing captured yet; call capture(model) during training")
+        fig = figure(4.5, 4.2)
+        ax = fig.add_subplot()
+        return write_gif(fig, self.frames, lambda frame: self.draw(ax, *frame), path, fps=fps)
+
+
+def plot_regions(predict: Callable[[Any], Any], x: Any, y: Any, title: str = "", resolution: int = 200) -> Any:
+    """The classes ``predict`` assigns over the plane, with the data points on top."""
+    rec = RegionRecorder(x, y, resolution)
+    fig = figure(4.8, 4.4)
+    rec.draw(fig.add_subplot(), rec.grid(predict), title)
+    return fig
