@@ -73,9 +73,12 @@ def mnist(out: Path, epochs: int, hidden: int) -> None:
     cr.manual_seed(0)
     net = nn.MLP([784, hidden, 10], activation="sigmoid")
     opt = optim.Adam(net.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
     for _ in range(epochs):
+        order = rng.permutation(len(x))  # shuffled mini-batches: the sample may be stored class by class
         for i in range(0, len(x), 200):
-            loss = nn.functional.cross_entropy(net(x[i : i + 200]), y[i : i + 200])
+            batch = order[i : i + 200]
+            loss = nn.functional.cross_entropy(net(x[batch]), y[batch])
             opt.zero_grad()
             loss.backward()
             opt.step()
