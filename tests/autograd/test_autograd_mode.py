@@ -109,3 +109,12 @@ def test_detect_anomaly_is_off_after_the_block():
     with cr.detect_anomaly():
         pass
     cr.tensor([0.0]).log()  # no error
+
+
+def test_one_no_grad_instance_can_be_nested_in_itself():
+    switch = cr.no_grad()
+    with switch:
+        with switch:
+            assert not cr.is_grad_enabled()
+        assert not cr.is_grad_enabled()
+    assert cr.is_grad_enabled()

@@ -49,3 +49,24 @@ def test_matmul_batch_mismatch_is_a_shape_error():
 def test_matmul_of_a_scalar_is_refused():
     with pytest.raises(cr.ShapeError, match="matmul: .*at least one dimension"):
         cr.tensor(2.0) @ cr.zeros(2)
+
+
+def test_transposed_operands_must_be_matrices():
+    from chainrule.ops.linalg import MatMul
+
+    with pytest.raises(cr.ShapeError, match="transposed"):
+        MatMul.apply(cr.ones(3), cr.ones(3, 3), ta=True)
+
+
+def test_first_and_second_order_gradients_agree_for_transposed_products():
+    from chainrule.ops.linalg import MatMul
+
+    a = cr.randn(4, 3, dtype=cr.float64, requires_grad=True)
+    b = cr.randn(5, 3, dtype=cr.float64, requires_grad=True)
+    for ta, tb, x, y in [
+        (False, True, a, b),
+        (True, False, a.detach().T.clone().requires_grad_(), b.detach().T.clone().requires_grad_()),
+    ]:
+        f = lambda x, y, ta=ta, tb=tb: MatMul.apply(x, y, ta=ta, tb=tb).tanh()  # noqa: E731
+        assert cr.gradcheck(f, [x, y])
+        assert cr.gradgradcheck(f, [x, y])

@@ -33,11 +33,12 @@ class _Switch:
     value = False
 
     def __enter__(self) -> None:
-        self._previous = getattr(state, self.attribute)
+        # A stack, so that one instance can be entered again while it is active.
+        self.__dict__.setdefault("_previous", []).append(getattr(state, self.attribute))
         setattr(state, self.attribute, self.value)
 
     def __exit__(self, *exc: object) -> None:
-        setattr(state, self.attribute, self._previous)
+        setattr(state, self.attribute, self._previous.pop())
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chainrule import backend
 from chainrule.autograd.function import Primitive
+from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
@@ -30,6 +31,9 @@ class Sigmoid(Primitive):
     @staticmethod
     def backward(ctx, g):
         out = ctx.saved_output
+        if not state.grad_enabled:
+            y = out.data
+            return (Tensor._make(g.data * y * (1 - y)),)
         return (g * out * (1 - out),)
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from chainrule.autograd.function import Primitive
+from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
-
-
-def _mT(a):
-    return a.swapaxes(-1, -2)
+from chainrule.tensor import Tensor
 
 
 class MatMul(Primitive):
@@ -29,16 +27,10 @@ class MatMul(Primitive):
                 f"matmul: {xp.shape(a)} @ {xp.shape(b)}: both operands need at least one "
                 "dimension (use * for scalars)"
             )
+        if (ta and a.ndim < 2) or (tb and b.ndim < 2):
+            raise ShapeError(f"matmul: only operands with 2 or more dimensions can be read transposed, got {a.shape}, {b.shape}")
         ctx.ta, ctx.tb = ta, tb
-        if ta:
-            a = _mT(a)
-        if tb:
-            b = _mT(b)
-        k_a = a.shape[-1]
-        k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if k_a != k_b:
-            raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner sizes {k_a} and {k_b} differ")
-        return xp.matmul(a, b)
+        return _product(a, b, ta, tb)
 
     @staticmethod
     def backward(ctx, g):
@@ -47,12 +39,34 @@ class MatMul(Primitive):
         if a.ndim == 1 or b.ndim == 1:
             return _vector_backward(a, b, g, need_a, need_b)
         ta, tb = ctx.ta, ctx.tb
-        grad_a = grad_b = None
-        if need_a:  # d op(a) = g @ op(b)ᵀ, transposed back when ta
-            grad_a = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
-        if need_b:  # d op(b) = op(a)ᵀ @ g, transposed back when tb
-            grad_b = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
-        return grad_a, grad_b
+        # d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set.
+        spec_a = (b, g, tb, True) if ta else (g, b, False, not tb)
+        spec_b = (g, a, True, ta) if tb else (a, g, not ta, False)
+        product = _array_product if not state.grad_enabled else _tensor_product
+        return (product(*spec_a) if need_a else None), (product(*spec_b) if need_b else None)
+
+
+def _product(a, b, ta: bool, tb: bool):
+    """``op(a) @ op(b)`` on arrays, with the inner sizes checked."""
+    if ta:
+        a = a.swapaxes(-1, -2)
+    if tb:
+        b = b.swapaxes(-1, -2)
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner sizes {k_a} and {k_b} differ")
+    return xp.matmul(a, b)
+
+
+def _array_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
+    """A first-order gradient product, computed directly (nothing is recorded)."""
+    return Tensor._make(_product(x.data, y.data, tx, ty))
+
+
+def _tensor_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
+    """The same product as a recorded op, so that create_graph=True can differentiate it."""
+    return MatMul.apply(x, y, ta=tx, tb=ty)
 
 
 def _vector_backward(a, b, g, need_a, need_b) -> tuple:
