@@ -28,6 +28,8 @@ def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
     lead = grad.ndim - len(shape)
     if lead < 0 or not all(n == 1 or n == m for n, m in zip(shape, grad.shape[lead:])):
         raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
+    if not state.grad_enabled:  # first-order pass: nothing to record
+        return Tensor._make(sum_to_shape(grad.data, shape))
     return SumTo.apply(grad, shape=shape)
 
 
@@ -114,17 +116,18 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
                 f"backward: output {i} (shape {t.shape}) does not require grad and has no grad_fn: "
                 "no input it depends on has requires_grad=True (or it was computed under no_grad)"
             )
+        data = t.data
         if g is None:
-            if t.size != 1:
+            if data.size != 1:
                 raise BackwardError(
                     f"backward: gradient can be implied only for one-element outputs, but output {i} "
-                    f"has shape {t.shape}; pass gradient= (a tensor of that shape)"
+                    f"has shape {data.shape}; pass gradient= (a tensor of that shape)"
                 )
-            g = Tensor._make(xp.ones(t.shape, dtype=t.dtype))
+            g = Tensor._make(xp.ones(data.shape, data.dtype))
         else:
-            g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, t.dtype))
-            if g.shape != t.shape:
-                raise ShapeError(f"backward: gradient of shape {g.shape} given for an output of shape {t.shape}")
+            g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, data.dtype))
+            if g.shape != data.shape:
+                raise ShapeError(f"backward: gradient of shape {g.shape} given for an output of shape {data.shape}")
             if not create_graph:
                 g = g.detach()
         roots.append((t, g))
@@ -253,4 +256,4 @@ class _Pass:
             t.grad.data = t.grad.data + data
 
 
-from chainrule.ops.shape import SumTo  # noqa: E402  (ops import the engine's Tensor)
+from chainrule.ops.shape import SumTo, sum_to_shape  # noqa: E402  (ops import the engine's Tensor)

@@ -71,19 +71,28 @@ class Expand(Primitive):
         return (g,)
 
 
+def sum_to_shape(a: Any, shape: tuple) -> Any:
+    """Sum array ``a`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    The one broadcasting reduction in chainrule (``SumTo`` and the engine's
+    ``unbroadcast`` both use it). The caller guarantees ``shape`` broadcasts to ``a.shape``.
+    """
+    lead = a.ndim - len(shape)
+    if lead:
+        a = a.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+    return a.sum(axis=ones, keepdims=True) if ones else a
+
+
 class SumTo(Primitive):
-    """Sum a broadcast array back to ``shape``: the reduction behind every unbroadcast."""
+    """Sum a broadcast array back to ``shape`` (differentiable: its backward broadcasts again)."""
 
     label = "sum_to"
 
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
-        lead = a.ndim - len(shape)
-        if lead:
-            a = a.sum(axis=tuple(range(lead)))
-        ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
-        return a.sum(axis=ones, keepdims=True) if ones else a
+        return sum_to_shape(a, shape)
 
     @staticmethod
     def backward(ctx, g):
