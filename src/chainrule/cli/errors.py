@@ -1,0 +1,36 @@
+"""Exit codes of the ``chainrule`` command and the errors that carry them.
+
+0 success; 1 an unexpected internal error (a bug: please report the traceback);
+2 bad command line (argparse's code: unknown options, impossible values, an unsafe
+expression); 3 a dataset that is missing, corrupt or needs a package; 4 a run
+folder problem (unwritable, already used without ``--force``, not a run, a
+config or checkpoint that does not match); 5 a gradient check that failed;
+130 stopped by Ctrl-C (after saving a checkpoint).
+"""
+
+from __future__ import annotations
+
+OK, INTERNAL, USAGE, DATA, RUN_FOLDER, GRADCHECK_FAILED, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+
+
+class CLIError(Exception):
+    """A user-facing failure: ``main`` prints ``chainrule <command>: error: <message>`` and exits with ``code``."""
+
+    code = INTERNAL
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class UsageError(CLIError):
+    code = USAGE
+
+
+class DataError(CLIError):
+    code = DATA
+
+
+class RunFolderError(CLIError):
+    code = RUN_FOLDER

@@ -1,0 +1,60 @@
+"""``chainrule graph``: draw an expression's computational graph with values and gradients, and explain it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chainrule.cli.errors import OK, CLIError
+from chainrule.cli.expr import ALLOWED, evaluate, parse_bindings
+from chainrule.cli.options import HelpFormatter
+from chainrule.viz.format import number
+
+EXAMPLES = f"""\
+examples:
+  chainrule graph "(x + y) * z" x=-2 y=5 z=-4 -o f.svg --explain
+  chainrule graph "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))" w0=2 x0=-1 w1=-3 x1=-2 w2=-3 -o neuron.png
+  chainrule graph "x*x + max(x, y)" x=3 y=1 -o f.dot          # DOT text, no Graphviz needed
+
+EXPR may use {ALLOWED}.
+Put EXPR after "--" if it starts with a minus sign: chainrule graph -- "-x*y" x=1 y=2
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("graph", help="draw an expression's graph with values and gradients",
+                            description=__doc__.split(":", 1)[1].strip(), epilog=EXAMPLES,
+                            formatter_class=HelpFormatter)  # fmt: skip
+    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "(x + y) * z"')
+    p.add_argument("values", nargs="*", metavar="name=value", help="a value for every variable")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the drawing (.svg, .png, .pdf or .dot)")
+    p.add_argument("--explain", action="store_true", help="print the chain rule step by step")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.viz import RenderError, draw, explain
+
+    out, leaves = evaluate(args.expr, parse_bindings(args.values))
+    out.name = "f"
+    drawing = draw(out)  # computes the gradients it shows without freeing the graph
+    if args.explain:
+        explain(out)
+    grads = ", ".join(f"∂f/∂{n} = {number(_grad(out, t))}" for n, t in leaves.items())
+    print(f"f = {number(out.item())}" + (f";  {grads}" if grads else ""))
+    if args.output is not None:
+        try:
+            drawing.save(args.output)
+        except RenderError as exc:
+            raise CLIError(str(exc)) from None
+        except (ValueError, OSError) as exc:
+            raise CLIError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
+        print(f"wrote {args.output}")
+    return OK
+
+
+def _grad(out, leaf) -> float:
+    import chainrule as cr
+
+    (g,) = cr.autograd.grad(out, [leaf], retain_graph=True, allow_unused=True)
+    return 0.0 if g is None else float(g.item())

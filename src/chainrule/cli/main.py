@@ -1,0 +1,52 @@
+"""``chainrule``: the argparse front end. Each command lives in its own module with ``add_parser`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from chainrule import __version__
+from chainrule.cli import eval as eval_cmd
+from chainrule.cli import gradcheck, graph, train
+from chainrule.cli.errors import INTERRUPTED, CLIError
+from chainrule.cli.options import HelpFormatter
+
+EXAMPLES = """\
+examples:
+  chainrule train                                  # train on the MNIST sample shipped with chainrule
+  chainrule eval runs/20250101-120000              # test metrics of a saved run
+  chainrule graph "(x + y) * z" x=-2 y=5 z=-4 -o f.svg --explain
+  chainrule gradcheck "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
+
+Run "chainrule COMMAND --help" for each command's options.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chainrule", description="Reverse-mode autodiff on a computational graph: train, see and verify.",
+        epilog=EXAMPLES, formatter_class=HelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (train, eval_cmd, graph, gradcheck):
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see :mod:`chainrule.cli.errors`)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CLIError as exc:
+        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""A training recipe: the run's settings (``Config``) and the data, model, loss and optimizer they describe."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from chainrule import nn, optim
+from chainrule.cli.errors import DataError
+from chainrule.data import datasets
+from chainrule.data.datasets import Split
+from chainrule.data.transforms import one_hot
+from chainrule.random import Generator
+from chainrule.tensor import Tensor
+
+DATASETS = ("mnist-sample", "digits", "mnist", "xor", "moons", "spirals", "linearly-separable")
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+LOSSES = ("cross-entropy", "mse", "svm")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+INITS = ("lecun", "xavier", "he")
+#: learning rate when --lr is not given: plain SGD takes big steps on these small nets, Adam small ones
+DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
+MOMENTUM = 0.9
+#: the shape of one input for datasets of images (for pictures of inputs and first-layer weights)
+IMAGE_SHAPES = {"mnist-sample": (28, 28), "mnist": (28, 28), "digits": (8, 8)}
+
+
+@dataclass
+class Config:
+    """Everything that defines a run; saved as the run folder's ``config.json``."""
+
+    data: str = "mnist-sample"
+    mnist_root: str | None = None
+    hidden: list = field(default_factory=lambda: [100])
+    activation: str = "sigmoid"
+    loss: str = "cross-entropy"
+    optimizer: str = "sgd"
+    lr: float | None = None  # None: DEFAULT_LR[optimizer]
+    batch_size: int = 64
+    epochs: int = 30
+    weight_decay: float = 0.0
+    init: str = "lecun"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.lr is None:
+            self.lr = DEFAULT_LR[self.optimizer]
+        self.hidden = list(self.hidden)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def load_data(config: Config) -> Split:
+    """The dataset the config names, as a fixed train/test split (the split does not depend on ``--seed``)."""
+    name = config.data
+    try:
+        if name == "mnist-sample":
+            return datasets.mnist_sample()
+        if name == "mnist":
+            if config.mnist_root is None:
+                raise DataError("--data mnist needs --mnist-root DIR, a folder with the four MNIST IDX files")
+            return datasets.mnist(config.mnist_root)
+        if name == "digits":
+            return datasets.digits()
+        return {"xor": datasets.xor, "moons": datasets.moons, "spirals": datasets.spirals,
+                "linearly-separable": datasets.linearly_separable}[name]()  # fmt: skip
+    except datasets.DatasetError as exc:
+        raise DataError(str(exc)) from None
+    except ImportError as exc:
+        raise DataError(f"--data {name}: {exc}") from None
+
+
+def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:
+    """An MLP n_inputs → hidden… → n_classes (logits out), weights initialised by ``config.init``, biases zero."""
+    gen = Generator(config.seed)
+    model = nn.MLP([n_inputs, *config.hidden, n_classes], activation=config.activation, generator=gen)
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            _initialise(layer.weight, config.init, config.activation, gen)
+            nn.init.zeros_(layer.bias)
+    return model
+
+
+def _initialise(weight: Tensor, scheme: str, activation: str, gen: Generator) -> None:
+    if scheme == "lecun":
+        nn.init.lecun_normal_(weight, generator=gen)
+    elif scheme == "xavier":
+        nn.init.xavier_normal_(weight, gain=nn.init.calculate_gain(activation), generator=gen)
+    else:
+        nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=gen)
+
+
+def build_loss(config: Config, n_classes: int) -> Any:
+    """The loss of (logits, integer labels); ``mse`` regresses the outputs onto one-hot targets."""
+    if config.loss == "cross-entropy":
+        return nn.CrossEntropyLoss()
+    if config.loss == "svm":
+        return nn.MulticlassSVMLoss()
+    mse = nn.MSELoss()
+
+    def mse_one_hot(output: Tensor, labels: Tensor) -> Tensor:
+        return mse(output, one_hot(labels, n_classes, dtype=output.dtype))
+
+    return mse_one_hot
+
+
+def build_optimizer(config: Config, model: nn.Module) -> optim.Optimizer:
+    params, lr, wd = model.parameters(), config.lr, config.weight_decay
+    if config.optimizer == "sgd":
+        return optim.SGD(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "momentum":
+        return optim.SGD(params, lr=lr, momentum=MOMENTUM, weight_decay=wd)
+    return optim.Adam(params, lr=lr, weight_decay=wd)
+
+
+def sizes(split: Split) -> tuple[int, int]:
+    """(number of input features, number of classes) of a split."""
+    return int(split.x_train.shape[1]), split.num_classes

@@ -1,0 +1,92 @@
+"""The run folder: where ``chainrule train`` writes, and how ``--resume`` reads it back.
+
+Layout: ``config.json`` (the Config), ``checkpoint.npz`` (after every epoch),
+``metrics.csv`` / ``metrics.json`` (the history), ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from chainrule import __version__
+from chainrule.cli.errors import RunFolderError
+from chainrule.cli.recipe import Config
+from chainrule.io import atomic_write
+from chainrule.train import CHECKPOINT, METRICS
+
+CONFIG = "config.json"
+REPORT = "report.html"
+RUN_FILES = (CONFIG, CHECKPOINT, *METRICS, REPORT)
+
+
+def default_out(root: Path = Path("runs")) -> Path:
+    """``runs/<YYYYmmdd-HHMMSS>``, with ``-2``, ``-3``… appended if that name is taken."""
+    base = root / time.strftime("%Y%m%d-%H%M%S")
+    path, k = base, 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}-{k}")
+    return path
+
+
+def prepare(out: Path, force: bool) -> None:
+    """Make ``out`` ready for a new run: refuse a previous run's folder unless ``force`` (then clear its files)."""
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(f"--out {out} is a file, not a folder")
+    previous = [name for name in RUN_FILES if (out / name).exists()]
+    if previous and not force:
+        raise RunFolderError(
+            f"--out {out} already holds a run ({', '.join(previous)}); pass --force to overwrite it "
+            f"or --resume {out} to continue it"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in previous:
+            (out / name).unlink()
+    except OSError as exc:
+        raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
+
+
+def save_config(out: Path, config: Config) -> None:
+    text = json.dumps({"chainrule": __version__, **config.to_dict()}, indent=2) + "\n"
+    try:
+        atomic_write(out / CONFIG, lambda f: f.write(text.encode()))
+    except OSError as exc:
+        raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
+
+
+def read_config(run_dir: Path, option: str = "--resume") -> Config:
+    """The Config saved in ``run_dir``, with a clear error when it is not a chainrule run folder."""
+    path = run_dir / CONFIG
+    if not run_dir.is_dir():
+        raise RunFolderError(f"{option} {run_dir}: no such folder")
+    if not path.is_file():
+        raise RunFolderError(f"{option} {run_dir}: not a chainrule run folder (no {CONFIG})")
+    try:
+        saved = json.loads(path.read_text())
+        saved.pop("chainrule", None)
+        unknown = sorted(set(saved) - set(Config.keys()))
+        if unknown:
+            raise ValueError(f"unknown settings {unknown}")
+        return Config(**saved)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RunFolderError(f"{option} {run_dir}: {CONFIG} is damaged ({exc})") from None
+
+
+def merge_resume(saved: Config, given: dict, run_dir: Path) -> Config:
+    """The saved config, refusing command-line settings that differ from it (only ``epochs`` may change)."""
+    mismatches = [
+        f"{key.replace('_', '-')} {getattr(saved, key)!r} in the run, {value!r} on the command line"
+        for key, value in given.items()
+        if key != "epochs" and getattr(saved, key) != value
+    ]
+    if mismatches:
+        raise RunFolderError(
+            f"--resume {run_dir}: its config does not match: {'; '.join(mismatches)} "
+            "(only --epochs may change when resuming)"
+        )
+    if "epochs" in given:
+        saved.epochs = given["epochs"]
+    return saved

@@ -1,0 +1,119 @@
+"""``chainrule train``: train an MLP on a dataset, with progress, checkpoints, resume and report.html."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from chainrule.cli import recipe
+from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError
+from chainrule.cli.options import HelpFormatter, non_negative_float, non_negative_int, positive_float, positive_int
+from chainrule.cli.recipe import Config
+from chainrule.cli.rundir import REPORT, default_out, merge_resume, prepare, read_config, save_config
+from chainrule.errors import ChainruleError
+from chainrule.train import fit
+
+EXAMPLES = """\
+examples:
+  chainrule train                                   # 784-100-10 sigmoid net on the shipped MNIST sample
+  chainrule train --data moons --hidden 16 --hidden 16 --activation relu --epochs 100
+  chainrule train --data mnist --mnist-root ~/data/mnist --optimizer adam --epochs 5
+  chainrule train --out runs/a --epochs 10 && chainrule train --resume runs/a --epochs 20
+
+The run folder holds config.json, checkpoint.npz (after every epoch), metrics.csv,
+metrics.json and report.html. Ctrl-C stops after saving a checkpoint; --resume
+continues a stopped or killed run from its last checkpoint.
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    d = Config()
+    p = commands.add_parser(
+        "train", help="train a network on a dataset", description=__doc__.split(":", 1)[1].strip(),
+        epilog=EXAMPLES, formatter_class=HelpFormatter, argument_default=argparse.SUPPRESS,
+    )  # fmt: skip
+    p.add_argument("--data", choices=recipe.DATASETS, help=f"dataset (default: {d.data})")
+    p.add_argument("--mnist-root", metavar="DIR", help="folder with the four MNIST IDX files (for --data mnist)")
+    p.add_argument("--hidden", type=positive_int, action="append", metavar="N",
+                   help="hidden layer size; repeat for more layers (default: 100)")  # fmt: skip
+    p.add_argument("--activation", choices=recipe.ACTIVATIONS, help=f"hidden activation (default: {d.activation})")
+    p.add_argument("--loss", choices=recipe.LOSSES, help=f"loss on the output scores (default: {d.loss})")
+    p.add_argument("--optimizer", choices=recipe.OPTIMIZERS,
+                   help=f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer})")  # fmt: skip
+    lrs = ", ".join(f"{k} {v:g}" for k, v in recipe.DEFAULT_LR.items())
+    p.add_argument("--lr", type=positive_float, help=f"learning rate > 0 (default: {lrs})")
+    p.add_argument("--batch-size", type=positive_int, metavar="N", help=f"mini-batch size (default: {d.batch_size})")
+    p.add_argument("--epochs", type=positive_int, metavar="N", help=f"epochs (default: {d.epochs})")
+    p.add_argument("--weight-decay", type=non_negative_float, metavar="L2", help="L2 weight decay (default: 0)")
+    p.add_argument("--init", choices=recipe.INITS, help=f"weight initialisation (default: {d.init})")
+    p.add_argument("--seed", type=non_negative_int, help="seed of initialisation and shuffling (default: 0)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default: runs/<timestamp>)")
+    p.add_argument("--resume", type=Path, metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    p.add_argument("--force", action="store_true", help="overwrite the run already in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines, only the result")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    given = {k: getattr(args, k) for k in Config.keys() if hasattr(args, k)}
+    out, resume = getattr(args, "out", None), getattr(args, "resume", None)
+    quiet = getattr(args, "quiet", False)
+    if resume is not None:
+        if out is not None and out.resolve() != resume.resolve():
+            raise UsageError("give either --out (a new run) or --resume (an existing run), not both")
+        out, config = resume, merge_resume(read_config(resume), given, resume)
+    else:
+        config = Config(**given)
+        out = out or default_out()
+        if config.mnist_root is not None and config.data != "mnist":
+            raise UsageError(f"--mnist-root is only used with --data mnist (got --data {config.data})")
+    split = recipe.load_data(config)
+    n_inputs, n_classes = recipe.sizes(split)
+    model = recipe.build_model(config, n_inputs, n_classes)
+    loss_fn = recipe.build_loss(config, n_classes)
+    optimizer = recipe.build_optimizer(config, model)
+    if resume is None:
+        prepare(out, getattr(args, "force", False))
+        save_config(out, config)
+    say = (lambda line: None) if quiet else (lambda line: print(line, flush=True))
+    say(
+        f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
+        f"model: {'-'.join(map(str, [n_inputs, *config.hidden, n_classes]))} {config.activation}, {config.init} init, "
+        f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}\nrun folder: {out}"
+    )
+    start = time.perf_counter()
+    try:
+        result = fit(
+            model, loss_fn, optimizer, (split.x_train, split.y_train), (split.x_test, split.y_test),
+            epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, run_dir=out,
+            resume=resume is not None, progress=not quiet and sys.stderr.isatty(), log=None if quiet else say,
+        )  # fmt: skip
+    except (ChainruleError, ValueError) as exc:  # a damaged checkpoint or one from another model
+        if resume is None:
+            raise
+        raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {_first_line(exc)}") from None
+    except OSError as exc:
+        raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
+    report = _write_report(out, config, split, model, loss_fn, result.history)
+    final = result.final
+    if result.interrupted:
+        print(f"stopped by Ctrl-C after {result.epochs} epoch(s); checkpoint saved. Continue with: "
+              f"chainrule train --resume {out}", file=sys.stderr)  # fmt: skip
+    if final:
+        acc = final["test_acc"]
+        print(f"final test accuracy: {acc:.2%} after {result.epochs} epochs "
+              f"({time.perf_counter() - start:.1f}s); report: {report}")  # fmt: skip
+    return INTERRUPTED if result.interrupted else OK
+
+
+def _write_report(out: Path, config: Config, split, model, loss_fn, history: list) -> Path:
+    from chainrule.report import write_report
+
+    return write_report(out / REPORT, config.to_dict(), split, model, loss_fn, history,
+                        image_shape=recipe.IMAGE_SHAPES.get(config.data))  # fmt: skip
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

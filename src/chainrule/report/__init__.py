@@ -1,0 +1,70 @@
+"""``report.html``: one self-contained page describing a training run (pictures inline as data URIs).
+
+>>> from chainrule.report import write_report
+>>> write_report("runs/a/report.html", config, split, model, loss_fn, history, image_shape=(28, 28))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.io import atomic_write
+from chainrule.report import sections
+from chainrule.report.page import page
+from chainrule.train import predict
+
+__all__ = ["write_report"]
+
+GRAPH_BATCH = 8
+CHECK_BATCH = 4
+
+
+def write_report(
+    path: str | os.PathLike,
+    config: dict,
+    split: Any,
+    model: Any,
+    loss_fn: Any,
+    history: list,
+    image_shape: tuple | None = None,
+) -> Path:
+    """Write the report of a run to ``path`` (atomically) and return the path.
+
+    ``split`` is the run's dataset (a :class:`chainrule.data.datasets.Split`),
+    ``history`` the per-epoch rows of :func:`chainrule.train.fit`; ``image_shape``
+    (e.g. (28, 28)) shows inputs and first-layer weights as images, otherwise
+    2-D inputs get a picture of the decision regions.
+    """
+    x, y = np.asarray(split.x_test.data), np.asarray(split.y_test.data)
+    pred = np.asarray(predict(model, split.x_test)).argmax(axis=1)
+    batch = sections.pick(len(y), GRAPH_BATCH, seed=1)
+    parts = [
+        ("settings", "Settings", sections.settings(config, split, history)),
+        ("curves", "Loss and accuracy", sections.curves(history)),
+        ("confusion", "Confusion matrix", sections.confusion(y, pred, split.num_classes)),
+        ("predictions", "Test predictions", sections.predictions(x, y, pred, image_shape)),
+    ]
+    if image_shape is not None:
+        parts.append(("weights", "First-layer weights", sections.weights(model, image_shape)))
+    elif x.shape[1] == 2:
+        parts.append(("regions", "Decision regions", sections.regions(model, x, y)))
+    parts += [
+        ("graph", "Computational graph", sections.graph(model, loss_fn, x[batch], y[batch])),
+        (
+            "gradcheck",
+            "Gradient check",
+            sections.gradcheck(model, loss_fn, x[batch[:CHECK_BATCH]], y[batch[:CHECK_BATCH]]),
+        ),
+    ]
+    last = history[-1] if history else None
+    lead = (
+        f"{config.get('data')}: test accuracy {last['test_acc']:.2%} after {last['epoch']} epochs"
+        if last else "no epoch finished yet"
+    )  # fmt: skip
+    html = page("chainrule training report", lead, parts)
+    atomic_write(path, lambda f: f.write(html.encode("utf-8")))
+    return Path(path)

@@ -1,0 +1,151 @@
+"""The report's sections, each an HTML fragment: settings, curves, confusion matrix, predictions,
+first-layer weights or decision regions, the loss graph, and the gradient check."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from chainrule.report import images
+from chainrule.report.model_checks import check_gradients, loss_graph
+from chainrule.report.page import image, note, table
+from chainrule.tensor import Tensor
+
+PLOTS_MISSING = "needs matplotlib: pip install 'chainrule[viz]'"
+
+
+def settings(config: dict, split: Any, history: list) -> str:
+    rows = [(f'<td class="key">{escape(k)}</td>', escape(str(v))) for k, v in config.items()]
+    rows += [
+        ('<td class="key">train / test samples</td>', f"{len(split.y_train)} / {len(split.y_test)}"),
+        ('<td class="key">classes</td>', str(split.num_classes)),
+        ('<td class="key">epochs done</td>', str(len(history))),
+    ]
+    if history:
+        last = history[-1]
+        rows.append(('<td class="key">final test accuracy</td>', _pct(last["test_acc"])))
+        rows.append(('<td class="key">final test loss</td>', f"{last['test_loss']:.4f}"))
+    body = "".join(f"<tr>{k}<td>{v}</td></tr>" for k, v in rows)
+    return f"<table>\n{body}\n</table>"
+
+
+def curves(history: list) -> str:
+    if not history:
+        return note("no epoch finished yet")
+    try:
+        from chainrule.viz.plots import plot_history
+    except ImportError:
+        return note(f"the loss and accuracy curves {PLOTS_MISSING}")
+    keys = ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")
+    fig = plot_history([{k: row[k] for k in keys} for row in history])
+    return image(images.figure_uri(fig), "loss and accuracy per epoch, train and test")
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> str:
+    counts = np.zeros((n, n), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    top = max(int(counts.max()), 1)
+    rows = []
+    for i in range(n):
+        cells = [f"<b>{i}</b>"]
+        for j in range(n):
+            shade = counts[i, j] / top
+            colour = f"rgba(9,105,218,{shade:.2f})" if i == j else f"rgba(207,34,46,{min(1.0, 4 * shade):.2f})"
+            text = "#fff" if shade > 0.5 else "#1b1f24"
+            cells.append(f'<span style="display:block;background:{colour};color:{text}">{counts[i, j]}</span>')
+        rows.append(cells)
+    acc = np.trace(counts) / max(counts.sum(), 1)
+    header = ["true \\ predicted", *map(str, range(n))]
+    return note(f"rows: true class; columns: predicted class; accuracy {acc:.2%}") + table(header, rows, "confusion")
+
+
+def pick(n_total: int, count: int, seed: int = 0) -> np.ndarray:
+    """``count`` indices spread over the test set (sorted), fixed by ``seed``."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_total, min(count, n_total), replace=False))
+
+
+def predictions(x: np.ndarray, y: np.ndarray, pred: np.ndarray, image_shape: tuple | None) -> str:
+    """Test samples with their predicted class, mistakes highlighted: images in a grid, or a table of points."""
+    shown = pick(len(y), 40)
+    mistakes = np.flatnonzero(pred != y)
+    extra = [i for i in mistakes if i not in set(shown)][:16]
+    shown = np.concatenate([shown, np.asarray(extra, dtype=int)])
+    wrong = int((pred[shown] != y[shown]).sum())
+    head = note(f"{len(shown)} test samples ({wrong} mistakes, outlined in red): predicted class, true class if wrong")
+    if image_shape is None:
+        rows = [[f"{x[i, 0]:.3f}", f"{x[i, 1]:.3f}", str(y[i]), str(pred[i])] for i in shown]
+        css = ["mistake" if pred[i] != y[i] else "" for i in shown]
+        return head + table(["x₁", "x₂", "true", "predicted"], rows, "points", css)
+    cells = []
+    for i in shown:
+        ok = pred[i] == y[i]
+        caption = f"{pred[i]}" if ok else f"{pred[i]} (true {y[i]})"
+        uri = images.grey_uri(x[i].reshape(image_shape))
+        cells.append(
+            f'<figure class="sample{"" if ok else " mistake"}">{image(uri, f"test image {i}", "digit")}'
+            f"<figcaption>{escape(caption)}</figcaption></figure>"
+        )
+    return head + '<div class="grid">\n' + "\n".join(cells) + "\n</div>"
+
+
+def weights(model: Any, image_shape: tuple) -> str:
+    try:
+        from chainrule.viz.plots import plot_weights
+    except ImportError:
+        return note(f"the first-layer weights {PLOTS_MISSING}")
+    first = next(iter(model.parameters()))
+    fig = plot_weights(first, image_shape=image_shape, max_units=64)
+    return note("each hidden unit's incoming weights as an image (red positive, blue negative)") + image(
+        images.figure_uri(fig), "first-layer weights as images"
+    )
+
+
+def regions(model: Any, x: np.ndarray, y: np.ndarray) -> str:
+    try:
+        from chainrule.viz.plots import plot_regions
+    except ImportError:
+        return note(f"the decision regions {PLOTS_MISSING}")
+    fig = plot_regions(model, x, y, title="class regions with the test points")
+    return image(images.figure_uri(fig), "decision regions over the plane with the test points")
+
+
+def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
+    from chainrule.viz import RenderError
+
+    xb, yb = Tensor(x, name="x"), Tensor(y, name="labels")
+    drawing = loss_graph(model, loss_fn, xb, yb)
+    intro = note(
+        f"the loss on {len(y)} test samples: forward values (green, above each edge) and gradients of the loss "
+        "(red, below), one node per layer, the model as a cluster"
+    )
+    try:
+        svg = drawing.pipe("svg")
+    except RenderError as exc:
+        return intro + note(str(exc)) + f"<pre>{escape(drawing.source)}</pre>"
+    return intro + f'<div class="graph">{image(images.svg_uri(svg), "computational graph of the loss")}</div>'
+
+
+def gradcheck(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
+    rows, css = [], []
+    checks = check_gradients(model, loss_fn, Tensor(x), Tensor(y))
+    for c in checks:
+        verdict = '<span class="pass">pass</span>' if not c.failed else f'<span class="fail">FAIL ({c.failed})</span>'
+        rows.append([
+            f"<code>{escape(c.name)}</code>", "×".join(map(str, c.shape)), f"{c.checked} of {c.size}",
+            f"{c.analytic:.6g}", f"{c.numerical:.6g}", f"{c.max_rel_error:.1e}", str(c.kinks), verdict,
+        ])  # fmt: skip
+        css.append("mistake" if c.failed else "")
+    intro = note(
+        f"backpropagation (analytic) against central differences (numerical, eps 1e-6) in float64 on a copy of "
+        f"the weights, loss on {len(y)} test samples; analytic and numerical at each parameter's worst element; "
+        "elements at a kink (e.g. relu at 0) are not counted as failures"
+    )
+    header = ["parameter", "shape", "elements checked", "analytic", "numerical", "max rel. error", "at kinks", "result"]
+    return intro + table(header, rows, "gradcheck", css)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2%}"

@@ -1,0 +1,268 @@
+"""``fit``: the training loop the CLI and the examples share.
+
+Epochs of shuffled mini-batches, a metrics history, a checkpoint after every
+epoch and an exact resume: the checkpoint holds the model, the optimizer state
+and the shuffling stream's position at the start of the next epoch (plus, after
+Ctrl-C, how many batches of the current epoch were done), so a resumed run ends
+with exactly the parameters of an uninterrupted one. Ctrl-C (SIGINT) stops after
+the current batch, saves a checkpoint and returns with ``interrupted=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
+from chainrule.data.dataset import TensorDataset
+from chainrule.data.loader import DataLoader
+from chainrule.io import atomic_write, load, save
+from chainrule.random import Generator
+from chainrule.tensor import Tensor
+
+__all__ = ["CHECKPOINT", "FitResult", "METRICS", "evaluate", "fit", "predict"]
+
+CHECKPOINT = "checkpoint.npz"
+METRICS = ("metrics.csv", "metrics.json")
+FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+
+
+@dataclass
+class FitResult:
+    """What ``fit`` did: the per-epoch ``history`` (dicts with FIELDS), completed ``epochs``, ``interrupted``."""
+
+    history: list = field(default_factory=list)
+    epochs: int = 0
+    interrupted: bool = False
+
+    @property
+    def final(self) -> dict:
+        return self.history[-1] if self.history else {}
+
+
+def fit(
+    model: Any,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: Any,
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor] | None = None,
+    epochs: int = 10,
+    batch_size: int = 64,
+    seed: int = 0,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] | None = print,
+) -> FitResult:
+    """Train ``model`` on ``train = (x, y)`` for ``epochs``, evaluating on ``test`` after each epoch.
+
+    Mini-batches of ``batch_size`` are reshuffled every epoch by a stream seeded
+    with ``seed``. With ``run_dir`` a checkpoint (``checkpoint.npz``) and the
+    metrics (``metrics.csv``, ``metrics.json``) are written after every epoch;
+    ``resume=True`` continues from the checkpoint there, if any. ``progress``
+    shows a tqdm bar per epoch (when tqdm is installed); ``log`` gets one summary
+    line per epoch (None: silent).
+
+    >>> result = fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.5), (x, y), (xt, yt), epochs=30)
+    >>> result.final["test_acc"]
+    """
+    run_dir = None if run_dir is None else Path(run_dir)
+    shuffle = Generator(seed)
+    state = _State()
+    if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
+        state = _restore(run_dir / CHECKPOINT, model, optimizer, shuffle)
+    loader = DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=shuffle)
+    result = FitResult(state.history, state.epoch)
+    with _sigint_flag() as stop:
+        while state.epoch < epochs and not stop.is_set():
+            epoch_start = shuffle.get_state()
+            finished = _run_epoch(model, loss_fn, optimizer, loader, state, stop, progress, f"epoch {state.epoch + 1}")
+            if finished:
+                row = _close_epoch(model, loss_fn, test, state, batch_size)
+                if log is not None:
+                    log(_summary(row, epochs))
+            else:
+                shuffle.set_state(epoch_start)  # resume replays this epoch's order and skips the done batches
+            if run_dir is not None:
+                _checkpoint(run_dir, model, optimizer, shuffle, state)
+        result.epochs, result.interrupted = state.epoch, stop.is_set()
+    return result
+
+
+@dataclass
+class _State:
+    epoch: int = 0  # completed epochs
+    batch: int = 0  # batches done in the current epoch (non-zero only after Ctrl-C)
+    loss_sum: float = 0.0
+    correct: int = 0
+    seen: int = 0
+    seconds: float = 0.0
+    history: list = field(default_factory=list)
+
+
+def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress: bool, desc: str) -> bool:
+    """Train over the rest of one epoch's batches; False when stopped by Ctrl-C before the end."""
+    model.train()
+    batches = itertools.islice(iter(loader), state.batch, None)
+    done = min(state.batch * loader.batch_size, len(loader.dataset))
+    start = time.perf_counter()
+    with _bar(progress, len(loader.dataset), done, desc) as bar:
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            loss.backward()
+            optimizer.step()
+            n = len(yb)
+            state.loss_sum += float(loss.item()) * n
+            state.correct += int((out.data.argmax(axis=1) == yb.data).sum())
+            state.seen += n
+            state.batch += 1
+            bar.update(n)
+            bar.set_postfix_str(f"loss {state.loss_sum / state.seen:.4f}", refresh=False)
+            if stop.is_set():
+                break
+    state.seconds += time.perf_counter() - start
+    return state.batch == len(loader)
+
+
+def _close_epoch(model, loss_fn, test, state: _State, batch_size: int) -> dict:
+    start = time.perf_counter()
+    test_loss, test_acc = evaluate(model, loss_fn, *test, batch_size=max(batch_size, 1000)) if test else (None, None)
+    state.seconds += time.perf_counter() - start
+    row = {
+        "epoch": state.epoch + 1,
+        "train_loss": state.loss_sum / max(state.seen, 1),
+        "train_acc": state.correct / max(state.seen, 1),
+        "test_loss": test_loss,
+        "test_acc": test_acc,
+        "seconds": round(state.seconds, 4),
+    }
+    state.history.append(row)
+    state.epoch += 1
+    state.batch, state.loss_sum, state.correct, state.seen, state.seconds = 0, 0.0, 0, 0, 0.0
+    return row
+
+
+def _summary(row: dict, epochs: int) -> str:
+    width = len(str(epochs))
+    text = f"epoch {row['epoch']:>{width}}/{epochs}  train loss {row['train_loss']:.4f}"
+    if row["test_loss"] is not None:
+        text += f"  test loss {row['test_loss']:.4f}  test acc {row['test_acc']:.2%}"
+    return text + f"  {row['seconds']:.1f}s"
+
+
+def predict(model: Any, x: Tensor, batch_size: int = 1000) -> Any:
+    """The model's outputs on ``x`` (eval mode, no graph), as one array, computed ``batch_size`` rows at a time."""
+    model.eval()
+    with no_grad():
+        return xp.concatenate([model(x[i : i + batch_size]).data for i in range(0, len(x), batch_size)])
+
+
+def evaluate(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """(mean loss, accuracy) of ``model`` on ``(x, y)``; accuracy compares the output's argmax with the labels."""
+    model.eval()
+    total, correct = 0.0, 0
+    with no_grad():
+        for i in range(0, len(x), batch_size):
+            out, yb = model(x[i : i + batch_size]), y[i : i + batch_size]
+            total += float(loss_fn(out, yb).item()) * len(yb)
+            correct += int((out.data.argmax(axis=1) == yb.data).sum())
+    return total / max(len(x), 1), correct / max(len(x), 1)
+
+
+# ------------------------------------------------------------------ checkpoints
+def _checkpoint(run_dir: Path, model, optimizer, shuffle: Generator, state: _State) -> None:
+    """The checkpoint first, then the metrics: both are atomic, and the checkpoint is what resume trusts."""
+    partial = {"loss_sum": state.loss_sum, "correct": state.correct, "seen": state.seen, "seconds": state.seconds}
+    save(
+        {
+            "format": "chainrule-run", "epoch": state.epoch, "batch": state.batch, "partial": partial,
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "shuffle": shuffle.get_state(),
+            "history": state.history,
+        },
+        run_dir / CHECKPOINT,
+    )  # fmt: skip
+    write_metrics(run_dir, state.history)
+
+
+def _restore(path: Path, model, optimizer, shuffle: Generator) -> _State:
+    ckpt = load_checkpoint_model(path, model)
+    optimizer.load_state_dict(ckpt["optimizer"])
+    shuffle.set_state(ckpt["shuffle"])
+    return _State(ckpt["epoch"], ckpt["batch"], history=list(ckpt["history"]), **ckpt["partial"])
+
+
+def load_checkpoint_model(path: str | Path, model: Any) -> dict:
+    """Load the model weights of a ``fit`` checkpoint into ``model``; returns the checkpoint (for its history)."""
+    ckpt = load(path)
+    if not isinstance(ckpt, dict) or ckpt.get("format") != "chainrule-run":
+        raise ValueError(f"{path} is a checkpoint, but not one written by chainrule.train.fit")
+    model.load_state_dict(ckpt["model"])
+    return ckpt
+
+
+def write_metrics(run_dir: str | Path, history: list) -> None:
+    """``metrics.json`` (a list of per-epoch dicts) and ``metrics.csv`` (one row per epoch), atomically."""
+    run_dir = Path(run_dir)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    atomic_write(run_dir / METRICS[0], lambda f: f.write(text.getvalue().encode()))
+    atomic_write(run_dir / METRICS[1], lambda f: f.write(json.dumps(history, indent=1).encode()))
+
+
+# ------------------------------------------------------------------ Ctrl-C and progress
+@contextlib.contextmanager
+def _sigint_flag() -> Iterator[threading.Event]:
+    """While active, the first Ctrl-C sets the flag (training stops after the batch); a second one aborts."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _bar(progress: bool, total: int, initial: int, desc: str) -> Iterator[Any]:
+    """A tqdm bar counting samples (so its rate is the throughput), cleared at the end; a no-op without tqdm."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        progress = False
+    if not progress:
+        yield _NoBar()
+        return
+    with tqdm(total=total, initial=initial, desc=desc, unit="sample", unit_scale=True, leave=False,
+              dynamic_ncols=True) as bar:  # fmt: skip
+        yield bar
