@@ -74,7 +74,12 @@ def _check(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         _check(node.operand, text)
         return
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            _check(node.func, text)  # refuses attribute access, calls of calls ...
+            _refuse(node.func, text, "only functions called by name are allowed")
+        if node.keywords:
+            _refuse(node, text, "keyword arguments are not allowed")
         name = node.func.id
         if name not in FUNCTIONS and name not in VARIADIC:
             _refuse(node.func, text, f"unknown function {name!r}")
