@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule import backend
+from chainrule.backend import xp
 from chainrule.errors import DTypeError, ShapeError
 from chainrule.ops import loss as fused
 from chainrule.ops.elementwise import where
@@ -183,11 +184,10 @@ def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
         raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
     if target.shape != (n,):
         raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
-    if n and (target.data.min() < 0 or target.data.max() >= c):
-        raise ValueError(
-            f"{op}: class labels must be in [0, {c - 1}] for {c} classes, "
-            f"got values in [{target.data.min()}, {target.data.max()}]"
-        )
+    if n:
+        low, high = xp.minimum.reduce(target.data), xp.maximum.reduce(target.data)
+        if low < 0 or high >= c:
+            raise ValueError(f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]")
 
 
 def _same_shape(input: Tensor, target: Tensor, op: str) -> None:

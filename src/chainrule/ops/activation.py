@@ -73,7 +73,7 @@ class Relu(Primitive):
 
 def safe_max(a, axis):
     """The max of ``a`` along ``axis`` (kept dims), with non-finite maxima replaced by 0."""
-    m = xp.max(a, axis=axis, keepdims=True)
+    m = xp.maximum.reduce(a, axis=axis, keepdims=True)  # the ufunc itself: no Python wrapper
     return xp.where(xp.isfinite(m), m, 0)
 
 

@@ -19,11 +19,10 @@ PROB_FLOOR = 1e-12  # ... and p(1 - p) in its gradient
 
 
 def _reduce(losses, reduction: str):
-    if reduction == "mean":
-        return xp.asarray(losses.mean(), dtype=losses.dtype)
-    if reduction == "sum":
-        return xp.asarray(losses.sum(), dtype=losses.dtype)
-    return losses
+    if reduction == "none":
+        return losses
+    total = xp.asarray(losses.sum(), dtype=losses.dtype)
+    return total / losses.size if reduction == "mean" else total
 
 
 def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
