@@ -218,58 +218,42 @@ class Cos(Primitive):
         return (-g * a.sin(),)
 
 
-class Maximum(Primitive):
-    """Element-wise max: the gradient is routed to the larger input, split evenly on ties."""
+class _Select(Primitive):
+    """Element-wise max/min of two operands: the gradient goes to the selected one, half each on ties."""
 
+    saves_inputs = True
+    select: Any = None  # xp.maximum or xp.minimum
+    wins: Any = None  # xp.greater or xp.less: whether the first operand is selected
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        return cls.select(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_inputs
+        a_data = a.data if isinstance(a, Tensor) else a
+        b_data = b.data if isinstance(b, Tensor) else b
+        share_a = _const(xp.asarray(cls.wins(a_data, b_data) + 0.5 * (a_data == b_data), dtype=g.dtype))
+        need_a, need_b = ctx.needs_input_grad
+        return (g * share_a if need_a else None), (g * (1 - share_a) if need_b else None)
+
+    @staticmethod
+    def branches(node) -> Any:
+        """Per element: +1 where the first input is larger, -1 where the second is, 0 on ties."""
+        return xp.sign(xp.subtract(operand_data(node, 0), operand_data(node, 1)))
+
+
+class Maximum(_Select):
     label = "max"
-    saves_inputs = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return xp.maximum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _route(ctx, g, xp.greater)
-
-    @staticmethod
-    def branches(node) -> Any:
-        return _winner(node)
+    select = staticmethod(xp.maximum)
+    wins = staticmethod(xp.greater)
 
 
-class Minimum(Primitive):
-    """Element-wise min: the gradient is routed to the smaller input, split evenly on ties."""
-
+class Minimum(_Select):
     label = "min"
-    saves_inputs = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return xp.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _route(ctx, g, xp.less)
-
-    @staticmethod
-    def branches(node) -> Any:
-        return _winner(node)
-
-
-def _winner(node) -> Any:
-    """Per element: +1 where the first input is larger, -1 where the second is, 0 on ties."""
-    return xp.sign(xp.subtract(operand_data(node, 0), operand_data(node, 1)))
-
-
-def _route(ctx, g: Tensor, wins: Any) -> tuple:
-    """Gradient of a two-way selection: 1 to the winner, 0.5 to each on a tie."""
-    a, b = ctx.saved_inputs
-    a_data = a.data if isinstance(a, Tensor) else a
-    b_data = b.data if isinstance(b, Tensor) else b
-    share_a = wins(a_data, b_data) + 0.5 * (a_data == b_data)
-    share_a = _const(xp.asarray(share_a, dtype=g.dtype))
-    need_a, need_b = ctx.needs_input_grad
-    return (g * share_a if need_a else None), (g * (1 - share_a) if need_b else None)
+    select = staticmethod(xp.minimum)
+    wins = staticmethod(xp.less)
 
 
 class Clip(Primitive):
