@@ -30,7 +30,7 @@ def test_graph_renders_the_lecture_neuron(capsys, tmp_path):
 
 def test_graph_refuses_an_unknown_suffix(capsys, tmp_path):
     code, _, err = run_main(capsys, "graph", *LECTURE, "-o", str(tmp_path / "f.txt"))
-    assert code == 1 and "cannot write" in err and ".svg, .png, .pdf or .dot" in err
+    assert code == 4 and "cannot write" in err and ".svg, .png, .pdf or .dot" in err
 
 
 def test_gradcheck_table(capsys):

@@ -80,14 +80,3 @@ def test_mse_and_momentum_train(tmp_path, capsys):
                             "--out", str(out), "--quiet")  # fmt: skip
     assert code == 0, err
     assert json.loads((out / "metrics.json").read_text())[-1]["test_acc"] > 0.75  # chance is 0.5
-
-
-def test_default_run_on_the_mnist_sample(tmp_path, capsys, monkeypatch):
-    """The default recipe (784-100-10 sigmoid, lecun, SGD lr 0.5, batch 64), one epoch; default folder runs/<time>."""
-    monkeypatch.chdir(tmp_path)
-    code, stdout, err = run_main(capsys, "train", "--epochs", "1")
-    assert code == 0, err
-    (run,) = (tmp_path / "runs").iterdir()
-    assert "model: 784-100-10 sigmoid, lecun init, cross-entropy loss, sgd lr 0.5, batch 64" in stdout
-    assert json.loads((run / "metrics.json").read_text())[0]["test_acc"] > 0.7
-    assert (run / "report.html").stat().st_size > 50_000

@@ -2,7 +2,8 @@
 
 0 success; 1 an unexpected internal error (a bug: please report the traceback);
 2 bad command line (argparse's code: unknown options, impossible values, an unsafe
-expression); 3 a dataset that is missing, corrupt or needs a package; 4 a run
+expression); 3 a dataset that is missing or corrupt, or a missing optional
+package (scikit-learn for digits, Graphviz for drawings); 4 an output or run
 folder problem (unwritable, already used without ``--force``, not a run, a
 config or checkpoint that does not match); 5 a gradient check that failed;
 130 stopped by Ctrl-C (after saving a checkpoint).
@@ -32,5 +33,9 @@ class DataError(CLIError):
     code = DATA
 
 
-class RunFolderError(CLIError):
+class OutputError(CLIError):
     code = RUN_FOLDER
+
+
+class RunFolderError(OutputError):
+    """A run folder that cannot be written, is already used, or does not match what was asked."""

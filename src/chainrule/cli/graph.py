@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chainrule.cli.errors import OK, CLIError
+from chainrule.cli.errors import OK, DataError, OutputError
 from chainrule.cli.expr import ALLOWED, evaluate, parse_bindings
 from chainrule.cli.options import HelpFormatter
 from chainrule.viz.format import number
@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             drawing.save(args.output)
         except RenderError as exc:
-            raise CLIError(str(exc)) from None
+            raise DataError(str(exc)) from None
         except (ValueError, OSError) as exc:
-            raise CLIError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise OutputError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
         print(f"wrote {args.output}")
     return OK
 

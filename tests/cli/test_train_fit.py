@@ -1,0 +1,41 @@
+"""chainrule.train.fit (progress bar, history) and the report's PNG encoder."""
+
+import functools
+import io
+
+import numpy as np
+import pytest
+
+from chainrule.cli.recipe import Config, build_loss, build_model, build_optimizer, load_data
+from chainrule.report.images import png_bytes
+from chainrule.train import evaluate, fit
+
+
+def test_progress_bar_shows_running_loss_and_throughput(capsys, monkeypatch):
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+    # Redraw on every update: the default 0.1 s interval would make the bar's text depend on the machine's speed.
+    monkeypatch.setattr(tqdm_auto, "tqdm", functools.partial(tqdm_auto.tqdm, mininterval=0, miniters=1))
+    config = Config(data="moons", hidden=[4], epochs=2, batch_size=16)
+    split = load_data(config)
+    model = build_model(config, 2, 2)
+    result = fit(model, build_loss(config, 2), build_optimizer(config, model), (split.x_train, split.y_train),
+                 (split.x_test, split.y_test), epochs=2, batch_size=16, progress=True)  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "epoch 1:" in err and "sample/s" in err and "loss 0." in err
+    assert [line.split("  ")[0] for line in out.splitlines()] == ["epoch 1/2", "epoch 2/2"]
+    assert [row["epoch"] for row in result.history] == [1, 2] and not result.interrupted
+    test_loss, test_acc = evaluate(model, build_loss(config, 2), split.x_test, split.y_test)
+    assert result.final["test_loss"] == pytest.approx(test_loss) and result.final["test_acc"] == test_acc
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (4, 3, 3)])
+def test_png_encoder_round_trip(shape):
+    image = pytest.importorskip("PIL.Image")
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    decoded = np.asarray(image.open(io.BytesIO(png_bytes(pixels))))
+    assert np.array_equal(decoded, pixels)
+
+
+def test_png_encoder_refuses_other_shapes():
+    with pytest.raises(ValueError, match=r"expected an \(H, W\) or \(H, W, 3\) array, got shape \(2, 2, 4\)"):
+        png_bytes(np.zeros((2, 2, 4)))
