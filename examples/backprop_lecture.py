@@ -25,7 +25,8 @@ def sigmoid_neuron() -> None:
     f.backward()
     print("f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))")
     print(f"  forward:  f = {f.item():.2f}")
-    print(f"  backward: df/dw = {[round(v, 2) for v in w.grad.tolist()]},  df/dx = {[round(v, 2) for v in x.grad.tolist()]}")
+    dw, dx = ([round(v, 2) for v in t.grad.tolist()] for t in (w, x))
+    print(f"  backward: df/dw = {dw},  df/dx = {dx}")
     ok = cr.gradcheck(lambda w, x: (w[0] * x[0] + w[1] * x[1] + w[2]).sigmoid(), [w, x])
     print(f"  gradcheck against central differences: {'passed' if ok else 'FAILED'}")
 

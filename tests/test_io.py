@@ -72,6 +72,16 @@ def test_failed_rename_leaves_no_partial_target(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_written_files_get_the_usual_permissions(tmp_path):
+    """Not the owner-only mode of a temporary file: what open() would give under the current umask."""
+    old = os.umask(0o022)
+    try:
+        cr.save({"a": 1}, tmp_path / "c.npz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "c.npz").stat().st_mode & 0o777 == 0o644
+
+
 def test_truncated_file(tmp_path):
     path = tmp_path / "ckpt.npz"
     cr.save({"w": cr.randn(1000)}, path)

@@ -12,11 +12,11 @@ The top level holds tensors and their factories, gradient modes, custom
 and data live in ``chainrule.nn``, ``chainrule.optim`` and ``chainrule.data``.
 """
 
+# isort: skip_file  (Tensor is imported first: the ops bind to it at import)
 import warnings as _warnings
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from chainrule.tensor import Tensor  # noqa: I001  (first: the ops bind to Tensor at import)
-from chainrule import autograd
+from chainrule import autograd, data, nn, optim
 from chainrule.autograd.function import Function
 from chainrule.autograd.functional import grad_of as grad
 from chainrule.autograd.functional import hvp, jacobian
@@ -45,6 +45,7 @@ from chainrule.errors import (
     GradcheckError,
     ShapeError,
 )
+from chainrule.io import load, save
 from chainrule.ops.api import (
     abs,
     cat,
@@ -70,8 +71,7 @@ from chainrule.ops.api import (
     where,
 )
 from chainrule.random import Generator, manual_seed
-from chainrule.io import load, save
-from chainrule import data, nn, optim
+from chainrule.tensor import Tensor
 
 if _TYPE_CHECKING:
     from chainrule.viz import Explanation, Graph

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from chainrule.errors import ChainruleError
+from chainrule.files import atomic_write
 from chainrule.tensor import Tensor
 
-__all__ = ["CheckpointError", "atomic_write", "load", "save"]
+__all__ = ["CheckpointError", "load", "save"]
 
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
@@ -69,25 +68,6 @@ def load(path: str | os.PathLike) -> Any:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"load: {path} is truncated or corrupted ({type(exc).__name__}: {exc})") from None
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
-    """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then rename it onto ``path``.
-
-    If anything fails before the rename, ``path`` keeps its previous content and the temporary file is removed.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _write_payload(f: IO[bytes], arrays: dict) -> None:

@@ -27,7 +27,8 @@ from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.loader import DataLoader
-from chainrule.io import atomic_write, load, save
+from chainrule.files import write_bytes
+from chainrule.io import load, save
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 
@@ -160,7 +161,7 @@ def _summary(row: dict, epochs: int) -> str:
     text = f"epoch {row['epoch']:>{width}}/{epochs}  train loss {row['train_loss']:.4f}"
     if row["test_loss"] is not None:
         text += f"  test loss {row['test_loss']:.4f}  test acc {row['test_acc']:.2%}"
-    return text + f"  {row['seconds']:.1f}s"
+    return text + f"  {row['seconds']:.2f}s"
 
 
 def predict(model: Any, x: Tensor, batch_size: int = 1000) -> Any:
@@ -220,8 +221,8 @@ def write_metrics(run_dir: str | Path, history: list) -> None:
     writer = csv.DictWriter(text, FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(history)
-    atomic_write(run_dir / METRICS[0], lambda f: f.write(text.getvalue().encode()))
-    atomic_write(run_dir / METRICS[1], lambda f: f.write(json.dumps(history, indent=1).encode()))
+    write_bytes(run_dir / METRICS[0], text.getvalue().encode())
+    write_bytes(run_dir / METRICS[1], json.dumps(history, indent=1).encode())
 
 
 # ------------------------------------------------------------------ Ctrl-C and progress

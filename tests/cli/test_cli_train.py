@@ -13,7 +13,8 @@ from chainrule.train import fit
 
 def test_train_writes_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    code, stdout, stderr = run_main(capsys, "train", "--data", "xor", "--epochs", "3", "--hidden", "4", "--out", str(out))
+    code, stdout, stderr = run_main(capsys, "train", "--data", "xor", "--epochs", "3", "--hidden", "4",
+                                    "--out", str(out))  # fmt: skip
     assert code == 0, stderr
     assert {p.name for p in out.iterdir()} == {"config.json", "checkpoint.npz", "metrics.csv", "metrics.json",
                                                "report.html"}  # fmt: skip

@@ -7,7 +7,8 @@ arriving at the same value from several consumers are added ("branches add").
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Function, where_created
@@ -87,7 +88,8 @@ def backward(
                     continue
                 nxt = edge[0] if type(edge) is tuple else None
                 if g is not None:
-                    if type(g) is not Tensor or g.data.shape != inp.data.shape or g.data.dtype != inp.data.dtype or anomaly:
+                    if (anomaly or type(g) is not Tensor
+                            or g.data.shape != inp.data.shape or g.data.dtype != inp.data.dtype):  # fmt: skip
                         g = sink.conform(node, inp, g, anomaly)
                     if nxt is None:
                         sink.to_leaf(edge, g)
@@ -257,3 +259,4 @@ class _Pass:
 
 
 from chainrule.ops.shape import SumTo, sum_to_shape  # noqa: E402  (ops import the engine's Tensor)
+

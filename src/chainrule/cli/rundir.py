@@ -13,7 +13,7 @@ from pathlib import Path
 from chainrule import __version__
 from chainrule.cli.errors import RunFolderError
 from chainrule.cli.recipe import Config
-from chainrule.io import atomic_write
+from chainrule.files import write_bytes
 from chainrule.train import CHECKPOINT, METRICS
 
 CONFIG = "config.json"
@@ -52,7 +52,7 @@ def prepare(out: Path, force: bool) -> None:
 def save_config(out: Path, config: Config) -> None:
     text = json.dumps({"chainrule": __version__, **config.to_dict()}, indent=2) + "\n"
     try:
-        atomic_write(out / CONFIG, lambda f: f.write(text.encode()))
+        write_bytes(out / CONFIG, text.encode())
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
 

@@ -187,7 +187,9 @@ def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
     if n:
         low, high = xp.minimum.reduce(target.data), xp.maximum.reduce(target.data)
         if low < 0 or high >= c:
-            raise ValueError(f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]")
+            raise ValueError(
+                f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]"
+            )
 
 
 def _same_shape(input: Tensor, target: Tensor, op: str) -> None:

@@ -28,7 +28,9 @@ class MatMul(Primitive):
                 "dimension (use * for scalars)"
             )
         if (ta and a.ndim < 2) or (tb and b.ndim < 2):
-            raise ShapeError(f"matmul: only operands with 2 or more dimensions can be read transposed, got {a.shape}, {b.shape}")
+            raise ShapeError(
+                f"matmul: only operands with 2 or more dimensions can be read transposed, got {a.shape}, {b.shape}"
+            )
         ctx.ta, ctx.tb = ta, tb
         return _product(a, b, ta, tb)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.io import atomic_write
+from chainrule.files import write_bytes
 from chainrule.report import sections
 from chainrule.report.page import page
 from chainrule.train import predict
@@ -66,5 +66,5 @@ def write_report(
         if last else "no epoch finished yet"
     )  # fmt: skip
     html = page("chainrule training report", lead, parts)
-    atomic_write(path, lambda f: f.write(html.encode("utf-8")))
+    write_bytes(path, html.encode("utf-8"))
     return Path(path)

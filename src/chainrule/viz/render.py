@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.errors import ChainruleError
-from chainrule.viz.files import write_bytes
+from chainrule.files import write_bytes
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 INSTALL_HINT = (

@@ -15,7 +15,7 @@ from typing import Any
 from chainrule.backend import xp
 from chainrule.data.datasets.split import Split
 from chainrule.errors import ChainruleError
-from chainrule.io import atomic_write
+from chainrule.files import write_bytes
 from chainrule.tensor import Tensor
 
 
@@ -127,5 +127,5 @@ def fetch(name: str, root: Path, checksums: dict | None, mirrors: tuple, timeout
         if expected is not None and hashlib.sha256(data).hexdigest() != expected:
             failures.append(f"{mirror}: checksum mismatch")
             continue
-        return atomic_write(root / name, lambda f, data=data: f.write(data))
+        return write_bytes(root / name, data)
     raise DatasetError(f"mnist: could not download {name}:\n  " + "\n  ".join(failures or ["no mirrors given"]))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from chainrule.viz.files import atomic_target
+from chainrule.files import atomic_target
 
 INSTALL = "chainrule.viz.plots needs matplotlib and pillow: pip install 'chainrule[viz]'"
 
