@@ -1,5 +1,6 @@
 """cr.draw: the lecture's graphs carry their numbers; structure, options, freed graphs, large graphs."""
 
+import os
 import re
 
 import pytest
@@ -159,3 +160,12 @@ def test_nn_modules_become_nodes_and_clusters_with_parameter_names():
     assert "label=<MLP>" in collapsed and "0.weight" in collapsed
     expanded = cr.draw(loss, groups=rec, detail="ops").source
     assert "matmul" in node_labels(expanded) and expanded.count("subgraph cluster_") == 4
+
+
+def test_renderer_stderr_is_passed_on_without_fontconfig_warnings(capfd):
+    from chainrule.viz.render import _without_fontconfig_warnings
+
+    with _without_fontconfig_warnings():
+        os.write(2, b'Fontconfig warning: "/etc/fonts/x.conf", line 6: unknown element "reset-dirs"\n')
+        os.write(2, b"Error: syntax error in line 1\n")
+    assert capfd.readouterr().err == "Error: syntax error in line 1\n"

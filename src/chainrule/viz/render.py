@@ -7,7 +7,11 @@ for raster output: an SVG carrying a ``dpi`` attribute is clipped in browsers.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +83,8 @@ def _render(source: str, format: str) -> bytes:
         pygraphviz = None
     if pygraphviz is not None:
         try:
-            return pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
+            with _without_fontconfig_warnings():
+                return pygraphviz.AGraph(string=source).draw(format=format, prog="dot")
         except Exception as exc:  # layout errors come back as several exception types
             raise RenderError(f"draw: Graphviz (pygraphviz) failed to render {format}: {exc}") from exc
     try:
@@ -90,3 +95,25 @@ def _render(source: str, format: str) -> bytes:
         return graphviz.Source(source).pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise RenderError(f"draw: cannot render {format}: {INSTALL_HINT}") from None
+
+
+@contextlib.contextmanager
+def _without_fontconfig_warnings() -> Iterator[None]:
+    """Pass on what C code writes to stderr meanwhile, except the bundled fontconfig's warnings.
+
+    The fontconfig inside the pygraphviz wheel is older than many systems' configuration files and warns
+    about their newer elements on every first render; the warnings are harmless and would greet every user.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
+                if not line.startswith("Fontconfig warning"):
+                    sys.stderr.write(line)
