@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -92,16 +93,30 @@ def numpy_accuracy(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> fl
 
 
 # ------------------------------------------------------------------ side by side
-def contenders(split: datasets.Split, lr: float, batch: int, seed: int) -> dict[str, tuple[Callable, Callable]]:
-    """Fresh NumPy and chainrule versions: name -> (train one epoch, test accuracy)."""
+class Contender(NamedTuple):
+    """One version of the recipe: train an epoch, test accuracy, current parameters as arrays."""
+
+    train_epoch: Callable[[], float]
+    accuracy: Callable[[], float]
+    parameters: Callable[[], list[np.ndarray]]
+
+
+def contenders(split: datasets.Split, lr: float, batch: int, seed: int) -> dict[str, Contender]:
+    """Fresh NumPy and chainrule versions of the recipe, by name."""
     x, y, x_test, y_test = (t.numpy() for t in split)
     params, rng = numpy_init(seed), np.random.default_rng(seed + 1)
     net = build(SIZES, seed)
     opt = optim.SGD(net.parameters(), lr=lr)
     loader = DataLoader(split.train, batch_size=batch, shuffle=True, generator=cr.Generator(seed + 1))
     return {
-        "numpy": (lambda: numpy_epoch(params, x, y, rng, lr, batch), lambda: numpy_accuracy(params, x_test, y_test)),
-        "chainrule": (lambda: train_epoch(net, opt, loader), lambda: accuracy(net, split.x_test, split.y_test)),
+        "numpy": Contender(
+            lambda: numpy_epoch(params, x, y, rng, lr, batch), lambda: numpy_accuracy(params, x_test, y_test),
+            lambda: params,
+        ),
+        "chainrule": Contender(
+            lambda: train_epoch(net, opt, loader), lambda: accuracy(net, split.x_test, split.y_test),
+            lambda: [p.detach().numpy() for p in net.parameters()],
+        ),
     }
 
 
@@ -116,13 +131,13 @@ def run(split: datasets.Split, epochs: int, lr: float, batch: int, seed: int, re
         for e in range(epochs):
             for name in sorted(pair, reverse=bool(e % 2)):
                 start = time.perf_counter()
-                pair[name][0]()
+                pair[name].train_epoch()
                 t = time.perf_counter() - start
                 times[name].append(t)
                 spent[name] += t
         for name in times:
             totals[name].append(spent[name])
-        acc = {name: test() for name, (_, test) in pair.items()}
+        acc = {name: c.accuracy() for name, c in pair.items()}
     return {
         name: {"acc": acc[name], "total": statistics.median(totals[name]), "epoch": statistics.median(times[name])}
         for name in times

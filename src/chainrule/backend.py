@@ -53,6 +53,35 @@ def all_finite(arr: numpy.ndarray) -> bool:
     return bool(numpy.isfinite(arr).all())
 
 
-def errstate():
+def errstate() -> Any:
     """Silence NumPy's floating-point warnings: NaN/Inf propagate like IEEE says."""
-    return numpy.errstate(all="ignore")
+    return _Quiet() if _QUIET is not None else numpy.errstate(all="ignore")
+
+
+def _quiet_setting() -> tuple | None:
+    """NumPy 2's error-state context variable and its all-ignore value, where it has them.
+
+    ``numpy.errstate`` builds that value anew on every entry, which costs as much as a small
+    ufunc call; the ops that need quiet arithmetic run on every training step, so it is built once.
+    """
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+
+        return _extobj_contextvar, _make_extobj(all="ignore")
+    except (ImportError, TypeError):  # another NumPy: fall back to numpy.errstate
+        return None
+
+
+_QUIET = _quiet_setting()
+
+
+class _Quiet:
+    """``numpy.errstate(all="ignore")`` with the setting made once."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _QUIET[0].set(_QUIET[1])
+
+    def __exit__(self, *exc: object) -> None:
+        _QUIET[0].reset(self._token)

@@ -24,14 +24,15 @@ def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
     The single place where broadcasting is undone: every op's backward returns
     gradients in its output's shape and the engine calls this once per input.
     """
-    if grad.shape == shape:
+    if grad.data.shape == shape:
         return grad
-    lead = grad.ndim - len(shape)
-    if lead < 0 or not all(n == 1 or n == m for n, m in zip(shape, grad.shape[lead:])):
-        raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
-    if not state.grad_enabled:  # first-order pass: nothing to record
-        return Tensor._make(sum_to_shape(grad.data, shape))
-    return SumTo.apply(grad, shape=shape)
+    if grad.data.ndim >= len(shape):
+        # A shape that does not broadcast to the gradient's comes out of the sum with the wrong shape.
+        summed = sum_to_shape(grad.data, shape) if not state.grad_enabled else None  # None: record the sum
+        out = Tensor._make(summed) if summed is not None else SumTo.apply(grad, shape=shape)
+        if out.data.shape == shape:
+            return out
+    raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
 
 
 def backward(
@@ -125,7 +126,9 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
                     f"backward: gradient can be implied only for one-element outputs, but output {i} "
                     f"has shape {data.shape}; pass gradient= (a tensor of that shape)"
                 )
-            g = Tensor._make(xp.ones(data.shape, data.dtype))
+            g = xp.empty(data.shape, data.dtype)
+            g.fill(1)
+            g = Tensor._make(g)
         else:
             g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, data.dtype))
             if g.shape != data.shape:
@@ -218,16 +221,16 @@ class _Pass:
             if not isinstance(g, (backend.ndarray, float, int)):
                 raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
             g = Tensor._make(backend.as_array(g, inp.dtype))
-        if g.shape != inp.shape:
+        if g.data.shape != inp.data.shape:
             try:
-                g = unbroadcast(g, inp.shape)
+                g = unbroadcast(g, inp.data.shape)
             except ShapeError:
                 raise BackwardError(
                     f"{node.name}.backward returned a gradient of shape {g.shape} for an input of shape "
                     f"{inp.shape}; it must have the input's shape or broadcast to the output's"
                 ) from None
-        if g.dtype != inp.dtype:
-            g = g.astype(inp.dtype)
+        if g.data.dtype != inp.data.dtype:
+            g = g.astype(inp.data.dtype)
         if anomaly and not backend.all_finite(g.data):
             raise AnomalyError(
                 f"{node.name}.backward produced NaN or Inf in the gradient of an input of shape "

@@ -184,12 +184,11 @@ def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
         raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
     if target.shape != (n,):
         raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
-    if n:
-        low, high = xp.minimum.reduce(target.data), xp.maximum.reduce(target.data)
-        if low < 0 or high >= c:
-            raise ValueError(
-                f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]"
-            )
+    labels = target.data
+    # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
+    if n and xp.maximum.reduce(labels.view(labels.dtype.str.replace("i", "u"))) >= c:
+        low, high = xp.minimum.reduce(labels), xp.maximum.reduce(labels)
+        raise ValueError(f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]")
 
 
 def _same_shape(input: Tensor, target: Tensor, op: str) -> None:

@@ -20,24 +20,8 @@ _UFUNCS = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true
 
 def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -> Tensor:
     """Update ``t`` in place with the ``kind`` operation (``alpha`` scales the operand); returns ``t``."""
-    recorded = state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args))
-    if recorded:
-        if t.grad_fn is None and t._rg:
-            raise BackwardError(
-                f"{kind}_: a leaf tensor of shape {t.shape} that requires grad cannot be modified in "
-                "place while gradients are recorded; do the update inside `with cr.no_grad():`"
-            )
-        if alpha != 1:
-            args = (args[0] * alpha,)
-        # The op reads the old value and history through an alias: the recorded op is out of
-        # place, so that array stays intact, while ``t`` itself is about to hold the new value.
-        before = Tensor._make(t.data, t._rg, t.grad_fn, t._output_nr)
-        new = _recorded(before, kind, args, key)
-        if new.shape != t.shape:
-            raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
-        if new.dtype != t.dtype:
-            new = new.astype(t.dtype)
-        t.data, t.grad_fn, t._output_nr, t._rg = new.data, new.grad_fn, 0, True
+    if state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args)):
+        _record(t, kind, args, key, alpha)
     else:
         values = [a.data if isinstance(a, Tensor) else a for a in args]
         if alpha != 1:
@@ -45,6 +29,26 @@ def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -
         _write(t, kind, values, key)
     t._vc[0] += 1
     return t
+
+
+def _record(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
+    """The update as a recorded out-of-place op; ``t`` takes the new value and history."""
+    if t.grad_fn is None and t._rg:
+        raise BackwardError(
+            f"{kind}_: a leaf tensor of shape {t.shape} that requires grad cannot be modified in "
+            "place while gradients are recorded; do the update inside `with cr.no_grad():`"
+        )
+    if alpha != 1:
+        args = (args[0] * alpha,)
+    # The op reads the old value and history through an alias: the recorded op is out of
+    # place, so that array stays intact, while ``t`` itself is about to hold the new value.
+    before = Tensor._make(t.data, t._rg, t.grad_fn, t._output_nr)
+    new = _recorded(before, kind, args, key)
+    if new.shape != t.shape:
+        raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
+    if new.dtype != t.dtype:
+        new = new.astype(t.dtype)
+    t.data, t.grad_fn, t._output_nr, t._rg = new.data, new.grad_fn, 0, True
 
 
 def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:

@@ -21,8 +21,8 @@ PROB_FLOOR = 1e-12  # ... and p(1 - p) in its gradient
 def _reduce(losses, reduction: str):
     if reduction == "none":
         return losses
-    total = xp.asarray(losses.sum(), dtype=losses.dtype)
-    return total / losses.size if reduction == "mean" else total
+    total = xp.add.reduce(losses, axis=None, keepdims=False)  # the ufunc itself: no Python wrapper
+    return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
 
 
 def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
@@ -58,13 +58,14 @@ class CrossEntropy(Primitive):
     @staticmethod
     def backward(ctx, g):
         logits, target = ctx.saved_inputs
-        n = logits.shape[0]
-        scale = _scale(g, ctx.reduction, n, per_sample=True)
+        n = logits.data.shape[0]
         if not state.grad_enabled:  # plain backward: one fused array expression
             d = ctx.probs.copy()
             d[_rows(n), target.data] -= 1
-            d *= scale.data
+            scale = g.data / n if ctx.reduction == "mean" else g.data
+            d *= scale[:, None] if ctx.reduction == "none" else scale
             return Tensor._make(d), None
+        scale = _scale(g, ctx.reduction, n, per_sample=True)
         return (logits.softmax(axis=1) - _one_hot(target.data, logits)) * scale, None
 
 

@@ -75,13 +75,17 @@ def sum_to_shape(a: Any, shape: tuple) -> Any:
     """Sum array ``a`` over the axes that broadcasting added or stretched, giving ``shape``.
 
     The one broadcasting reduction in chainrule (``SumTo`` and the engine's
-    ``unbroadcast`` both use it). The caller guarantees ``shape`` broadcasts to ``a.shape``.
+    ``unbroadcast`` both use it). If ``shape`` does not broadcast to ``a.shape``,
+    the result's shape differs from ``shape``: callers check it.
     """
     lead = a.ndim - len(shape)
-    if lead:
-        a = a.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
-    return a.sum(axis=ones, keepdims=True) if ones else a
+    if lead:  # the ufunc's reduce itself: ndarray.sum goes through a Python wrapper
+        a = xp.add.reduce(a, axis=tuple(range(lead)) if lead > 1 else 0)
+    if 1 in shape:
+        ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+        if ones:
+            a = xp.add.reduce(a, axis=ones, keepdims=True)
+    return a
 
 
 class SumTo(Primitive):
