@@ -6,6 +6,9 @@ library with NumPy's API (CuPy) can be dropped in here without rewriting them.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from typing import Any
 
 import numpy
@@ -24,7 +27,7 @@ SCALAR_TYPES = (int, float, bool)
 
 def is_floating(dtype: Any) -> bool:
     """True for floating-point dtypes, the only ones that carry gradients."""
-    return numpy.dtype(dtype).kind == "f"
+    return (dtype if isinstance(dtype, numpy.dtype) else numpy.dtype(dtype)).kind == "f"
 
 
 def as_array(data: Any, dtype: Any = None) -> numpy.ndarray:
@@ -85,3 +88,34 @@ class _Quiet:
 
     def __exit__(self, *exc: object) -> None:
         _QUIET[0].reset(self._token)
+
+
+# ------------------------------------------------------------------ memory
+MMAP_THRESHOLD = 32 << 20  # arrays up to 32 MiB come from the heap, not from fresh mappings
+TRIM_THRESHOLD = 256 << 20  # up to 256 MiB of freed heap is kept for reuse, not handed back
+
+
+def keep_freed_memory() -> bool:
+    """Tune glibc's malloc so that freeing and reallocating large arrays every step costs no page faults.
+
+    A training step allocates and frees the same large arrays (activations, gradients) over and
+    over. Under glibc's default thresholds, memory freed at the top of the heap is handed back
+    to the kernel and the next step's arrays fault in fresh, zeroed pages: about one fault per
+    4 KiB, which can cost as much as the arithmetic (benchmarks/README.md has the numbers).
+    Called once when chainrule is imported, on glibc systems only, and it affects the whole
+    process; set ``CHAINRULE_MALLOC=default`` to keep the C library's own settings (as does
+    any ``MALLOC_*`` or ``GLIBC_TUNABLES`` setting of yours). Returns whether it tuned.
+    """
+    if os.environ.get("CHAINRULE_MALLOC") == "default" or not sys.platform.startswith("linux"):
+        return False
+    if "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # glibc's; musl and others have none
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
+
+
+MALLOC_TUNED = keep_freed_memory()

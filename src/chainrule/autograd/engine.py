@@ -253,7 +253,7 @@ class _Pass:
             return
         data = g.data
         if t.grad is None:
-            if data.base is not None or not data.flags.writeable or id(data) in self.handed_out:
+            if data.base is not None or id(data) in self.handed_out:  # a view, or given to another leaf
                 data = data.copy()
             self.handed_out.add(id(data))
             t.grad = Tensor._make(data)

@@ -169,17 +169,23 @@ class Primitive(Function):
 
     @classmethod
     def apply(cls, *operands: Any, **params: Any) -> Tensor:
+        # The hottest code in chainrule: one plain loop gathers the arrays and, in case the
+        # node is recorded, where each operand's gradient goes.
         arrays = []
+        edges = []
         wants_grad = False
         for a in operands:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._rg:
                     wants_grad = True
+                    edges.append(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
+                    continue
             elif type(a) in _SCALARS:
                 arrays.append(a)
             else:
                 return cls.apply(*(as_operand(a, cls.__name__) for a in operands), **params)
+            edges.append(None)
         ctx = object.__new__(cls)
         ctx.inputs = operands
         try:
@@ -194,18 +200,8 @@ class Primitive(Function):
             check_forward(ctx, [out])
         if not (wants_grad and state.grad_enabled and out.dtype.kind in "fc"):
             return Tensor._make(out)
-        # Record the node (a plain loop: this is the hottest code in chainrule).
-        needs = []
-        edges = []
-        for a in operands:
-            if isinstance(a, Tensor) and a._rg:
-                needs.append(True)
-                edges.append(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
-            else:
-                needs.append(False)
-                edges.append(None)
-        ctx.needs_input_grad = needs
         ctx.edges = edges
+        ctx.needs_input_grad = [e is not None for e in edges]
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
             result._vc = operands[0]._vc
@@ -235,11 +231,16 @@ class Primitive(Function):
     @property
     def saved_output(self) -> Tensor:
         """The op's output, still attached to this node so second derivatives flow through it."""
+        return Tensor._make(self.saved_output_array, True, self)
+
+    @property
+    def saved_output_array(self) -> Any:
+        """The op's output array, for first-order rules that need no graph; checked like ``saved_output``."""
         self._check_alive()
         data, vc, version = self._saved
         if vc[0] != version:
             raise _modified_error(self, data.shape, version, vc[0])
-        return Tensor._make(data, True, self)
+        return data
 
 
 _SCALARS = backend.SCALAR_TYPES

@@ -170,7 +170,7 @@ def _check_float(input: Any, op: str) -> None:
 
 def _check_logits(input: Tensor, op: str) -> None:
     _check_float(input, op)
-    if input.ndim != 2:
+    if input.data.ndim != 2:
         raise ShapeError(f"{op}: input must have shape (N, C), got {input.shape}")
 
 
@@ -179,12 +179,12 @@ def _as_tensor(target: Any) -> Tensor:
 
 
 def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
-    n, c = input.shape
-    if target.dtype.kind not in "iu":
-        raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
-    if target.shape != (n,):
-        raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
+    n, c = input.data.shape
     labels = target.data
+    if labels.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
+    if labels.shape != (n,):
+        raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
     # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
     if n and xp.maximum.reduce(labels.view(labels.dtype.str.replace("i", "u"))) >= c:
         low, high = xp.minimum.reduce(labels), xp.maximum.reduce(labels)

@@ -30,10 +30,10 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        out = ctx.saved_output
         if not state.grad_enabled:
-            y = out.data
+            y = ctx.saved_output_array
             return (Tensor._make(g.data * y * (1 - y)),)
+        out = ctx.saved_output
         return (g * out * (1 - out),)
 
 

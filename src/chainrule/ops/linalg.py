@@ -22,7 +22,8 @@ class MatMul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b, ta=False, tb=False):
-        if xp.ndim(a) == 0 or xp.ndim(b) == 0:
+        a, b = xp.asarray(a), xp.asarray(b)  # free for arrays; Python numbers are refused below
+        if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(
                 f"matmul: {xp.shape(a)} @ {xp.shape(b)}: both operands need at least one "
                 "dimension (use * for scalars)"
@@ -38,7 +39,7 @@ class MatMul(Primitive):
     def backward(ctx, g):
         a, b = ctx.saved_inputs
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 or b.ndim == 1:
+        if a.data.ndim == 1 or b.data.ndim == 1:
             return _vector_backward(a, b, g, need_a, need_b)
         ta, tb = ctx.ta, ctx.tb
         # d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set.

@@ -1,0 +1,59 @@
+"""chainrule tunes glibc's malloc at import so that training steps reuse freed memory instead of faulting in new pages."""
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+# benchmarks/mlp_step.py's two steps at batch 256, alternating in rounds: under glibc's default
+# thresholds the chainrule step then faults in about 150 fresh pages per step (measured: 147).
+STEPS = f"""
+import resource, sys
+sys.path.insert(0, {str(BENCHMARKS)!r})
+import chainrule as cr
+from chainrule import backend
+from mlp_step import chainrule_step, make_problem, numpy_step
+print(backend.MALLOC_TUNED)
+weights, biases, x, y = make_problem((784, 100, 10), 256)
+params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
+cx = cr.tensor(x)
+for _ in range(4):
+    for _ in range(20):
+        numpy_step(weights, biases, x, y, "sigmoid")
+    for _ in range(20):
+        chainrule_step(params, cx, y, "sigmoid")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(50):
+    chainrule_step(params, cx, y, "sigmoid")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 50)
+"""
+
+
+GLIBC = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="only glibc's malloc is tuned")
+
+
+def run_steps(**env: str) -> tuple[bool, float]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "CHAINRULE_"))}
+    done = subprocess.run([sys.executable, "-c", STEPS], env={**clean, **env}, capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    tuned, faults = done.stdout.split()
+    return tuned == "True", float(faults)
+
+
+@GLIBC
+def test_training_steps_take_no_page_faults():
+    tuned, faults = run_steps()
+    assert tuned
+    assert faults < 5
+
+
+@GLIBC
+def test_without_the_tuning_the_same_steps_fault():
+    """The control: declined with CHAINRULE_MALLOC=default, the same steps fault in fresh pages."""
+    tuned, faults = run_steps(CHAINRULE_MALLOC="default")
+    assert not tuned
+    assert faults > 50
