@@ -1,4 +1,4 @@
-"""chainrule tunes glibc's malloc at import so that training steps reuse freed memory instead of faulting in new pages."""
+"""chainrule tunes glibc's malloc at import: training steps reuse freed memory instead of faulting in new pages."""
 
 import os
 import platform
