@@ -2,7 +2,8 @@
 
 Each step: forward, softmax cross-entropy, backward, in-place parameter update.
 All three run in this process on the same float32 data and weights; the table
-shows the median time per step over interleaved rounds and chainrule's ratio.
+shows the median time per step, chainrule's median ratio to NumPy over paired
+rounds, and the minor page faults per step.
 
     python benchmarks/mlp_step.py            # the three configurations of issue 2
     python benchmarks/mlp_step.py --quick    # fewer rounds
@@ -11,10 +12,12 @@ shows the median time per step over interleaved rounds and chainrule's ratio.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 
 import numpy as np
+from machine import describe
 
 import chainrule as cr
 
@@ -108,6 +111,7 @@ def torch_step(torch, params: list, x, y, activation: str) -> float:
 
 
 def bench(sizes: tuple, activation: str, batch: int, rounds: int, steps: int) -> dict:
+    """Median seconds and page faults per step for each runner, and chainrule's median paired ratio to NumPy."""
     weights, biases, x, y = make_problem(sizes, batch)
     np_w, np_b = [w.copy() for w in weights], [b.copy() for b in biases]
     cr_params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
@@ -119,41 +123,61 @@ def bench(sizes: tuple, activation: str, batch: int, rounds: int, steps: int) ->
     try:
         import torch
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
         t_params = [torch.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
         t_x, t_y = torch.tensor(x), torch.tensor(y)
         runners["pytorch"] = lambda: torch_step(torch, t_params, t_x, t_y, activation)
     except ImportError:
         pass
-    losses = {name: run() for name, run in runners.items()}  # warm-up (and same first loss)
+    first_losses = {name: run() for name, run in runners.items()}  # warm-up; the same first loss
     times: dict = {name: [] for name in runners}
-    for _ in range(rounds):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            for _ in range(steps):
-                run()
-            times[name].append((time.perf_counter() - start) / steps)
-    result = {name: statistics.median(ts) for name, ts in times.items()}
-    result["first_losses"] = losses
-    return result
+    faults: dict = {name: [] for name in runners}
+
+    def measure(name: str) -> float:
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        start = time.perf_counter()
+        for _ in range(steps):
+            runners[name]()
+        seconds = (time.perf_counter() - start) / steps
+        times[name].append(seconds)
+        faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / steps)
+        return seconds
+
+    # NumPy and chainrule in adjacent rounds, the order alternating, so that each pair sees the same
+    # machine (a shared machine's speed drifts): the ratio is the median of the pairs' ratios.
+    # PyTorch runs in its own rounds afterwards: its OpenMP threads keep spinning after each call
+    # and would slow whatever runs next.
+    ratios = []
+    for r in range(rounds):
+        pair = ("numpy", "chainrule") if r % 2 == 0 else ("chainrule", "numpy")
+        spent = {name: measure(name) for name in pair}
+        ratios.append(spent["chainrule"] / spent["numpy"])
+    for _ in range(rounds if "pytorch" in runners else 0):
+        measure("pytorch")
+    return {
+        "seconds": {name: statistics.median(ts) for name, ts in times.items()},
+        "faults": {name: statistics.median(fs) for name, fs in faults.items()},
+        "ratio": statistics.median(ratios),
+        "first_losses": first_losses,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds (noisier)")
     args = parser.parse_args()
-    rounds = 5 if args.quick else 15
-    print(f"{'network':<22}{'batch':>6}{'numpy ms':>10}{'chainrule ms':>14}{'ratio':>7}{'target':>8}{'pytorch ms':>12}{'ratio':>7}")
+    rounds = 5 if args.quick else 21
+    print(f"{describe()}; median of {rounds} rounds")
+    print(f"{'network':<22}{'batch':>6}{'numpy ms':>10}{'chainrule ms':>14}{'ratio':>7}{'target':>8}"
+          f"{'pytorch ms':>12}{'ratio':>7}{'faults np/cr/pt':>18}")  # fmt: skip
     for sizes, activation, batch, target in CONFIGS:
         steps = max(2, int(20 * 64 / batch)) if len(sizes) == 3 else 3
         r = bench(sizes, activation, batch, rounds, steps)
-        ratio = r["chainrule"] / r["numpy"]
-        torch_cols = f"{r['pytorch'] * 1e3:>12.3f}{r['pytorch'] / r['numpy']:>7.2f}" if "pytorch" in r else f"{'-':>12}{'-':>7}"
+        ms, f = r["seconds"], r["faults"]
+        torch_cols = f"{ms['pytorch'] * 1e3:>12.3f}{ms['pytorch'] / ms['numpy']:>7.2f}" if "pytorch" in ms else " " * 19
         name = "-".join(map(str, sizes)) + f" {activation}"
-        print(
-            f"{name:<22}{batch:>6}{r['numpy'] * 1e3:>10.3f}{r['chainrule'] * 1e3:>14.3f}{ratio:>7.2f}"
-            f"{'≤' + str(target):>8}{torch_cols}"
-        )
+        fault_cols = "/".join(f"{f[k]:.0f}" for k in ("numpy", "chainrule", "pytorch") if k in f)
+        print(f"{name:<22}{batch:>6}{ms['numpy'] * 1e3:>10.3f}{ms['chainrule'] * 1e3:>14.3f}{r['ratio']:>7.2f}"
+              f"{'≤' + str(target):>8}{torch_cols}{fault_cols:>18}")  # fmt: skip
 
 
 if __name__ == "__main__":

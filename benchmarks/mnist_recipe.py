@@ -22,7 +22,6 @@ shared: trust the per-epoch medians over a single total.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -33,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from machine import describe  # noqa: E402
 from mnist_mlp import accuracy, build, subset, train_epoch  # noqa: E402
 
 import chainrule as cr  # noqa: E402
@@ -144,14 +144,6 @@ def run(split: datasets.Split, epochs: int, lr: float, batch: int, seed: int, re
     }
 
 
-def cpu_model() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return "unknown CPU"
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")
-
-
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--epochs", type=int, default=30)
@@ -163,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     split = subset(datasets.mnist_sample(), args.train_size)
     r = run(split, args.epochs, args.lr, args.batch_size, args.seed, args.repeats)
-    print(f"{cpu_model()}, {os.cpu_count()} CPUs; NumPy {np.__version__}; {len(split.y_train)} train / "
+    print(f"{describe()}\n{len(split.y_train)} train / "
           f"{len(split.y_test)} test, {args.epochs} epochs, lr {args.lr}, batch {args.batch_size}, seed {args.seed}, "
           f"medians of {args.repeats} repeats")
     print(f"{'':<12}{'test acc':>10}{'total s':>10}{'epoch ms':>10}")

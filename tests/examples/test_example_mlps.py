@@ -11,13 +11,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(folder: str, name: str):
-    sys.path.insert(0, str(ROOT / "examples"))  # the benchmark and digits_mlp import mnist_mlp
+    folders = [str(ROOT / "examples"), str(ROOT / "benchmarks")]  # their scripts import each other
+    sys.path[:0] = folders
     try:
         spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(ROOT / "examples"))
+        for f in folders:
+            sys.path.remove(f)
     return module
 
 
