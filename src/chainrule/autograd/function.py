@@ -201,7 +201,6 @@ class Primitive(Function):
         if not (wants_grad and state.grad_enabled and out.dtype.kind in "fc"):
             return Tensor._make(out)
         ctx.edges = edges
-        ctx.needs_input_grad = [e is not None for e in edges]
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
             result._vc = operands[0]._vc
@@ -218,6 +217,11 @@ class Primitive(Function):
         """Turn a NumPy error into one that names the op and the operand shapes."""
         shapes = ", ".join(str(a.shape) if isinstance(a, Tensor) else repr(a) for a in operands)
         return ShapeError(f"{cls.__name__.lower()}: operands of shapes {shapes}: {exc}")
+
+    @property
+    def needs_input_grad(self) -> list:
+        """Whether each operand requires grad (read by backward rules; derived from ``edges``)."""
+        return [e is not None for e in self.edges]
 
     @property
     def saved_inputs(self) -> tuple:

@@ -21,8 +21,8 @@ PROB_FLOOR = 1e-12  # ... and p(1 - p) in its gradient
 def _reduce(losses, reduction: str):
     if reduction == "none":
         return losses
-    total = xp.add.reduce(losses, axis=None, keepdims=False)  # the ufunc itself: no Python wrapper
-    return xp.asarray(total / losses.size if reduction == "mean" else total, dtype=losses.dtype)
+    total = xp.add.reduce(losses, axis=None)  # a scalar of losses' dtype (the ufunc itself: no Python wrapper)
+    return total / losses.size if reduction == "mean" else total
 
 
 def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
@@ -49,7 +49,7 @@ class CrossEntropy(Primitive):
         ctx.reduction = reduction
         shifted = logits - safe_max(logits, 1)
         e = xp.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
+        total = xp.add.reduce(e, axis=1, keepdims=True)
         losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
         e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
