@@ -83,7 +83,10 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        for registry in ("_parameters", "_buffers", "_modules"):
+        params = self.__dict__.get("_parameters")
+        if params is not None and name in params:  # the common case first: a layer reading its weights
+            return params[name]
+        for registry in ("_buffers", "_modules"):
             found = self.__dict__.get(registry)
             if found is not None and name in found:
                 return found[name]

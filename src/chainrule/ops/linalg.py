@@ -39,16 +39,9 @@ class MatMul(Primitive):
     def backward(ctx, g):
         a, b = ctx.saved_inputs
         need_a, need_b = ctx.needs_input_grad
-        ta, tb = ctx.ta, ctx.tb
-        if not state.grad_enabled and a.data.ndim == 2 == b.data.ndim and not (ta or tb):
-            # The first-order rule on matrices, as plain arrays: dA = dC @ Bᵀ, dB = Aᵀ @ dC.
-            gd = g.data
-            return (
-                Tensor._make(gd @ b.data.T) if need_a else None,
-                Tensor._make(a.data.T @ gd) if need_b else None,
-            )
         if a.data.ndim == 1 or b.data.ndim == 1:
             return _vector_backward(a, b, g, need_a, need_b)
+        ta, tb = ctx.ta, ctx.tb
         # d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set.
         spec_a = (b, g, tb, True) if ta else (g, b, False, not tb)
         spec_b = (g, a, True, ta) if tb else (a, g, not ta, False)
@@ -71,7 +64,10 @@ def _product(a, b, ta: bool, tb: bool):
 
 def _array_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
     """A first-order gradient product, computed directly (nothing is recorded)."""
-    return Tensor._make(_product(x.data, y.data, tx, ty))
+    a, b = x.data, y.data
+    if a.ndim == 2 == b.ndim:  # matrices, whose sizes the forward pass checked
+        return Tensor._make((a.T if tx else a) @ (b.T if ty else b))
+    return Tensor._make(_product(a, b, tx, ty))
 
 
 def _tensor_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
