@@ -68,13 +68,14 @@ def backward(
         while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = ready.pop()
             inputs = node.inputs
-            grads = pending.pop(node, None)
+            grads = pending.pop(node, None)  # a Tensor, or a list for a node with several outputs
             if grads is None:  # reached, but no gradient flowed into it
                 results = (None,) * len(inputs)
             else:
                 if node._n_outputs != 1 or node._retained or capture is not None:
-                    grads = sink.prepare(node, grads)
-                results = node.backward(node, *grads)
+                    results = node.backward(node, *sink.prepare(node, grads))
+                else:
+                    results = node.backward(node, grads)
                 if type(results) is not tuple:
                     results = (results,)
                 if len(results) != len(inputs):
@@ -157,7 +158,11 @@ def _count_dependencies(starts: list) -> dict:
 
 
 def _add_to(pending: dict, node: Function, index: int, grad: Tensor) -> None:
-    """Accumulate ``grad`` for output ``index`` of ``node``."""
+    """Accumulate ``grad`` for output ``index`` of ``node``: the sum itself, or a list of sums for several outputs."""
+    if node._n_outputs == 1:
+        old = pending.get(node)
+        pending[node] = grad if old is None else old + grad
+        return
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * node._n_outputs
@@ -196,9 +201,11 @@ class _Pass:
         self.capture = capture
         self.handed_out: set = set()
 
-    def prepare(self, node: Function, grads: list) -> list:
+    def prepare(self, node: Function, grads: Any) -> list:
         """Before ``node.backward``: zero-fill missing output gradients, keep retained ones, capture."""
-        if node._n_outputs != 1:
+        if node._n_outputs == 1:
+            grads = [grads]
+        else:
             grads = [
                 Tensor._make(xp.zeros(shape, dtype)) if g is None else g
                 for g, (shape, dtype) in zip(grads, node._out_meta)
