@@ -27,9 +27,11 @@ def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
     if grad.data.shape == shape:
         return grad
     if grad.data.ndim >= len(shape):
+        if state.grad_enabled:
+            out = SumTo.apply(grad, shape=shape)
+        else:  # first-order pass: nothing to record
+            out = Tensor._make(sum_to_shape(grad.data, shape))
         # A shape that does not broadcast to the gradient's comes out of the sum with the wrong shape.
-        summed = sum_to_shape(grad.data, shape) if not state.grad_enabled else None  # None: record the sum
-        out = Tensor._make(summed) if summed is not None else SumTo.apply(grad, shape=shape)
         if out.data.shape == shape:
             return out
     raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
@@ -127,9 +129,9 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
                     f"backward: gradient can be implied only for one-element outputs, but output {i} "
                     f"has shape {data.shape}; pass gradient= (a tensor of that shape)"
                 )
-            g = xp.empty(data.shape, data.dtype)
-            g.fill(1)
-            g = Tensor._make(g)
+            ones = xp.empty(data.shape, data.dtype)
+            ones.fill(1)  # xp.ones goes through a Python wrapper
+            g = Tensor._make(ones)
         else:
             g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, data.dtype))
             if g.shape != data.shape:
@@ -269,4 +271,3 @@ class _Pass:
 
 
 from chainrule.ops.shape import SumTo, sum_to_shape  # noqa: E402  (ops import the engine's Tensor)
-
