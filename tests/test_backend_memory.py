@@ -57,3 +57,10 @@ def test_without_the_tuning_the_same_steps_fault():
     tuned, faults = run_steps(CHAINRULE_MALLOC="default")
     assert not tuned
     assert faults > 50
+
+
+def test_an_unknown_setting_is_named_in_a_warning():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
+    done = subprocess.run([sys.executable, "-W", "always", "-c", "import chainrule"], capture_output=True, text=True,
+                          env={**env, "CHAINRULE_MALLOC": "off"}, timeout=60, check=True)  # fmt: skip
+    assert "CHAINRULE_MALLOC='off' is not understood: 'default' keeps the C library's malloc settings" in done.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import warnings
 from typing import Any
 
 import numpy
@@ -106,7 +107,14 @@ def keep_freed_memory() -> bool:
     process; set ``CHAINRULE_MALLOC=default`` to keep the C library's own settings (as does
     any ``MALLOC_*`` or ``GLIBC_TUNABLES`` setting of yours). Returns whether it tuned.
     """
-    if os.environ.get("CHAINRULE_MALLOC") == "default" or not sys.platform.startswith("linux"):
+    choice = os.environ.get("CHAINRULE_MALLOC", "tuned")
+    if choice not in ("tuned", "default"):
+        warnings.warn(
+            f"CHAINRULE_MALLOC={choice!r} is not understood: 'default' keeps the C library's malloc settings, "
+            "'tuned' (or unset) lets chainrule tune them; tuning",
+            stacklevel=2,
+        )
+    if choice == "default" or not sys.platform.startswith("linux"):
         return False
     if "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ):
         return False
