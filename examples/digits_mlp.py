@@ -13,19 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mnist_mlp import accuracy, fit, parser, subset
+from mnist_mlp import run
 
 from chainrule.data import datasets
 
 
 def main(argv: Sequence[str] | None = None) -> float:
-    args = parser(__doc__, epochs=50, lr=1.0, batch_size=32).parse_args(argv)
-    split = subset(datasets.digits(), args.train_size)
-    print(split)
-    net = fit(split, (64, 32, 10), args.epochs, args.lr, args.batch_size, args.seed)
-    test = accuracy(net, split.x_test, split.y_test)
-    print(f"final test accuracy: {test:.2%}")
-    return test
+    return run(argv, __doc__, datasets.digits, (64, 32, 10), epochs=50, lr=1.0, batch_size=32)
 
 
 if __name__ == "__main__":

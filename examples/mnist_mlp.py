@@ -86,14 +86,20 @@ def parser(doc: str, epochs: int, lr: float, batch_size: int) -> argparse.Argume
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> float:
-    args = parser(__doc__, epochs=30, lr=0.5, batch_size=64).parse_args(argv)
-    split = subset(datasets.mnist_sample(), args.train_size)
-    print(split)
-    net = fit(split, (784, 100, 10), args.epochs, args.lr, args.batch_size, args.seed)
-    test = accuracy(net, split.x_test, split.y_test)
+def run(argv: Sequence[str] | None, doc: str, split: Callable[[], datasets.Split], sizes: Sequence[int],
+        epochs: int, lr: float, batch_size: int) -> float:
+    """Parse a recipe's command line (with its defaults), train on ``split()`` and report the test accuracy."""
+    args = parser(doc, epochs=epochs, lr=lr, batch_size=batch_size).parse_args(argv)
+    data = subset(split(), args.train_size)
+    print(data)
+    net = fit(data, sizes, args.epochs, args.lr, args.batch_size, args.seed)
+    test = accuracy(net, data.x_test, data.y_test)
     print(f"final test accuracy: {test:.2%}")
     return test
+
+
+def main(argv: Sequence[str] | None = None) -> float:
+    return run(argv, __doc__, datasets.mnist_sample, (784, 100, 10), epochs=30, lr=0.5, batch_size=64)
 
 
 if __name__ == "__main__":
