@@ -82,6 +82,12 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     assert (tmp_path / "c.npz").stat().st_mode & 0o777 == 0o644
 
 
+def test_a_folder_is_refused_as_a_target(tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"cannot write {tmp_path}: it is a folder"):
+        cr.save({"a": 1}, tmp_path)
+    assert os.listdir(tmp_path) == [] and os.listdir(tmp_path.parent).count(tmp_path.name) == 1
+
+
 def test_truncated_file(tmp_path):
     path = tmp_path / "ckpt.npz"
     cr.save({"w": cr.randn(1000)}, path)

@@ -21,6 +21,8 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
     not the owner-only ones of a temporary file.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file path inside it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
