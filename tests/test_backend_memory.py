@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-# benchmarks/mlp_step.py's two steps at batch 256, alternating in rounds: under glibc's default
-# thresholds the chainrule step then faults in about 150 fresh pages per step (measured: 147).
+# benchmarks/mlp_step.py's two steps at batch 1024, alternating in rounds: under glibc's default
+# thresholds the chainrule step then faults in about 170 fresh pages per step (measured: 172).
 STEPS = f"""
 import resource, sys
 sys.path.insert(0, {str(BENCHMARKS)!r})
@@ -18,7 +18,7 @@ import chainrule as cr
 from chainrule import backend
 from mlp_step import chainrule_step, make_problem, numpy_step
 print(backend.MALLOC_TUNED)
-weights, biases, x, y = make_problem((784, 100, 10), 256)
+weights, biases, x, y = make_problem((784, 100, 10), 1024)
 params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
 cx = cr.tensor(x)
 for _ in range(4):

@@ -16,6 +16,7 @@ import numpy
 
 xp = numpy
 ndarray = numpy.ndarray
+array_scalar = numpy.generic  # what NumPy returns for some 0-d results (a sum of 0-d arrays, say)
 
 float32 = numpy.dtype(numpy.float32)
 float64 = numpy.dtype(numpy.float64)
@@ -107,11 +108,11 @@ def keep_freed_memory() -> bool:
     process; set ``CHAINRULE_MALLOC=default`` to keep the C library's own settings (as does
     any ``MALLOC_*`` or ``GLIBC_TUNABLES`` setting of yours). Returns whether it tuned.
     """
-    choice = os.environ.get("CHAINRULE_MALLOC", "tuned")
+    choice = os.environ.get("CHAINRULE_MALLOC") or "tuned"  # set but empty counts as unset
     if choice not in ("tuned", "default"):
         warnings.warn(
             f"CHAINRULE_MALLOC={choice!r} is not understood: 'default' keeps the C library's malloc settings, "
-            "'tuned' (or unset) lets chainrule tune them; tuning",
+            "'tuned' (or unset, or empty) lets chainrule tune them; tuning",
             stacklevel=2,
         )
     if choice == "default" or not sys.platform.startswith("linux"):

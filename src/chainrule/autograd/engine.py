@@ -18,25 +18,6 @@ from chainrule.errors import AnomalyError, BackwardError, ShapeError
 from chainrule.tensor import Tensor
 
 
-def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
-    """Sum a gradient of a broadcast result back to an input's ``shape``.
-
-    The single place where broadcasting is undone: every op's backward returns
-    gradients in its output's shape and the engine calls this once per input.
-    """
-    if grad.data.shape == shape:
-        return grad
-    if grad.data.ndim >= len(shape):
-        if state.grad_enabled:
-            out = SumTo.apply(grad, shape=shape)
-        else:  # first-order pass: nothing to record
-            out = Tensor._make(sum_to_shape(grad.data, shape))
-        # A shape that does not broadcast to the gradient's comes out of the sum with the wrong shape.
-        if out.data.shape == shape:
-            return out
-    raise ShapeError(f"a gradient of shape {grad.shape} cannot be summed back to an input of shape {shape}")
-
-
 def backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Any],
@@ -49,11 +30,15 @@ def backward(
 
     Without ``inputs`` the gradients accumulate into the leaves' ``.grad``.
     With ``inputs`` they are returned instead (one per input, None if unused
-    and ``allow_unused``), and no ``.grad`` is touched.
+    and ``allow_unused``), and no ``.grad`` is touched. A first-order pass
+    (``create_graph=False``) moves gradients between nodes as plain backend
+    arrays and uses a node's ``array_backward`` rule where it has one; with
+    ``create_graph=True`` they are Tensors and every rule is recorded.
     """
     roots = _seed(outputs, grad_outputs, create_graph)
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
+    kind = Tensor if create_graph else _NDARRAY  # what a gradient is in this pass
     previous = state.grad_enabled, state.anomaly
     anomaly = state.anomaly
     state.grad_enabled = create_graph
@@ -61,6 +46,7 @@ def backward(
     try:
         pending: dict = {}
         for t, g in roots:
+            sink.handed_out.add(id(g))  # the caller may hold this array: a leaf's .grad gets a copy
             if t.grad_fn is None:
                 sink.to_leaf(t, g)
             else:
@@ -70,14 +56,16 @@ def backward(
         while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = ready.pop()
             inputs = node.inputs
-            grads = pending.pop(node, None)  # a Tensor, or a list for a node with several outputs
+            grads = pending.pop(node, None)  # one gradient, or a list for a node with several outputs
             if grads is None:  # reached, but no gradient flowed into it
                 results = (None,) * len(inputs)
             else:
                 if node._n_outputs != 1 or node._retained or capture is not None:
-                    results = node.backward(node, *sink.prepare(node, grads))
+                    results = sink.run(node, sink.prepare(node, grads))
+                elif create_graph or node.array_backward is None:
+                    results = sink.run(node, (grads,))
                 else:
-                    results = node.backward(node, grads)
+                    results = node.array_backward(node, grads)
                 if type(results) is not tuple:
                     results = (results,)
                 if len(results) != len(inputs):
@@ -92,8 +80,8 @@ def backward(
                     continue
                 nxt = edge[0] if type(edge) is tuple else None
                 if g is not None:
-                    if (anomaly or type(g) is not Tensor
-                            or g.data.shape != inp.data.shape or g.data.dtype != inp.data.dtype):  # fmt: skip
+                    if (anomaly or type(g) is not kind
+                            or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
                         g = sink.conform(node, inp, g, anomaly)
                     if nxt is None:
                         sink.to_leaf(edge, g)
@@ -110,7 +98,7 @@ def backward(
 
 
 def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: bool) -> list:
-    """Pair each output with its upstream gradient, checking both."""
+    """Pair each output with its upstream gradient (a Tensor with ``create_graph``, else an array), checked."""
     if len(outputs) != len(grad_outputs):
         raise ValueError(f"backward: {len(outputs)} outputs but {len(grad_outputs)} gradients")
     roots = []
@@ -129,15 +117,16 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
                     f"backward: gradient can be implied only for one-element outputs, but output {i} "
                     f"has shape {data.shape}; pass gradient= (a tensor of that shape)"
                 )
-            ones = xp.empty(data.shape, data.dtype)
-            ones.fill(1)  # xp.ones goes through a Python wrapper
-            g = Tensor._make(ones)
+            g = xp.empty(data.shape, data.dtype)
+            g.fill(1)  # xp.ones goes through a Python wrapper
         else:
-            g = g if isinstance(g, Tensor) else Tensor._make(backend.as_array(g, data.dtype))
+            g = g.data if isinstance(g, Tensor) and not create_graph else g
+            if not isinstance(g, Tensor):
+                g = backend.as_array(g, data.dtype)
             if g.shape != data.shape:
                 raise ShapeError(f"backward: gradient of shape {g.shape} given for an output of shape {data.shape}")
-            if not create_graph:
-                g = g.detach()
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g)
         roots.append((t, g))
     return roots
 
@@ -163,13 +152,13 @@ def _add_to(pending: dict, node: Function, index: int, grad: Tensor) -> None:
     """Accumulate ``grad`` for output ``index`` of ``node``: the sum itself, or a list of sums for several outputs."""
     if node._n_outputs == 1:
         old = pending.get(node)
-        pending[node] = grad if old is None else old + grad
+        pending[node] = grad if old is None else _plus(old, grad)
         return
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * node._n_outputs
     old = slots[index]
-    slots[index] = grad if old is None else old + grad
+    slots[index] = grad if old is None else _plus(old, grad)
 
 
 class _Capture:
@@ -181,9 +170,9 @@ class _Capture:
         self.inner = {(t.grad_fn, t._output_nr): i for i, t in enumerate(self.inputs) if t.grad_fn is not None}
         self.grads: list = [None] * len(self.inputs)
 
-    def add(self, i: int, grad: Tensor) -> None:
+    def add(self, i: int, grad: Any) -> None:
         old = self.grads[i]
-        self.grads[i] = grad if old is None else old + grad
+        self.grads[i] = grad if old is None else _plus(old, grad)
 
     def results(self, allow_unused: bool) -> list:
         for i, (t, g) in enumerate(zip(self.inputs, self.grads)):
@@ -192,26 +181,36 @@ class _Capture:
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
-        return self.grads
+        return [Tensor._make(g) if type(g) is _NDARRAY else g for g in self.grads]
 
 
 class _Pass:
-    """State of one backward pass: how gradients reach leaves, retained tensors and captures."""
+    """State of one backward pass: rules without an array form, leaves, retained tensors and captures.
+
+    Gradients are Tensors when the pass records (``create_graph``), else backend arrays.
+    """
 
     def __init__(self, create_graph: bool, capture: _Capture | None) -> None:
         self.create_graph = create_graph
         self.capture = capture
         self.handed_out: set = set()
 
+    def run(self, node: Function, grads: Sequence[Any]) -> Any:
+        """Call the node's Tensor rule ``backward``; in a first-order pass, wrap and unwrap the arrays."""
+        if self.create_graph:
+            return node.backward(node, *grads)
+        results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
+        if type(results) is not tuple:
+            results = (results,)
+        return tuple(r.data if isinstance(r, Tensor) else r for r in results)
+
     def prepare(self, node: Function, grads: Any) -> list:
-        """Before ``node.backward``: zero-fill missing output gradients, keep retained ones, capture."""
+        """Before a rule runs: zero-fill missing output gradients, keep retained ones, capture."""
         if node._n_outputs == 1:
             grads = [grads]
         else:
-            grads = [
-                Tensor._make(xp.zeros(shape, dtype)) if g is None else g
-                for g, (shape, dtype) in zip(grads, node._out_meta)
-            ]
+            grads = [self._wrap(xp.zeros(shape, dtype)) if g is None else g
+                     for g, (shape, dtype) in zip(grads, node._out_meta)]  # fmt: skip
         if node._retained:
             for nr, ref in node._retained.items():
                 t = ref()
@@ -224,30 +223,35 @@ class _Pass:
                     self.capture.add(i, g)
         return grads
 
-    def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Tensor:
+    def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Any:
         """Check a returned gradient and bring it to the input's shape and dtype."""
-        if not isinstance(g, Tensor):
-            if not isinstance(g, (backend.ndarray, float, int)):
-                raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
-            g = Tensor._make(backend.as_array(g, inp.dtype))
-        if g.data.shape != inp.data.shape:
+        if isinstance(g, Tensor):
+            g = g if self.create_graph else g.data
+        elif isinstance(g, (backend.ndarray, float, int)):
+            g = self._wrap(backend.as_array(g, inp.dtype))
+        else:
+            raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
+        if g.shape != inp.data.shape:
             try:
                 g = unbroadcast(g, inp.data.shape)
             except ShapeError:
                 raise BackwardError(
-                    f"{node.name}.backward returned a gradient of shape {g.shape} for an input of shape "
+                    f"{node.name}.backward returned a gradient of shape {tuple(g.shape)} for an input of shape "
                     f"{inp.shape}; it must have the input's shape or broadcast to the output's"
                 ) from None
-        if g.data.dtype != inp.data.dtype:
+        if g.dtype != inp.data.dtype:
             g = g.astype(inp.data.dtype)
-        if anomaly and not backend.all_finite(g.data):
+        if anomaly and not backend.all_finite(g.data if self.create_graph else g):
             raise AnomalyError(
                 f"{node.name}.backward produced NaN or Inf in the gradient of an input of shape "
                 f"{inp.shape}. The op was created at:\n{where_created(node)}"
             )
         return g
 
-    def to_leaf(self, leaf: Tensor, g: Tensor) -> None:
+    def _wrap(self, g: Any) -> Any:
+        return Tensor._make(g) if self.create_graph and type(g) is not Tensor else g
+
+    def to_leaf(self, leaf: Tensor, g: Any) -> None:
         if self.capture is not None:
             i = self.capture.leaves.get(id(leaf))
             if i is not None:
@@ -255,19 +259,42 @@ class _Pass:
             return
         self._accumulate(leaf, g)
 
-    def _accumulate(self, t: Tensor, g: Tensor) -> None:
+    def _accumulate(self, t: Tensor, g: Any) -> None:
         """Add ``g`` into ``t.grad``, owning the array so later in-place updates stay private."""
         if self.create_graph:
             t.grad = g if t.grad is None else t.grad + g
-            return
-        data = g.data
-        if t.grad is None:
-            if data.base is not None or id(data) in self.handed_out:  # a view, or given to another leaf
-                data = data.copy()
-            self.handed_out.add(id(data))
-            t.grad = Tensor._make(data)
+        elif t.grad is None:
+            if g.base is not None or id(g) in self.handed_out:  # a view, or given to another leaf
+                g = g.copy()
+            self.handed_out.add(id(g))
+            t.grad = Tensor._make(g)
         else:
-            t.grad.data = t.grad.data + data
+            t.grad.data = _plus(t.grad.data, g)
+
+
+_NDARRAY = backend.ndarray
+
+
+def _plus(a: Any, b: Any) -> Any:
+    """``a + b`` for two gradients; arrays stay arrays (NumPy turns a sum of 0-d arrays into a scalar)."""
+    total = a + b
+    return xp.asarray(total) if isinstance(total, backend.array_scalar) else total
+
+
+def unbroadcast(grad: Any, shape: tuple) -> Any:
+    """Sum a gradient of a broadcast result (a Tensor, or an array in a first-order pass) back to ``shape``.
+
+    The single place where broadcasting is undone: every op's backward returns
+    gradients in its output's shape and the engine calls this once per input.
+    """
+    if grad.shape == shape:
+        return grad
+    if grad.ndim >= len(shape):
+        out = sum_to_shape(grad, shape) if type(grad) is _NDARRAY else SumTo.apply(grad, shape=shape)
+        # A shape that does not broadcast to the gradient's comes out of the sum with the wrong shape.
+        if out.shape == shape:
+            return out
+    raise ShapeError(f"a gradient of shape {tuple(grad.shape)} cannot be summed back to an input of shape {shape}")
 
 
 from chainrule.ops.shape import SumTo, sum_to_shape  # noqa: E402  (ops import the engine's Tensor)

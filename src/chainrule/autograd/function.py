@@ -62,6 +62,10 @@ class Function:
     def backward(ctx: Function, *grad_outputs: Tensor) -> Any:
         raise NotImplementedError("Function subclasses must define a static backward(ctx, *grad_outputs)")
 
+    #: Optional first-order form of ``backward`` on backend arrays (gradient in, one array or None
+    #: per input out). A pass without ``create_graph`` uses it to skip wrapping arrays in Tensors.
+    array_backward: Any = None
+
     # ----------------------------------------------------------- recording
     @classmethod
     def _new_node(cls, inputs: tuple, needs: tuple) -> Function:
@@ -231,6 +235,11 @@ class Primitive(Function):
             if v is not None and a._vc[0] != v:
                 raise _modified_error(self, a.shape, v, a._vc[0])
         return self.inputs
+
+    @property
+    def saved_input_arrays(self) -> tuple:
+        """The operands' arrays (Python numbers stay numbers), checked like ``saved_inputs``."""
+        return tuple(a.data if isinstance(a, Tensor) else a for a in self.saved_inputs)
 
     @property
     def saved_output(self) -> Tensor:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chainrule import backend
 from chainrule.autograd.function import Primitive
-from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
@@ -30,11 +29,15 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        if not state.grad_enabled:
-            y = ctx.saved_output_array
-            return (Tensor._make(g.data * y * (1 - y)),)
         out = ctx.saved_output
         return (g * out * (1 - out),)
+
+    @staticmethod
+    def array_backward(ctx, g):
+        d = 1 - ctx.saved_output_array
+        d *= ctx.saved_output_array
+        d *= g
+        return (d,)
 
 
 class Tanh(Primitive):
@@ -50,6 +53,11 @@ class Tanh(Primitive):
         out = ctx.saved_output
         return (g * (1 - out * out),)
 
+    @staticmethod
+    def array_backward(ctx, g):
+        y = ctx.saved_output_array
+        return (g * (1 - y * y),)
+
 
 class Relu(Primitive):
     """max(a, 0); the gradient at 0 is 0 (as in PyTorch)."""
@@ -63,7 +71,11 @@ class Relu(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return (g * Tensor._make(ctx.saved_output.data > 0),)
+        return (g * Tensor._make(ctx.saved_output_array > 0),)
+
+    @staticmethod
+    def array_backward(ctx, g):
+        return (g * (ctx.saved_output_array > 0),)
 
     @staticmethod
     def branches(node):

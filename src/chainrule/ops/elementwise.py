@@ -36,6 +36,8 @@ class Add(Primitive):
     def backward(ctx, g):
         return g, g
 
+    array_backward = backward  # the same rule on arrays
+
 
 class Sub(Primitive):
     label = "-"
@@ -47,6 +49,8 @@ class Sub(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
+
+    array_backward = backward
 
 
 class Mul(Primitive):
@@ -90,6 +94,8 @@ class Neg(Primitive):
     @staticmethod
     def backward(ctx, g):
         return (-g,)
+
+    array_backward = backward
 
 
 class Pow(Primitive):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chainrule.autograd.function import Primitive
-from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
 from chainrule.tensor import Tensor
@@ -38,15 +37,25 @@ class MatMul(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_inputs
-        need_a, need_b = ctx.needs_input_grad
-        if a.data.ndim == 1 or b.data.ndim == 1:
-            return _vector_backward(a, b, g, need_a, need_b)
-        ta, tb = ctx.ta, ctx.tb
-        # d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set.
-        spec_a = (b, g, tb, True) if ta else (g, b, False, not tb)
-        spec_b = (g, a, True, ta) if tb else (a, g, not ta, False)
-        product = _array_product if not state.grad_enabled else _tensor_product
-        return (product(*spec_a) if need_a else None), (product(*spec_b) if need_b else None)
+        if a.ndim == 1 or b.ndim == 1:
+            return _vector_backward(a, b, g, *ctx.needs_input_grad)
+        return _gradients(ctx, g, a, b, _tensor_product)
+
+    @staticmethod
+    def array_backward(ctx, g):
+        a, b = ctx.saved_input_arrays
+        if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
+            return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))
+        return _gradients(ctx, g, a, b, _array_product)
+
+
+def _gradients(ctx, g, a, b, product) -> tuple:
+    """d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set."""
+    need_a, need_b = ctx.needs_input_grad
+    ta, tb = ctx.ta, ctx.tb
+    spec_a = (b, g, tb, True) if ta else (g, b, False, not tb)
+    spec_b = (g, a, True, ta) if tb else (a, g, not ta, False)
+    return (product(*spec_a) if need_a else None), (product(*spec_b) if need_b else None)
 
 
 def _product(a, b, ta: bool, tb: bool):
@@ -62,12 +71,11 @@ def _product(a, b, ta: bool, tb: bool):
     return xp.matmul(a, b)
 
 
-def _array_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
-    """A first-order gradient product, computed directly (nothing is recorded)."""
-    a, b = x.data, y.data
+def _array_product(a, b, ta: bool, tb: bool):
+    """A first-order gradient product on arrays (nothing is recorded)."""
     if a.ndim == 2 == b.ndim:  # matrices, whose sizes the forward pass checked
-        return Tensor._make((a.T if tx else a) @ (b.T if ty else b))
-    return Tensor._make(_product(a, b, tx, ty))
+        return (a.T if ta else a) @ (b.T if tb else b)
+    return _product(a, b, ta, tb)
 
 
 def _tensor_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:

@@ -9,7 +9,6 @@ Each forward works on backend arrays and reduces per ``reduction`` ('mean',
 from __future__ import annotations
 
 from chainrule.autograd.function import Primitive
-from chainrule.autograd.mode import state
 from chainrule.backend import errstate, xp
 from chainrule.ops.activation import safe_max
 from chainrule.tensor import Tensor
@@ -58,15 +57,18 @@ class CrossEntropy(Primitive):
     @staticmethod
     def backward(ctx, g):
         logits, target = ctx.saved_inputs
-        n = logits.data.shape[0]
-        if not state.grad_enabled:  # plain backward: one fused array expression
-            d = ctx.probs.copy()
-            d[_rows(n), target.data] -= 1
-            scale = g.data / n if ctx.reduction == "mean" else g.data
-            d *= scale[:, None] if ctx.reduction == "none" else scale
-            return Tensor._make(d), None
-        scale = _scale(g, ctx.reduction, n, per_sample=True)
+        scale = _scale(g, ctx.reduction, logits.shape[0], per_sample=True)
         return (logits.softmax(axis=1) - _one_hot(target.data, logits)) * scale, None
+
+    @staticmethod
+    def array_backward(ctx, g):
+        """The first-order rule as one fused array expression, reusing the forward's softmax."""
+        _, target = ctx.saved_input_arrays
+        n = len(target)
+        d = ctx.probs.copy()
+        d[_rows(n), target] -= 1
+        d *= g[:, None] if ctx.reduction == "none" else (g / n if ctx.reduction == "mean" else g)
+        return d, None
 
 
 class NLL(Primitive):

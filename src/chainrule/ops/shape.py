@@ -85,7 +85,7 @@ def sum_to_shape(a: Any, shape: tuple) -> Any:
         ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
         if ones:
             a = xp.add.reduce(a, axis=ones, keepdims=True)
-    return a
+    return a if type(a) is xp.ndarray else xp.asarray(a)  # a full reduction gives a NumPy scalar
 
 
 class SumTo(Primitive):
