@@ -39,6 +39,7 @@ def backward(
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
     kind = Tensor if create_graph else _NDARRAY  # what a gradient is in this pass
+    plain = not create_graph and capture is None  # array rules may run directly
     previous = state.grad_enabled, state.anomaly
     anomaly = state.anomaly
     state.grad_enabled = create_graph
@@ -59,22 +60,13 @@ def backward(
             grads = pending.pop(node, None)  # one gradient, or a list for a node with several outputs
             if grads is None:  # reached, but no gradient flowed into it
                 results = (None,) * len(inputs)
+            elif plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
+                results = node.array_backward(node, grads)
             else:
-                if node._n_outputs != 1 or node._retained or capture is not None:
-                    results = sink.run(node, sink.prepare(node, grads))
-                elif create_graph or node.array_backward is None:
-                    results = sink.run(node, (grads,))
-                else:
-                    results = node.array_backward(node, grads)
-                if type(results) is not tuple:
-                    results = (results,)
-                if len(results) != len(inputs):
-                    raise BackwardError(
-                        f"{node.name}.backward returned {len(results)} gradient(s), but forward took "
-                        f"{len(inputs)} input(s); return one gradient (or None) per input"
-                    )
-            if not retain_graph:
-                node._release()
+                results = sink.run(node, sink.prepare(node, grads))
+            if not retain_graph:  # free what the node saved
+                node._freed = True
+                node._saved = ()
             for inp, edge, g in zip(inputs, node.edges, results):
                 if edge is None:
                     continue
@@ -195,14 +187,20 @@ class _Pass:
         self.capture = capture
         self.handed_out: set = set()
 
-    def run(self, node: Function, grads: Sequence[Any]) -> Any:
-        """Call the node's Tensor rule ``backward``; in a first-order pass, wrap and unwrap the arrays."""
+    def run(self, node: Function, grads: Sequence[Any]) -> tuple:
+        """Call the node's Tensor rule ``backward`` (in a first-order pass, on arrays wrapped and unwrapped)."""
         if self.create_graph:
-            return node.backward(node, *grads)
-        results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
+            results = node.backward(node, *grads)
+        else:
+            results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
         if type(results) is not tuple:
             results = (results,)
-        return tuple(r.data if isinstance(r, Tensor) else r for r in results)
+        if len(results) != len(node.inputs):
+            raise BackwardError(
+                f"{node.name}.backward returned {len(results)} gradient(s), but forward took "
+                f"{len(node.inputs)} input(s); return one gradient (or None) per input"
+            )
+        return results if self.create_graph else tuple(r.data if isinstance(r, Tensor) else r for r in results)
 
     def prepare(self, node: Function, grads: Any) -> list:
         """Before a rule runs: zero-fill missing output gradients, keep retained ones, capture."""
@@ -228,7 +226,7 @@ class _Pass:
         if isinstance(g, Tensor):
             g = g if self.create_graph else g.data
         elif isinstance(g, (backend.ndarray, float, int)):
-            g = self._wrap(backend.as_array(g, inp.dtype))
+            g = self._wrap(g if type(g) is _NDARRAY else backend.as_array(g, inp.dtype))
         else:
             raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
         if g.shape != inp.data.shape:

@@ -131,11 +131,6 @@ class Function:
                 "backward() (or autograd.grad) if you need to go through the graph again."
             )
 
-    def _release(self) -> None:
-        """Drop saved values after a backward pass that did not ask to retain the graph."""
-        self._freed = True
-        self._saved = ()
-
     # ----------------------------------------------------------- description
     @property
     def name(self) -> str:
@@ -177,16 +172,19 @@ class Primitive(Function):
         # node is recorded, where each operand's gradient goes.
         arrays = []
         edges = []
+        versions = []  # kept by ops that save their inputs
         wants_grad = False
         for a in operands:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
+                versions.append(a._vc[0])
                 if a._rg:
                     wants_grad = True
                     edges.append(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
                     continue
             elif type(a) in _SCALARS:
                 arrays.append(a)
+                versions.append(None)
             else:
                 return cls.apply(*(as_operand(a, cls.__name__) for a in operands), **params)
             edges.append(None)
@@ -209,7 +207,7 @@ class Primitive(Function):
         if cls.is_view:
             result._vc = operands[0]._vc
         if cls.saves_inputs:
-            ctx._versions = [a._vc[0] if isinstance(a, Tensor) else None for a in operands]
+            ctx._versions = versions
         if cls.saves_output:
             ctx._saved = (out, result._vc, result._vc[0])
         if state.anomaly:
@@ -237,9 +235,18 @@ class Primitive(Function):
         return self.inputs
 
     @property
-    def saved_input_arrays(self) -> tuple:
+    def saved_input_arrays(self) -> list:
         """The operands' arrays (Python numbers stay numbers), checked like ``saved_inputs``."""
-        return tuple(a.data if isinstance(a, Tensor) else a for a in self.saved_inputs)
+        self._check_alive()
+        arrays = []
+        for a, v in zip(self.inputs, self._versions):
+            if v is None:
+                arrays.append(a)
+                continue
+            if a._vc[0] != v:
+                raise _modified_error(self, a.shape, v, a._vc[0])
+            arrays.append(a.data)
+        return arrays
 
     @property
     def saved_output(self) -> Tensor:

@@ -178,6 +178,16 @@ def _as_tensor(target: Any) -> Tensor:
     return target if isinstance(target, Tensor) else Tensor._make(backend.as_array(target))
 
 
+_UNSIGNED: dict = {}  # integer dtype -> the unsigned dtype of its size and byte order
+
+
+def _unsigned_view(labels: Any) -> Any:
+    unsigned = _UNSIGNED.get(labels.dtype)
+    if unsigned is None:
+        unsigned = _UNSIGNED[labels.dtype] = xp.dtype(labels.dtype.str.replace("i", "u"))
+    return labels.view(unsigned)
+
+
 def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
     n, c = input.data.shape
     labels = target.data
@@ -186,7 +196,7 @@ def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
     if labels.shape != (n,):
         raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
     # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
-    if n and xp.maximum.reduce(labels.view(labels.dtype.str.replace("i", "u"))) >= c:
+    if n and xp.maximum.reduce(_unsigned_view(labels)) >= c:
         low, high = xp.minimum.reduce(labels), xp.maximum.reduce(labels)
         raise ValueError(f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]")
 

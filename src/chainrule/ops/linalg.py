@@ -18,9 +18,17 @@ class MatMul(Primitive):
 
     label = "matmul"
     saves_inputs = True
+    ta = tb = False
 
     @staticmethod
     def forward(ctx, a, b, ta=False, tb=False):
+        if not (ta or tb):
+            try:
+                return xp.matmul(a, b)
+            except ValueError:
+                pass  # explained below, with the shapes
+        else:
+            ctx.ta, ctx.tb = ta, tb
         a, b = xp.asarray(a), xp.asarray(b)  # free for arrays; Python numbers are refused below
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(
@@ -31,7 +39,6 @@ class MatMul(Primitive):
             raise ShapeError(
                 f"matmul: only operands with 2 or more dimensions can be read transposed, got {a.shape}, {b.shape}"
             )
-        ctx.ta, ctx.tb = ta, tb
         return _product(a, b, ta, tb)
 
     @staticmethod
@@ -44,6 +51,9 @@ class MatMul(Primitive):
     @staticmethod
     def array_backward(ctx, g):
         a, b = ctx.saved_input_arrays
+        if a.ndim == 2 == b.ndim and not (ctx.ta or ctx.tb):  # the common case, written out
+            edge_a, edge_b = ctx.edges
+            return (None if edge_a is None else g @ b.T), (None if edge_b is None else a.T @ g)
         if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
             return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))
         return _gradients(ctx, g, a, b, _array_product)
