@@ -104,8 +104,8 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # ``==`` is element-wise, so Python would drop the hash: keep identity hashing (in C, for speed).
+    __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ conversions
     def numpy(self) -> Any:

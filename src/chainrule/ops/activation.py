@@ -22,8 +22,9 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        a = _floating(a)
-        out = xp.negative(a, out=xp.empty_like(a))  # one buffer for the whole formula
+        if a.dtype.kind != "f":
+            a = a.astype(backend.default_float)
+        out = xp.negative(a, out=xp.empty(a.shape, a.dtype))  # one buffer for the whole formula
         with backend.errstate():  # e^-a overflows to inf for a << 0: σ is then exactly 0
             xp.exp(out, out=out)
         out += 1

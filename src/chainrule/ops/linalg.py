@@ -22,13 +22,12 @@ class MatMul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b, ta=False, tb=False):
-        if not (ta or tb):
-            try:
-                return xp.matmul(a, b)
-            except ValueError:
-                pass  # explained below, with the shapes
-        else:
+        if ta or tb:
             ctx.ta, ctx.tb = ta, tb
+        try:  # the product first: checking costs more than multiplying small matrices
+            return xp.matmul(a.swapaxes(-1, -2) if ta else a, b.swapaxes(-1, -2) if tb else b)
+        except (ValueError, AttributeError):
+            pass  # explained below, with the shapes
         a, b = xp.asarray(a), xp.asarray(b)  # free for arrays; Python numbers are refused below
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(
@@ -51,9 +50,6 @@ class MatMul(Primitive):
     @staticmethod
     def array_backward(ctx, g):
         a, b = ctx.saved_input_arrays
-        if a.ndim == 2 == b.ndim and not (ctx.ta or ctx.tb):  # the common case, written out
-            edge_a, edge_b = ctx.edges
-            return (None if edge_a is None else g @ b.T), (None if edge_b is None else a.T @ g)
         if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
             return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))
         return _gradients(ctx, g, a, b, _array_product)
@@ -61,11 +57,14 @@ class MatMul(Primitive):
 
 def _gradients(ctx, g, a, b, product) -> tuple:
     """d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set."""
-    need_a, need_b = ctx.needs_input_grad
+    edge_a, edge_b = ctx.edges
     ta, tb = ctx.ta, ctx.tb
-    spec_a = (b, g, tb, True) if ta else (g, b, False, not tb)
-    spec_b = (g, a, True, ta) if tb else (a, g, not ta, False)
-    return (product(*spec_a) if need_a else None), (product(*spec_b) if need_b else None)
+    grad_a = grad_b = None
+    if edge_a is not None:
+        grad_a = product(b, g, tb, True) if ta else product(g, b, False, not tb)
+    if edge_b is not None:
+        grad_b = product(g, a, True, ta) if tb else product(a, g, not ta, False)
+    return grad_a, grad_b
 
 
 def _product(a, b, ta: bool, tb: bool):
