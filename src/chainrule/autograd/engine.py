@@ -39,7 +39,7 @@ def backward(
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
     kind = Tensor if create_graph else _NDARRAY  # what a gradient is in this pass
-    plain = not create_graph and capture is None  # array rules may run directly
+    plain = not create_graph and (capture is None or not capture.inner)  # array rules may run directly
     previous = state.grad_enabled, state.anomaly
     anomaly = state.anomaly
     state.grad_enabled = create_graph
@@ -225,7 +225,7 @@ class _Pass:
         """Check a returned gradient and bring it to the input's shape and dtype."""
         if isinstance(g, Tensor):
             g = g if self.create_graph else g.data
-        elif isinstance(g, (backend.ndarray, float, int)):
+        elif isinstance(g, (backend.ndarray, backend.array_scalar, float, int)):
             g = self._wrap(g if type(g) is _NDARRAY else backend.as_array(g, inp.dtype))
         else:
             raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")

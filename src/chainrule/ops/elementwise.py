@@ -67,6 +67,12 @@ class Mul(Primitive):
         need_a, need_b = ctx.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
 
+    @staticmethod
+    def array_backward(ctx, g):
+        a, b = ctx.saved_input_arrays
+        edge_a, edge_b = ctx.edges
+        return (None if edge_a is None else g * b), (None if edge_b is None else g * a)
+
 
 class Div(Primitive):
     label = "/"
@@ -144,6 +150,10 @@ class Exp(Primitive):
     @staticmethod
     def backward(ctx, g):
         return (g * ctx.saved_output,)
+
+    @staticmethod
+    def array_backward(ctx, g):
+        return (g * ctx.saved_output_array,)
 
 
 class Log(Primitive):
