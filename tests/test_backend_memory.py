@@ -64,3 +64,12 @@ def test_an_unknown_setting_is_named_in_a_warning():
     done = subprocess.run([sys.executable, "-W", "always", "-c", "import chainrule"], capture_output=True, text=True,
                           env={**env, "CHAINRULE_MALLOC": "off"}, timeout=60, check=True)  # fmt: skip
     assert "CHAINRULE_MALLOC='off' is not understood: 'default' keeps the C library's malloc settings" in done.stderr
+
+
+@GLIBC
+def test_an_empty_setting_counts_as_unset():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
+    done = subprocess.run([sys.executable, "-W", "error", "-c", "from chainrule import backend; print(backend.MALLOC_TUNED)"],
+                          capture_output=True, text=True, env={**env, "CHAINRULE_MALLOC": ""}, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
