@@ -69,7 +69,8 @@ def test_an_unknown_setting_is_named_in_a_warning():
 @GLIBC
 def test_an_empty_setting_counts_as_unset():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
-    done = subprocess.run([sys.executable, "-W", "error", "-c", "from chainrule import backend; print(backend.MALLOC_TUNED)"],
-                          capture_output=True, text=True, env={**env, "CHAINRULE_MALLOC": ""}, timeout=60)  # fmt: skip
+    code = "from chainrule import backend; print(backend.MALLOC_TUNED)"
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                          env={**env, "CHAINRULE_MALLOC": ""}, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
