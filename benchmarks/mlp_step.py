@@ -170,7 +170,7 @@ def main() -> None:
     print(f"{'network':<22}{'batch':>6}{'numpy ms':>10}{'chainrule ms':>14}{'ratio':>7}{'target':>8}"
           f"{'pytorch ms':>12}{'ratio':>7}{'faults np/cr/pt':>18}")  # fmt: skip
     for sizes, activation, batch, target in CONFIGS:
-        steps = max(2, int(20 * 64 / batch)) if len(sizes) == 3 else 3
+        steps = max(20, int(50 * 64 / batch)) if len(sizes) == 3 else 3  # rounds of about 10 ms or more
         r = bench(sizes, activation, batch, rounds, steps)
         ms, f = r["seconds"], r["faults"]
         torch_cols = f"{ms['pytorch'] * 1e3:>12.3f}{ms['pytorch'] / ms['numpy']:>7.2f}" if "pytorch" in ms else " " * 19

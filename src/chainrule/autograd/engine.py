@@ -53,7 +53,7 @@ def backward(
             else:
                 _add_to(pending, t.grad_fn, t._output_nr, g)
         dependencies = _count_dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
-        ready = [n for n in pending if dependencies.get(n, 0) == 0]
+        ready = [n for n in pending if dependencies[n] == 0]
         while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = ready.pop()
             inputs = node.inputs
@@ -77,6 +77,8 @@ def backward(
                         g = sink.conform(node, inp, g, anomaly)
                     if nxt is None:
                         sink.to_leaf(edge, g)
+                    elif nxt._n_outputs == 1 and nxt not in pending:  # the first gradient to reach it
+                        pending[nxt] = g
                     else:
                         _add_to(pending, nxt, edge[1], g)
                 if nxt is not None:
@@ -124,18 +126,17 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
 
 
 def _count_dependencies(starts: list) -> dict:
-    """For every node reachable from ``starts``: how many graph edges lead into it."""
-    counts: dict = {}
-    seen = set(starts)
-    stack = list(seen)
+    """For every node reachable from ``starts``: how many graph edges lead into it (a node is in it once seen)."""
+    counts = dict.fromkeys(starts, 0)
+    stack = list(counts)
     while stack:
-        node = stack.pop()
-        for edge in node.edges:
+        for edge in stack.pop().edges:
             if type(edge) is tuple:
                 nxt = edge[0]
-                counts[nxt] = counts.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
+                if nxt in counts:
+                    counts[nxt] += 1
+                else:
+                    counts[nxt] = 1
                     stack.append(nxt)
     return counts
 
@@ -186,6 +187,8 @@ class _Pass:
         self.create_graph = create_graph
         self.capture = capture
         self.handed_out: set = set()
+        self.to_leaf = self._accumulate if capture is None else self._capture_leaf
+
 
     def run(self, node: Function, grads: Sequence[Any]) -> tuple:
         """Call the node's Tensor rule ``backward`` (in a first-order pass, on arrays wrapped and unwrapped)."""
@@ -223,6 +226,10 @@ class _Pass:
 
     def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Any:
         """Check a returned gradient and bring it to the input's shape and dtype."""
+        if type(g) is _NDARRAY and not (anomaly or self.create_graph) and g.dtype == inp.data.dtype:
+            summed = sum_to_shape(g, inp.data.shape)  # the common case: a broadcast operand (a bias, say)
+            if summed.shape == inp.data.shape:
+                return summed
         if isinstance(g, Tensor):
             g = g if self.create_graph else g.data
         elif isinstance(g, (backend.ndarray, backend.array_scalar, float, int)):
@@ -249,13 +256,10 @@ class _Pass:
     def _wrap(self, g: Any) -> Any:
         return Tensor._make(g) if self.create_graph and type(g) is not Tensor else g
 
-    def to_leaf(self, leaf: Tensor, g: Any) -> None:
-        if self.capture is not None:
-            i = self.capture.leaves.get(id(leaf))
-            if i is not None:
-                self.capture.add(i, g)
-            return
-        self._accumulate(leaf, g)
+    def _capture_leaf(self, leaf: Tensor, g: Any) -> None:
+        i = self.capture.leaves.get(id(leaf))
+        if i is not None:
+            self.capture.add(i, g)
 
     def _accumulate(self, t: Tensor, g: Any) -> None:
         """Add ``g`` into ``t.grad``, owning the array so later in-place updates stay private."""

@@ -50,9 +50,11 @@ class MatMul(Primitive):
     @staticmethod
     def array_backward(ctx, g):
         a, b = ctx.saved_input_arrays
+        if a.ndim == 2 == b.ndim:
+            return _gradients(ctx, g, a, b, _matrix_product)
         if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
             return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))
-        return _gradients(ctx, g, a, b, _array_product)
+        return _gradients(ctx, g, a, b, _product)
 
 
 def _gradients(ctx, g, a, b, product) -> tuple:
@@ -80,11 +82,9 @@ def _product(a, b, ta: bool, tb: bool):
     return xp.matmul(a, b)
 
 
-def _array_product(a, b, ta: bool, tb: bool):
-    """A first-order gradient product on arrays (nothing is recorded)."""
-    if a.ndim == 2 == b.ndim:  # matrices, whose sizes the forward pass checked
-        return (a.T if ta else a) @ (b.T if tb else b)
-    return _product(a, b, ta, tb)
+def _matrix_product(a, b, ta: bool, tb: bool):
+    """A first-order gradient product of two matrices (whose sizes the forward pass checked)."""
+    return (a.T if ta else a) @ (b.T if tb else b)
 
 
 def _tensor_product(x: Tensor, y: Tensor, tx: bool, ty: bool) -> Tensor:
