@@ -28,9 +28,14 @@ CASES = {
         (lambda a, b: a @ b, [(4,), (4,)]),
         (lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
         (lambda a, b: a @ b, [(2, 1, 3, 4), (3, 4, 2)]),
-        (lambda x, w, b: F.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
+        (lambda x, w: F.linear(x, w), [(3, 4), (5, 4)]),
         (lambda a, b: MatMul.apply(a, b, ta=True), [(4, 3), (4, 5)]),
         (lambda a, b: MatMul.apply(a, b, ta=True, tb=True), [(2, 4, 3), (5, 4)]),
+    ],
+    "Linear": [
+        (lambda x, w, b: F.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
+        (lambda x, w, b: F.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)]),
+        (lambda x, w: F.linear(x, w, cr.ones(5, dtype=cr.float64)), [(3, 4), (5, 4)]),
     ],
     "Sigmoid": [(lambda a: a.sigmoid(), [(3, 4)]), (lambda a: a.sigmoid(), [()])],
     "Tanh": [(lambda a: a.tanh(), [(3, 4)]), (lambda a: a.tanh(), [()])],
@@ -82,3 +87,8 @@ def test_a_retained_graph_gives_the_same_gradients_twice():
     x.grad = None
     loss.backward()
     np.testing.assert_array_equal(x.grad.numpy(), first)
+
+
+def test_the_fused_linear_op_is_twice_differentiable():
+    xs = _inputs([(3, 4), (5, 4), (5,)], seed=3)
+    assert cr.gradgradcheck(lambda x, w, b: F.linear(x, w, b).sigmoid().sum(), xs)

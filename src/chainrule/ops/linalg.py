@@ -57,6 +57,44 @@ class MatMul(Primitive):
         return _gradients(ctx, g, a, b, _product)
 
 
+class Linear(Primitive):
+    """``x @ wᵀ + b`` as one node (PyTorch's addmm): x of shape (..., in), w (out, in), b (out,).
+
+    ``nn.functional.linear`` uses it when the three share a dtype, x has two or more dimensions
+    and the sizes fit; one node instead of a matmul and an add, and the bias gradient (g summed
+    over the leading axes) is taken here rather than by the engine's broadcasting reduction.
+    Like every op that saves its inputs, it refuses a backward after any of them (b too) was
+    modified in place.
+    """
+
+    label = "linear"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        out = xp.matmul(x, w.T)
+        out += b  # out is fresh and of b's dtype: no second array
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, _ = ctx.saved_inputs
+        edge_x, edge_w, edge_b = ctx.edges
+        rows = g.reshape(-1, g.shape[-1])  # one row per sample, whatever x's leading axes
+        gx = MatMul.apply(g, w) if edge_x is not None else None
+        gw = MatMul.apply(rows, x.reshape(-1, x.shape[-1]), ta=True) if edge_w is not None else None
+        return gx, gw, (rows.sum(axis=0) if edge_b is not None else None)
+
+    @staticmethod
+    def array_backward(ctx, g):
+        x, w, _ = ctx.saved_input_arrays
+        edge_x, edge_w, edge_b = ctx.edges
+        rows = g.reshape(-1, g.shape[-1])
+        gx = g @ w if edge_x is not None else None
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if edge_w is not None else None
+        return gx, gw, (xp.add.reduce(rows, axis=0) if edge_b is not None else None)
+
+
 def _gradients(ctx, g, a, b, product) -> tuple:
     """d op(a) = g @ op(b)ᵀ and d op(b) = op(a)ᵀ @ g, each transposed back when its flag is set."""
     edge_a, edge_b = ctx.edges
