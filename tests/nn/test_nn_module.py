@@ -198,3 +198,18 @@ def test_linear_matches_torch_and_loads_its_state_dict():
     np.testing.assert_allclose(layer.weight.grad.numpy(), tl.weight.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(layer.bias.grad.numpy(), tl.bias.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_a_parameter_attribute_follows_every_way_of_setting_it():
+    layer = nn.Linear(3, 2)
+    new = nn.Parameter(cr.zeros(2, 3))
+    layer.weight = new
+    assert layer.weight is new and dict(layer.named_parameters())["weight"] is new
+    layer.register_parameter("weight", nn.Parameter(cr.ones(2, 3)))
+    assert layer.weight is dict(layer.named_parameters())["weight"] and layer.weight is not new
+    layer.bias = None
+    assert layer.bias is None and "bias" not in dict(layer.named_parameters())
+    del layer.weight
+    with pytest.raises(AttributeError, match="weight"):
+        layer.weight  # noqa: B018
+    assert list(layer.named_parameters()) == []
