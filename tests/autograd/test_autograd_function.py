@@ -162,3 +162,70 @@ def test_saved_tensors_after_the_graph_was_freed_is_a_clear_error():
     y.backward()
     with pytest.raises(cr.BackwardError, match="second time"):
         y.backward()
+
+
+def test_a_gradient_of_fewer_dimensions_than_the_input_is_refused_by_name():
+    class Bad(cr.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return cr.tensor(np.ones(3))
+
+    x = cr.tensor(np.ones((1, 3)), requires_grad=True)
+    message = r"Bad.backward returned a gradient of shape \(3,\) for an input of shape \(1, 3\)"
+    with pytest.raises(cr.BackwardError, match=message):
+        Bad.apply(x).sum().backward()
+
+
+def test_a_subclass_with_its_own_backward_is_not_shadowed_by_an_inherited_array_rule():
+    from chainrule.ops.elementwise import Mul
+
+    class Hundredfold(Mul):
+        @staticmethod
+        def backward(ctx, g):
+            return g * 100, None
+
+    x = cr.tensor([1.0, -1.0], requires_grad=True)
+    Hundredfold.apply(x, 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [100.0, 100.0])
+
+
+def test_an_array_rule_must_return_one_gradient_per_input():
+    class Half(cr.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+        @staticmethod
+        def array_backward(ctx, g):
+            return (g,)
+
+    a, b = cr.tensor([1.0], requires_grad=True), cr.tensor([2.0], requires_grad=True)
+    with pytest.raises(cr.BackwardError, match=r"returned 1 gradient\(s\), but forward took 2 input\(s\)"):
+        Half.apply(a, b).sum().backward()
+
+
+def test_a_leaf_gradient_never_shares_memory_with_what_a_custom_rule_returned():
+    class Keep(cr.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x * 1.0)
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            (kept,) = ctx.saved_tensors
+            ctx.kept = kept
+            return kept
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = Keep.apply(x)
+    y.backward(cr.ones(2))
+    assert not np.shares_memory(x.grad.numpy(), y.grad_fn.kept.numpy())

@@ -213,3 +213,26 @@ def test_a_parameter_attribute_follows_every_way_of_setting_it():
     with pytest.raises(AttributeError, match="weight"):
         layer.weight  # noqa: B018
     assert list(layer.named_parameters()) == []
+
+
+def test_a_parameter_put_into_the_registry_by_hand_is_the_one_used():
+    layer = nn.Linear(3, 2)
+    new = nn.Parameter(cr.zeros(2, 3))
+    layer._parameters["weight"] = new
+    assert layer.weight is new
+    np.testing.assert_array_equal(layer(cr.ones(1, 3)).detach().numpy(), layer.bias.detach().numpy()[None])
+
+
+def test_the_bias_may_change_in_place_between_forward_and_backward_as_in_pytorch():
+    layer = nn.Linear(3, 2)
+    x = cr.randn(4, 3)
+    out = layer(x).sum()
+    with cr.no_grad():
+        layer.bias.add_(1.0)
+    out.backward()
+    np.testing.assert_allclose(layer.bias.grad.numpy(), [4.0, 4.0])
+    out = layer(x).sum()
+    with cr.no_grad():
+        layer.weight.mul_(2.0)  # the weight, which the backward reads, may not
+    with pytest.raises(cr.BackwardError, match="modified in place"):
+        out.backward()

@@ -83,3 +83,13 @@ def test_relu_gradient_at_zero_is_zero_like_pytorch():
     x = cr.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     x.relu().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+def test_stable_maxima_do_not_overflow_even_when_numpy_raises_on_overflow():
+    logits = (np.random.default_rng(0).standard_normal((10000, 10)) * 3 + 8).astype(np.float16)
+    old = np.seterr(over="raise")
+    try:
+        loss = cr.nn.functional.cross_entropy(cr.tensor(logits, requires_grad=True), np.zeros(10000, dtype=np.int64))
+    finally:
+        np.seterr(**old)
+    assert np.isfinite(loss.item())

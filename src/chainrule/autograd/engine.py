@@ -62,6 +62,8 @@ def backward(
                 results = (None,) * len(inputs)
             elif plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
                 results = node.array_backward(node, grads)
+                if type(results) is not tuple or len(results) != len(inputs):
+                    results = _checked(node, results)
             else:
                 results = sink.run(node, sink.prepare(node, grads))
             if not retain_graph:  # free what the node saved
@@ -89,6 +91,18 @@ def backward(
     finally:
         state.grad_enabled, state.anomaly = previous
     return capture.results(allow_unused) if capture is not None else None
+
+
+def _checked(node: Function, results: Any) -> tuple:
+    """A rule's results as a tuple of one gradient (or None) per input, or a BackwardError."""
+    if type(results) is not tuple:
+        results = (results,)
+    if len(results) != len(node.inputs):
+        raise BackwardError(
+            f"{node.name}.backward returned {len(results)} gradient(s), but forward took "
+            f"{len(node.inputs)} input(s); return one gradient (or None) per input"
+        )
+    return results
 
 
 def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: bool) -> list:
@@ -196,14 +210,13 @@ class _Pass:
             results = node.backward(node, *grads)
         else:
             results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
-        if type(results) is not tuple:
-            results = (results,)
-        if len(results) != len(node.inputs):
-            raise BackwardError(
-                f"{node.name}.backward returned {len(results)} gradient(s), but forward took "
-                f"{len(node.inputs)} input(s); return one gradient (or None) per input"
-            )
-        return results if self.create_graph else tuple(r.data if isinstance(r, Tensor) else r for r in results)
+        results = _checked(node, results)
+        if self.create_graph:
+            return results
+        for r in results:  # arrays from the user's rule may live on there: a leaf's .grad gets a copy
+            if isinstance(r, Tensor):
+                self.handed_out.add(id(r.data))
+        return tuple(r.data if isinstance(r, Tensor) else r for r in results)
 
     def prepare(self, node: Function, grads: Any) -> list:
         """Before a rule runs: zero-fill missing output gradients, keep retained ones, capture."""
@@ -226,9 +239,11 @@ class _Pass:
 
     def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Any:
         """Check a returned gradient and bring it to the input's shape and dtype."""
-        if type(g) is _NDARRAY and not (anomaly or self.create_graph) and g.dtype == inp.data.dtype:
-            summed = sum_to_shape(g, inp.data.shape)  # the common case: a broadcast operand (a bias, say)
-            if summed.shape == inp.data.shape:
+        shape = inp.data.shape
+        if (type(g) is _NDARRAY and not (anomaly or self.create_graph)
+                and g.dtype == inp.data.dtype and g.ndim >= len(shape)):  # fmt: skip
+            summed = sum_to_shape(g, shape)  # the common case: a broadcast operand (a bias, say)
+            if summed.shape == shape:
                 return summed
         if isinstance(g, Tensor):
             g = g if self.create_graph else g.data

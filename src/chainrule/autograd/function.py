@@ -66,6 +66,11 @@ class Function:
     #: per input out). A pass without ``create_graph`` uses it to skip wrapping arrays in Tensors.
     array_backward: Any = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "backward" in cls.__dict__ and "array_backward" not in cls.__dict__:
+            cls.array_backward = None  # a new Tensor rule: an inherited array form would contradict it
+
     # ----------------------------------------------------------- recording
     @classmethod
     def _new_node(cls, inputs: tuple, needs: tuple) -> Function:

@@ -63,14 +63,14 @@ class Module:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called (call super().__init__())")
         if isinstance(value, Parameter):
             self._forget(name)
-            self._set_parameter(name, value)
+            self._parameters[name] = value
         elif isinstance(value, Module):
             self._forget(name)
             self._modules[name] = value
         elif registries is not None and name in self._parameters:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} (use a Parameter or None)")
-            self._set_parameter(name, None)
+            self._parameters[name] = None
         elif registries is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} (use a Tensor or None)")
@@ -84,7 +84,7 @@ class Module:
 
     def __getattr__(self, name: str) -> Any:
         params = self.__dict__.get("_parameters")
-        if params is not None and name in params:  # a parameter put into the registry by hand
+        if params is not None and name in params:  # the common case first: a layer reading its weights
             return params[name]
         for registry in ("_buffers", "_modules"):
             found = self.__dict__.get(registry)
@@ -108,13 +108,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
         self._forget(name)
-        self._set_parameter(name, param)
-
-    def _set_parameter(self, name: str, param: Parameter | None) -> None:
-        # Registered, and also a plain attribute: layers read their weights on every call,
-        # and a plain attribute is found without a trip through __getattr__.
         self._parameters[name] = param
-        self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """A non-learnable tensor saved in ``state_dict`` (e.g. running statistics)."""

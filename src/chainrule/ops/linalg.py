@@ -63,12 +63,19 @@ class Linear(Primitive):
     ``nn.functional.linear`` uses it when the three share a dtype, x has two or more dimensions
     and the sizes fit; one node instead of a matmul and an add, and the bias gradient (g summed
     over the leading axes) is taken here rather than by the engine's broadcasting reduction.
-    Like every op that saves its inputs, it refuses a backward after any of them (b too) was
-    modified in place.
+    Its backward reads x and w, so modifying either in place before it runs is refused; b, as in
+    PyTorch, may change.
     """
 
     label = "linear"
     saves_inputs = True
+
+    @classmethod
+    def apply(cls, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        out = super().apply(x, w, b)
+        if out.grad_fn is not None:
+            out.grad_fn._versions[2] = None  # the bias is not read by backward
+        return out
 
     @staticmethod
     def forward(ctx, x, w, b):
