@@ -203,7 +203,6 @@ class _Pass:
         self.handed_out: set = set()
         self.to_leaf = self._accumulate if capture is None else self._capture_leaf
 
-
     def run(self, node: Function, grads: Sequence[Any]) -> tuple:
         """Call the node's Tensor rule ``backward`` (in a first-order pass, on arrays wrapped and unwrapped)."""
         if self.create_graph:
@@ -239,12 +238,11 @@ class _Pass:
 
     def conform(self, node: Function, inp: Tensor, g: Any, anomaly: bool) -> Any:
         """Check a returned gradient and bring it to the input's shape and dtype."""
-        shape = inp.data.shape
-        if (type(g) is _NDARRAY and not (anomaly or self.create_graph)
-                and g.dtype == inp.data.dtype and g.ndim >= len(shape)):  # fmt: skip
-            summed = sum_to_shape(g, shape)  # the common case: a broadcast operand (a bias, say)
-            if summed.shape == shape:
-                return summed
+        if type(g) is _NDARRAY and g.dtype == inp.data.dtype and not (anomaly or self.create_graph):
+            try:  # the common case first: an array rule's gradient for a broadcast operand (a bias, say)
+                return unbroadcast(g, inp.data.shape)
+            except ShapeError:
+                pass  # explained below
         if isinstance(g, Tensor):
             g = g if self.create_graph else g.data
         elif isinstance(g, (backend.ndarray, backend.array_scalar, float, int)):
