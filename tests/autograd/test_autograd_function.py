@@ -1,5 +1,7 @@
 """Custom operations written like PyTorch's torch.autograd.Function."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -121,7 +123,8 @@ def test_wrong_number_of_gradients_is_a_clear_error():
         TooFew.apply(_x([1.0]), _x([2.0])).sum().backward()
 
 
-def test_gradient_of_the_wrong_shape_is_a_clear_error():
+@pytest.mark.parametrize(("returned", "given"), [((5,), (2,)), ((3,), (1, 3)), ((), (1,))])
+def test_gradient_of_the_wrong_shape_is_a_clear_error(returned, given):
     class BadShape(cr.Function):
         @staticmethod
         def forward(ctx, a):
@@ -129,10 +132,11 @@ def test_gradient_of_the_wrong_shape_is_a_clear_error():
 
         @staticmethod
         def backward(ctx, g):
-            return cr.ones(5, dtype=cr.float64)
+            return cr.ones(returned, dtype=cr.float64)
 
-    with pytest.raises(cr.BackwardError, match=r"BadShape.backward returned a gradient of shape \(5,\).*\(2,\)"):
-        BadShape.apply(_x([1.0, 2.0])).sum().backward()
+    message = rf"BadShape.backward returned a gradient of shape {re.escape(str(returned))} for an input of shape "
+    with pytest.raises(cr.BackwardError, match=message + re.escape(str(given))):
+        BadShape.apply(cr.ones(given, dtype=cr.float64, requires_grad=True)).sum().backward()
 
 
 def test_forward_must_return_tensors():
@@ -164,22 +168,6 @@ def test_saved_tensors_after_the_graph_was_freed_is_a_clear_error():
         y.backward()
 
 
-def test_a_gradient_of_fewer_dimensions_than_the_input_is_refused_by_name():
-    class Bad(cr.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return cr.tensor(np.ones(3))
-
-    x = cr.tensor(np.ones((1, 3)), requires_grad=True)
-    message = r"Bad.backward returned a gradient of shape \(3,\) for an input of shape \(1, 3\)"
-    with pytest.raises(cr.BackwardError, match=message):
-        Bad.apply(x).sum().backward()
-
-
 def test_a_subclass_with_its_own_backward_is_not_shadowed_by_an_inherited_array_rule():
     from chainrule.ops.elementwise import Mul
 
@@ -194,15 +182,9 @@ def test_a_subclass_with_its_own_backward_is_not_shadowed_by_an_inherited_array_
 
 
 def test_an_array_rule_must_return_one_gradient_per_input():
-    class Half(cr.Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            return a + b
+    from chainrule.ops.elementwise import Add
 
-        @staticmethod
-        def backward(ctx, g):
-            return g, g
-
+    class Half(Add):
         @staticmethod
         def array_backward(ctx, g):
             return (g,)
