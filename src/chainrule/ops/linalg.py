@@ -5,6 +5,7 @@ from __future__ import annotations
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
+from chainrule.ops.shape import SumTo, sum_to_shape
 from chainrule.tensor import Tensor
 
 
@@ -61,8 +62,8 @@ class Linear(Primitive):
     """``x @ wᵀ + b`` as one node (PyTorch's addmm): x of shape (..., in), w (out, in), b (out,).
 
     ``nn.functional.linear`` uses it when the three share a dtype, x has two or more dimensions
-    and the sizes fit; one node instead of a matmul and an add, and the bias gradient (g summed
-    over the leading axes) is taken here rather than by the engine's broadcasting reduction.
+    and the sizes fit: one node instead of a matmul and an add. The bias gradient is g summed
+    over the leading axes, by the same helper the engine uses to undo broadcasting.
     Its backward reads x and w, so modifying either in place before it runs is refused; b, as in
     PyTorch, may change.
     """
@@ -90,16 +91,15 @@ class Linear(Primitive):
         rows = g.reshape(-1, g.shape[-1])  # one row per sample, whatever x's leading axes
         gx = MatMul.apply(g, w) if edge_x is not None else None
         gw = MatMul.apply(rows, x.reshape(-1, x.shape[-1]), ta=True) if edge_w is not None else None
-        return gx, gw, (rows.sum(axis=0) if edge_b is not None else None)
+        return gx, gw, (SumTo.apply(g, shape=w.shape[:1]) if edge_b is not None else None)
 
     @staticmethod
     def array_backward(ctx, g):
         x, w, _ = ctx.saved_input_arrays
         edge_x, edge_w, edge_b = ctx.edges
-        rows = g.reshape(-1, g.shape[-1])
         gx = g @ w if edge_x is not None else None
-        gw = rows.T @ x.reshape(-1, x.shape[-1]) if edge_w is not None else None
-        return gx, gw, (xp.add.reduce(rows, axis=0) if edge_b is not None else None)
+        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if edge_w is not None else None
+        return gx, gw, (sum_to_shape(g, w.shape[:1]) if edge_b is not None else None)
 
 
 def _gradients(ctx, g, a, b, product) -> tuple:
