@@ -8,12 +8,14 @@ with a message that points a caret at the offending part.
 
 from __future__ import annotations
 
+import argparse
 import ast
 from collections.abc import Callable
 from functools import reduce
 
 import chainrule as cr
 from chainrule.cli.errors import UsageError
+from chainrule.cli.options import HelpFormatter
 from chainrule.tensor import Tensor
 
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
@@ -28,6 +30,16 @@ MAX_LENGTH = 2000
 
 class ExpressionError(UsageError):
     """An expression outside the whitelist, or one that does not parse."""
+
+
+def add_expression_command(commands: argparse._SubParsersAction, name: str, summary: str, doc: str,
+                           epilog: str) -> argparse.ArgumentParser:
+    """A sub-command that takes an expression EXPR and a value for each of its variables."""
+    p = commands.add_parser(name, help=summary, description=doc.split(":", 1)[1].strip(), epilog=epilog,
+                            formatter_class=HelpFormatter)  # fmt: skip
+    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "(x + y) * z"')
+    p.add_argument("values", nargs="*", metavar="name=value", help="a value for every variable")
+    return p
 
 
 def parse_bindings(pairs: list[str]) -> dict[str, float]:

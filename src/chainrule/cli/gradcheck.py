@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from chainrule.cli.errors import GRADCHECK_FAILED, OK, UsageError
-from chainrule.cli.expr import ALLOWED, evaluate, function, parse_bindings
-from chainrule.cli.options import HelpFormatter
+from chainrule.cli.expr import ALLOWED, add_expression_command, evaluate, function, parse_bindings
 
 EXAMPLES = f"""\
 examples:
@@ -20,11 +19,8 @@ Exit code 0 when every gradient agrees, 5 when one does not.
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("gradcheck", help="analytic vs numerical gradients of an expression",
-                            description=__doc__.split(":", 1)[1].strip(), epilog=EXAMPLES,
-                            formatter_class=HelpFormatter)  # fmt: skip
-    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "(x + y) * z"')
-    p.add_argument("values", nargs="*", metavar="name=value", help="a value for every variable")
+    p = add_expression_command(commands, "gradcheck", "analytic vs numerical gradients of an expression",
+                               __doc__, EXAMPLES)  # fmt: skip
     p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     p.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance")
     p.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance")

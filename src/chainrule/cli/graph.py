@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 
 from chainrule.cli.errors import OK, DataError, OutputError
-from chainrule.cli.expr import ALLOWED, evaluate, parse_bindings
-from chainrule.cli.options import HelpFormatter
+from chainrule.cli.expr import ALLOWED, add_expression_command, evaluate, parse_bindings
 from chainrule.viz.format import number
 
 EXAMPLES = f"""\
@@ -22,11 +21,8 @@ Put EXPR after "--" if it starts with a minus sign: chainrule graph -- "-x*y" x=
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("graph", help="draw an expression's graph with values and gradients",
-                            description=__doc__.split(":", 1)[1].strip(), epilog=EXAMPLES,
-                            formatter_class=HelpFormatter)  # fmt: skip
-    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "(x + y) * z"')
-    p.add_argument("values", nargs="*", metavar="name=value", help="a value for every variable")
+    p = add_expression_command(commands, "graph", "draw an expression's graph with values and gradients",
+                               __doc__, EXAMPLES)  # fmt: skip
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the drawing (.svg, .png, .pdf or .dot)")
     p.add_argument("--explain", action="store_true", help="print the chain rule step by step")
     p.set_defaults(run=run)
