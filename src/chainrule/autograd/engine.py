@@ -8,6 +8,7 @@ arriving at the same value from several consumers are added ("branches add").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 from chainrule import backend
@@ -45,22 +46,23 @@ def backward(
     state.grad_enabled = create_graph
     state.anomaly = False  # ops inside backward rules are checked as gradients, not as forwards
     try:
-        pending: dict = {}
+        pending: dict = {}  # node -> its gradient so far (a list of them for a node with several outputs)
+        ready: list = []  # heap of (order, node) of the pending nodes: the most recently recorded first
         for t, g in roots:
             sink.handed_out.add(id(g))  # the caller may hold this array: a leaf's .grad gets a copy
             if t.grad_fn is None:
                 sink.to_leaf(t, g)
-            else:
-                _add_to(pending, t.grad_fn, t._output_nr, g)
-        dependencies = _count_dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
-        ready = [n for n in pending if dependencies[n] == 0]
+                continue
+            if t.grad_fn not in pending:
+                heappush(ready, (t.grad_fn._order, t.grad_fn))
+            _add_to(pending, t.grad_fn, t._output_nr, g)
+        # A node runs once every consumer of its outputs has run: consumers were recorded later,
+        # so taking the pending nodes newest first guarantees it without counting edges.
         while ready:  # the hot loop: rare cases are delegated to ``sink``
-            node = ready.pop()
+            node = heappop(ready)[1]
             inputs = node.inputs
-            grads = pending.pop(node, None)  # one gradient, or a list for a node with several outputs
-            if grads is None:  # reached, but no gradient flowed into it
-                results = (None,) * len(inputs)
-            elif plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
+            grads = pending.pop(node)
+            if plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
                 results = node.array_backward(node, grads)
                 if type(results) is not tuple or len(results) != len(inputs):
                     results = _checked(node, results)
@@ -70,24 +72,21 @@ def backward(
                 node._freed = True
                 node._saved = ()
             for inp, edge, g in zip(inputs, node.edges, results):
-                if edge is None:
+                if edge is None or g is None:
                     continue
-                nxt = edge[0] if type(edge) is tuple else None
-                if g is not None:
-                    if (anomaly or type(g) is not kind
-                            or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
-                        g = sink.conform(node, inp, g, anomaly)
-                    if nxt is None:
-                        sink.to_leaf(edge, g)
-                    elif nxt._n_outputs == 1 and nxt not in pending:  # the first gradient to reach it
+                if (anomaly or type(g) is not kind
+                        or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
+                    g = sink.conform(node, inp, g, anomaly)
+                if type(edge) is not tuple:
+                    sink.to_leaf(edge, g)
+                    continue
+                nxt = edge[0]
+                if nxt not in pending:
+                    heappush(ready, (nxt._order, nxt))
+                    if nxt._n_outputs == 1:  # the first gradient to reach it
                         pending[nxt] = g
-                    else:
-                        _add_to(pending, nxt, edge[1], g)
-                if nxt is not None:
-                    left = dependencies[nxt] - 1
-                    dependencies[nxt] = left
-                    if left == 0:
-                        ready.append(nxt)
+                        continue
+                _add_to(pending, nxt, edge[1], g)
     finally:
         state.grad_enabled, state.anomaly = previous
     return capture.results(allow_unused) if capture is not None else None
@@ -137,22 +136,6 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
             g = Tensor._make(g)
         roots.append((t, g))
     return roots
-
-
-def _count_dependencies(starts: list) -> dict:
-    """For every node reachable from ``starts``: how many graph edges lead into it (a node is in it once seen)."""
-    counts = dict.fromkeys(starts, 0)
-    stack = list(counts)
-    while stack:
-        for edge in stack.pop().edges:
-            if type(edge) is tuple:
-                nxt = edge[0]
-                if nxt in counts:
-                    counts[nxt] += 1
-                else:
-                    counts[nxt] = 1
-                    stack.append(nxt)
-    return counts
 
 
 def _add_to(pending: dict, node: Function, index: int, grad: Tensor) -> None:

@@ -9,6 +9,7 @@ input, in the *output's* shape: the engine sums broadcast gradients back.
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from typing import Any
 
@@ -45,6 +46,7 @@ class Function:
     inputs: tuple
     needs_input_grad: tuple
     edges: tuple
+    _order: int  # when it was recorded, counting down (see _ORDER)
     # Defaults for recorded nodes; instances override only what differs.
     _saved: tuple = ()
     _versions: tuple = ()
@@ -104,6 +106,7 @@ class Function:
         )
         if record:
             ctx.edges = edges_of(args)
+            ctx._order = next(_ORDER)
             ctx._n_outputs = len(results)
             ctx._out_meta = tuple((r.shape, r.dtype) for r in results)
         if state.anomaly:
@@ -208,6 +211,7 @@ class Primitive(Function):
         if not (wants_grad and state.grad_enabled and out.dtype.kind in "fc"):
             return Tensor._make(out)
         ctx.edges = edges
+        ctx._order = next(_ORDER)
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
             result._vc = operands[0]._vc
@@ -261,6 +265,9 @@ class Primitive(Function):
 
 _SCALARS = backend.SCALAR_TYPES
 _NDARRAY = backend.ndarray
+#: Recorded nodes count down, so a newer node sorts first: every consumer of a value was
+#: recorded after the value's node, and the backward pass runs the pending node with the lowest.
+_ORDER = itertools.count(-1, -1)
 
 
 def edges_of(operands: tuple) -> tuple:
