@@ -120,7 +120,12 @@ def test_mse_textbook_half_squared_norm():
 @pytest.mark.parametrize(
     "call, error, words",
     [
-        (lambda: F.cross_entropy(cr.randn(3, 4), [0, 1, 4]), ValueError, "in [0, 3]"),
+        (lambda: F.cross_entropy(cr.randn(3, 4), [0, 1, 4]), ValueError, "cross_entropy: class labels must be"),
+        (lambda: F.cross_entropy(cr.randn(3, 4), [0, -1, 2]), ValueError, "got values in [-1, 2]"),
+        (lambda: F.nll_loss(cr.randn(2, 4), np.array([5, 1], np.uint8)), ValueError, "nll_loss: class labels"),
+        (lambda: F.nll_loss(cr.randn(2, 4), np.array([-3, 1], np.int32)), ValueError, "in [0, 3]"),
+        (lambda: F.multiclass_svm_loss(cr.randn(2, 4), [1, -1]), ValueError, "multiclass_svm_loss: class labels"),
+        (lambda: F.multiclass_svm_loss(cr.randn(2, 4), [4, 1]), ValueError, "got values in [1, 4]"),
         (lambda: F.cross_entropy(cr.randn(3, 4), [0, 1]), cr.ShapeError, "shape (3,)"),
         (lambda: F.cross_entropy(cr.randn(3), [0]), cr.ShapeError, "(N, C)"),
         (lambda: F.nll_loss(cr.randn(3, 4), np.zeros(3) + 0.5), cr.DTypeError, "integer"),

@@ -246,7 +246,18 @@ class Primitive(Function):
     @property
     def saved_input_arrays(self) -> list:
         """The operands' arrays (Python numbers stay numbers), checked like ``saved_inputs``."""
-        return [a.data if isinstance(a, Tensor) else a for a in self.saved_inputs]
+        self._check_alive()
+        if not self._versions:  # an op that does not set saves_inputs: nothing to check
+            return [a.data if isinstance(a, Tensor) else a for a in self.inputs]
+        arrays = []
+        for a, v in zip(self.inputs, self._versions):  # one loop: first-order rules read this on every step
+            if v is None:  # a number, or an operand the rule does not read
+                arrays.append(a.data if isinstance(a, Tensor) else a)
+            elif a._vc[0] != v:
+                raise _modified_error(self, a.shape, v, a._vc[0])
+            else:
+                arrays.append(a.data)
+        return arrays
 
     @property
     def saved_output(self) -> Tensor:

@@ -52,6 +52,9 @@ class MatMul(Primitive):
     def array_backward(ctx, g):
         a, b = ctx.saved_input_arrays
         if a.ndim == 2 == b.ndim:
+            if not (ctx.ta or ctx.tb):  # the layer's case, spelled out: dA = g @ Bᵀ, dB = Aᵀ @ g
+                edge_a, edge_b = ctx.edges
+                return (None if edge_a is None else g @ b.T), (None if edge_b is None else a.T @ g)
             return _gradients(ctx, g, a, b, _matrix_product)
         if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
             return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))

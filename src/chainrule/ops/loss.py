@@ -8,6 +8,8 @@ Each forward works on backend arrays and reduces per ``reduction`` ('mean',
 
 from __future__ import annotations
 
+import functools
+
 from chainrule.autograd.function import Primitive
 from chainrule.backend import errstate, xp
 from chainrule.ops.activation import safe_max
@@ -33,8 +35,12 @@ def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
     return g
 
 
+@functools.lru_cache(maxsize=16)
 def _rows(n: int):
-    return xp.arange(n)
+    """0 … n−1, the row index paired with the labels (cached: the same batch size comes every step)."""
+    rows = xp.arange(n)
+    rows.flags.writeable = False
+    return rows
 
 
 class CrossEntropy(Primitive):
