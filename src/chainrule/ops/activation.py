@@ -22,7 +22,8 @@ class Sigmoid(Primitive):
     def forward(ctx, a):
         if a.dtype.kind != "f":
             a = a.astype(backend.default_float)
-        out = xp.negative(a, out=xp.empty(a.shape, a.dtype))  # one buffer for the whole formula
+        # One buffer for the whole formula (given as out=, since negative(a) of a 0-d a is a scalar).
+        out = xp.negative(a, out=xp.empty(a.shape, a.dtype))
         with backend.errstate():  # e^-a overflows to inf for a << 0: σ is then exactly 0
             xp.exp(out, out=out)
         out += 1
