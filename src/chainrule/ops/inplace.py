@@ -23,10 +23,7 @@ def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -
     if state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args)):
         _record(t, kind, args, key, alpha)
     else:
-        values = [a.data if isinstance(a, Tensor) else a for a in args]
-        if alpha != 1:
-            values[0] = xp.multiply(values[0], alpha)
-        _write(t, kind, values, key)
+        _write(t, kind, args, key, alpha)
     t._vc[0] += 1
     return t
 
@@ -64,30 +61,36 @@ def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
     return SetItem.apply(t, args[0], key=index)
 
 
-def _write(t: Tensor, kind: str, values: list, key: Any) -> None:
+def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
+    """The update on the array itself (nothing is recorded)."""
     data = t.data
+    value = args[0].data if isinstance(args[0], Tensor) else args[0]
+    if alpha != 1:
+        value = xp.multiply(value, alpha)
     try:
-        if kind in _UFUNCS:
-            _UFUNCS[kind](data, values[0], out=data)
+        ufunc = _UFUNCS.get(kind)
+        if ufunc is not None:
+            ufunc(data, value, out=data)
         elif kind == "clip":
-            xp.clip(data, values[0], values[1], out=data)
+            high = args[1].data if isinstance(args[1], Tensor) else args[1]
+            xp.clip(data, value, high, out=data)
         elif kind == "copy":
-            xp.copyto(data, values[0])
+            xp.copyto(data, value)
         elif kind == "fill":
-            data[...] = values[0]
+            data[...] = value
         else:
             from chainrule.ops.shape import index_key
 
-            data[index_key(key)] = values[0]
+            data[index_key(key)] = value
     except TypeError as exc:
         raise DTypeError(
-            f"{kind}_: cannot write {_describe(values[0])} into a {t.dtype} tensor in place: {exc}"
+            f"{kind}_: cannot write {_describe(value)} into a {t.dtype} tensor in place: {exc}"
         ) from None
     except ValueError as exc:
         if not data.flags.writeable:
             raise ValueError(f"{kind}_: this tensor is a read-only broadcast view; .clone() it first") from None
         raise ShapeError(
-            f"{kind}_: cannot apply {_describe(values[0])} to a tensor of shape {t.shape} in place: {exc}"
+            f"{kind}_: cannot apply {_describe(value)} to a tensor of shape {t.shape} in place: {exc}"
         ) from None
 
 
