@@ -68,9 +68,8 @@ def backward(
                     results = _checked(node, results)
             else:
                 results = sink.run(node, sink.prepare(node, grads))
-            if not retain_graph:  # free what the node saved
-                node._freed = True
-                node._saved = ()
+            if not retain_graph:  # free what the node saved; a later read of it is refused
+                node._saved = None
             for inp, edge, g in zip(inputs, node.edges, results):
                 if edge is None or g is None:
                     continue

@@ -48,9 +48,8 @@ class Function:
     edges: tuple
     _order: int  # when it was recorded, counting down (see _ORDER)
     # Defaults for recorded nodes; instances override only what differs.
-    _saved: tuple = ()
+    _saved: tuple | None = ()  # None once a backward pass freed it
     _versions: tuple = ()
-    _freed = False
     _retained: dict | None = None
     _n_outputs = 1
     _out_meta: tuple | None = None
@@ -132,7 +131,7 @@ class Function:
         return self._saved
 
     def _check_alive(self) -> None:
-        if self._freed:
+        if self._saved is None:
             raise BackwardError(
                 f"{self.name}: trying to backward through the graph a second time, but its saved "
                 "values were freed after the first backward(). Pass retain_graph=True to the first "
