@@ -20,6 +20,7 @@ import numpy as np
 from machine import describe
 
 import chainrule as cr
+from chainrule.nn.functional import cross_entropy
 
 CONFIGS = [  # (sizes, activation, batch, target ratio)
     ((784, 100, 10), "sigmoid", 64, 1.25),
@@ -69,20 +70,14 @@ def numpy_step(weights: list, biases: list, x: np.ndarray, y: np.ndarray, activa
 
 
 # ------------------------------------------------------------------ chainrule
-def chainrule_cross_entropy(logits: cr.Tensor, y: np.ndarray) -> cr.Tensor:
-    from chainrule.nn.functional import cross_entropy
-
-    return cross_entropy(logits, y)
-
-
-def chainrule_step(params: list, x: cr.Tensor, y: np.ndarray, activation: str) -> float:
+def chainrule_step(params: list, x: cr.Tensor, y: cr.Tensor, activation: str) -> float:
     h = x
     pairs = list(zip(params[::2], params[1::2]))
     for W, b in pairs[:-1]:
         z = h @ W + b
         h = z.sigmoid() if activation == "sigmoid" else z.relu()
     W, b = pairs[-1]
-    loss = chainrule_cross_entropy(h @ W + b, y)
+    loss = cross_entropy(h @ W + b, y)
     for p in params:
         p.grad = None
     loss.backward()
@@ -115,10 +110,10 @@ def bench(sizes: tuple, activation: str, batch: int, rounds: int, steps: int) ->
     weights, biases, x, y = make_problem(sizes, batch)
     np_w, np_b = [w.copy() for w in weights], [b.copy() for b in biases]
     cr_params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
-    cr_x = cr.tensor(x)
+    cr_x, cr_y = cr.tensor(x), cr.tensor(y)  # each framework gets the labels as its own tensor
     runners = {
         "numpy": lambda: numpy_step(np_w, np_b, x, y, activation),
-        "chainrule": lambda: chainrule_step(cr_params, cr_x, y, activation),
+        "chainrule": lambda: chainrule_step(cr_params, cr_x, cr_y, activation),
     }
     try:
         import torch

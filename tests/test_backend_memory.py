@@ -20,15 +20,15 @@ from mlp_step import chainrule_step, make_problem, numpy_step
 print(backend.MALLOC_TUNED)
 weights, biases, x, y = make_problem((784, 100, 10), 1024)
 params = [cr.tensor(a, requires_grad=True) for pair in zip(weights, biases) for a in pair]
-cx = cr.tensor(x)
+cx, cy = cr.tensor(x), cr.tensor(y)
 for _ in range(4):
     for _ in range(20):
         numpy_step(weights, biases, x, y, "sigmoid")
     for _ in range(20):
-        chainrule_step(params, cx, y, "sigmoid")
+        chainrule_step(params, cx, cy, "sigmoid")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(50):
-    chainrule_step(params, cx, y, "sigmoid")
+    chainrule_step(params, cx, cy, "sigmoid")
 print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 50)
 """
 
