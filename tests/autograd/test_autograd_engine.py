@@ -152,3 +152,43 @@ def test_gradient_through_a_constant_branch_stops():
     y = x * x.detach()
     y.sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]
+
+
+def test_a_node_runs_after_all_its_consumers_even_across_long_paths_and_in_place_history():
+    # The engine takes pending nodes newest first: a's node must wait for the 30-op chain and
+    # for y's node, and the in-place add_ gives a a newer node that consumes the older one.
+    x = cr.tensor(1.5, dtype="float64", requires_grad=True)
+    a = x * 2
+    y = a + a + a  # y = 6x (add saves nothing, so a may change in place afterwards)
+    a.add_(1)  # a = 2x + 1, recorded out of place
+    b = a
+    for _ in range(30):
+        b = b + 1  # b = 2x + 31
+    z = y * b  # z = 12x² + 186x
+    z.backward()
+    assert x.grad.item() == 24 * 1.5 + 186
+
+
+def test_a_node_no_gradient_reaches_is_not_run():
+    class Boom(cr.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            raise AssertionError("ran without an incoming gradient")
+
+    class Cut(cr.Function):  # passes no gradient back
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    out = (Cut.apply(Boom.apply(x)) + x).sum()
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
