@@ -124,19 +124,20 @@ class Function:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to ``save_for_backward``, checked for in-place modification."""
-        self._check_alive()
+        if self._saved is None:
+            raise self._freed_error()
         for t, v in zip(self._saved, self._versions):
             if t is not None and t._vc[0] != v:
                 raise _modified_error(self, t.shape, v, t._vc[0])
         return self._saved
 
-    def _check_alive(self) -> None:
-        if self._saved is None:
-            raise BackwardError(
-                f"{self.name}: trying to backward through the graph a second time, but its saved "
-                "values were freed after the first backward(). Pass retain_graph=True to the first "
-                "backward() (or autograd.grad) if you need to go through the graph again."
-            )
+    def _freed_error(self) -> BackwardError:
+        """The error for reading what a node saved after a backward pass freed it."""
+        return BackwardError(
+            f"{self.name}: trying to backward through the graph a second time, but its saved "
+            "values were freed after the first backward(). Pass retain_graph=True to the first "
+            "backward() (or autograd.grad) if you need to go through the graph again."
+        )
 
     # ----------------------------------------------------------- description
     @property
@@ -236,7 +237,8 @@ class Primitive(Function):
     @property
     def saved_inputs(self) -> tuple:
         """The op's operands, checked for in-place modification since the forward pass."""
-        self._check_alive()
+        if self._saved is None:
+            raise self._freed_error()
         for a, v in zip(self.inputs, self._versions):
             if v is not None and a._vc[0] != v:
                 raise _modified_error(self, a.shape, v, a._vc[0])
@@ -245,7 +247,8 @@ class Primitive(Function):
     @property
     def saved_input_arrays(self) -> list:
         """The operands' arrays (Python numbers stay numbers), checked like ``saved_inputs``."""
-        self._check_alive()
+        if self._saved is None:
+            raise self._freed_error()
         if not self._versions:  # an op that does not set saves_inputs: nothing to check
             return [a.data if isinstance(a, Tensor) else a for a in self.inputs]
         arrays = []
@@ -266,7 +269,8 @@ class Primitive(Function):
     @property
     def saved_output_array(self) -> Any:
         """The op's output array, for first-order rules that need no graph; checked like ``saved_output``."""
-        self._check_alive()
+        if self._saved is None:
+            raise self._freed_error()
         data, vc, version = self._saved
         if vc[0] != version:
             raise _modified_error(self, data.shape, version, vc[0])
