@@ -142,3 +142,33 @@ def test_tensor_copies_its_data():
     a[0] = 9.0
     assert t.tolist() == [1.0, 2.0]
     assert cr.from_numpy(a).data is a
+
+
+def test_pickling_keeps_a_leaf_and_drops_an_ops_graph_like_pytorch():
+    import pickle
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True, name="x")
+    x.grad = cr.tensor([0.5, 0.5])
+    back = pickle.loads(pickle.dumps(x))
+    assert back.is_leaf and back.requires_grad and back.name == "x"
+    np.testing.assert_array_equal(back.grad.numpy(), [0.5, 0.5])
+    y = x * 3
+    y.name = "y"
+    leaf = pickle.loads(pickle.dumps(y))  # the graph stays behind: a leaf of the same values
+    assert leaf.grad_fn is None and leaf.requires_grad and leaf.name == "y"
+    np.testing.assert_array_equal(leaf.data, [3.0, 6.0])
+    (leaf * 2).sum().backward()
+    np.testing.assert_array_equal(leaf.grad.numpy(), [2.0, 2.0])
+    assert x.grad.numpy().tolist() == [0.5, 0.5]  # nothing flowed to the original
+
+
+def test_deepcopy_copies_leaves_and_parameters_and_refuses_an_ops_output():
+    import copy
+
+    p = cr.nn.Parameter(cr.ones(2))
+    p.grad = cr.ones(2)
+    q = copy.deepcopy(p)
+    assert type(q) is cr.nn.Parameter and q.requires_grad and q.data is not p.data
+    np.testing.assert_array_equal(q.grad.numpy(), [1.0, 1.0])
+    with pytest.raises(cr.BackwardError, match=r"deepcopy: only leaf tensors.*\.detach\(\)\.clone\(\)"):
+        copy.deepcopy(p * 2)

@@ -6,6 +6,7 @@ side by side) lives in ``chainrule.ops``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,6 +178,26 @@ class Tensor:
             )
         self._rg = bool(requires_grad)
         return self
+
+    # ------------------------------------------------------------------ copies (as in PyTorch)
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickling keeps a leaf whole; a tensor made by an op travels as a leaf, without its graph."""
+        if self.grad_fn is None:
+            return super().__reduce_ex__(protocol)
+        return _rebuilt_leaf, (type(self), self.data, self._rg, self.name)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A deep copy of a leaf (data, grad, requires_grad, name); a tensor made by an op refuses."""
+        if self.grad_fn is not None:
+            raise BackwardError(
+                "deepcopy: only leaf tensors (made by the user, not by an operation) can be deep-copied; "
+                "its graph cannot be copied. Use .detach().clone() for a copy of the values."
+            )
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for field in ("data", "grad", "_rg", "grad_fn", "_output_nr", "name", "_vc"):
+            setattr(new, field, copy.deepcopy(getattr(self, field), memo))
+        return new
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and its version counter) but cut from the graph."""
@@ -491,6 +512,13 @@ def _axes(axis: Any, ndim: int, op: str) -> Any:
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return out[0] if single else tuple(out)
+
+
+def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None) -> Tensor:
+    """Unpickle a tensor that was made by an op as a leaf of the same values (its graph stays behind)."""
+    t = cls._make(data, requires_grad)
+    t.name = name
+    return t
 
 
 # The ops import Tensor, so they are bound here, after the class exists.

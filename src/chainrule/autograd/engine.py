@@ -57,12 +57,15 @@ def backward(
                 heappush(ready, (t.grad_fn._order, t.grad_fn))
             _add_to(pending, t.grad_fn, t._output_nr, g)
         # A node runs once every consumer of its outputs has run: consumers were recorded later,
-        # so taking the pending nodes newest first guarantees it without counting edges.
+        # so taking the pending nodes newest first guarantees it without counting edges. (Not in
+        # ``pending`` therefore means not reached yet: every node pushed later is older.)
         while ready:  # the hot loop: rare cases are delegated to ``sink``
             node = heappop(ready)[1]
             inputs = node.inputs
             grads = pending.pop(node)
-            if plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
+            if grads is None:  # reached, but only by None: nothing to compute, yet it is freed below
+                results = (None,) * len(inputs)
+            elif plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
                 results = node.array_backward(node, grads)
                 if type(results) is not tuple or len(results) != len(inputs):
                     results = _checked(node, results)
@@ -71,7 +74,12 @@ def backward(
             if not retain_graph:  # free what the node saved; a later read of it is refused
                 node._saved = None
             for inp, edge, g in zip(inputs, node.edges, results):
-                if edge is None or g is None:
+                if edge is None:
+                    continue
+                if g is None:  # no gradient, but the node must still run to free what it saved
+                    if type(edge) is tuple and edge[0] not in pending:
+                        heappush(ready, (edge[0]._order, edge[0]))
+                        pending[edge[0]] = None
                     continue
                 if (anomaly or type(g) is not kind
                         or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
@@ -265,8 +273,9 @@ class _Pass:
                 g = g.copy()
             self.handed_out.add(id(g))
             t.grad = Tensor._make(g)
-        else:
+        else:  # the grad tensor's values change: a node that saved it must see a new version (as in PyTorch)
             t.grad.data = _plus(t.grad.data, g)
+            t.grad._vc[0] += 1
 
 
 _NDARRAY = backend.ndarray
