@@ -8,6 +8,7 @@ counter goes up, so a backward that saved the old value refuses to run.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from chainrule.autograd.mode import state
@@ -15,7 +16,8 @@ from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError, ShapeError
 from chainrule.tensor import Tensor
 
-_UFUNCS = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
+# The arrays' own in-place operators: the same ufuncs with out= and same-kind casting, minus keyword parsing.
+_IN_PLACE = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul, "div": operator.itruediv}
 
 
 def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -> Tensor:
@@ -68,9 +70,9 @@ def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
     if alpha != 1:
         value = xp.multiply(value, alpha)
     try:
-        ufunc = _UFUNCS.get(kind)
-        if ufunc is not None:
-            ufunc(data, value, out=data)
+        update = _IN_PLACE.get(kind)
+        if update is not None:
+            update(data, value)
         elif kind == "clip":
             high = args[1].data if isinstance(args[1], Tensor) else args[1]
             xp.clip(data, value, high, out=data)
