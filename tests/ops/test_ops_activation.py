@@ -64,6 +64,32 @@ def test_logsumexp_of_huge_logits_is_exact():
     assert row.item() == pytest.approx(1e4 + np.log(2.0))
 
 
+NON_FINITE = np.array([[np.inf, 1.0, 2.0], [-np.inf, -np.inf, -np.inf], [1.0, 2.0, 3.0], [-np.inf, 0.0, 1.0],
+                       [np.nan, 1.0, 2.0], [3e38, 3e38, 1.0]], dtype=np.float32)  # fmt: skip
+
+
+@pytest.mark.filterwarnings("error")  # quietly, as NumPy's own inf/nan arithmetic: no RuntimeWarning
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_non_finite_rows_stay_in_their_rows(dtype):
+    """A row whose maximum is ±inf or nan gives inf/−inf/nan for that row only; the other rows are exact.
+
+    (The last row's maxima are finite but sum past float32's range: a shortcut that tests all
+    maxima at once through their sum would be fooled by that.)
+    """
+    x = NON_FINITE.astype(dtype)
+    lse = cr.tensor(x).logsumexp(axis=1).numpy()
+    assert lse[0] == np.inf and lse[1] == -np.inf and np.isnan(lse[4])
+    finite = x[[2, 3, 5]].astype(np.float64)
+    shift = finite.max(axis=1, keepdims=True)
+    expected = (shift + np.log(np.exp(finite - shift).sum(axis=1, keepdims=True)))[:, 0]
+    np.testing.assert_allclose(lse[[2, 3, 5]], expected, rtol=1e-6)
+    losses = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor([1, 0, 2, 0, 1, 2]), reduction="none").numpy()
+    assert losses[0] == np.inf and losses[3] == np.inf and np.isnan(losses[[1, 4]]).all()
+    np.testing.assert_allclose(losses[[2, 5]], expected[[0, 2]] - finite[[0, 2], [2, 2]], rtol=1e-6)
+    if torch is not None:  # PyTorch agrees on logsumexp row by row
+        np.testing.assert_allclose(lse, torch.tensor(x).logsumexp(1).numpy(), rtol=1e-6)
+
+
 def test_softmax_rows_sum_to_one_in_float32():
     x = cr.randn(4, 10) * 100
     p = x.softmax(-1)

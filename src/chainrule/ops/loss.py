@@ -52,11 +52,12 @@ class CrossEntropy(Primitive):
     @staticmethod
     def forward(ctx, logits, target, reduction):
         ctx.reduction = reduction
-        shifted = logits - safe_max(logits, 1)
-        e = xp.exp(shifted)
-        total = xp.add.reduce(e, axis=1, keepdims=True)
-        losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
-        e /= total
+        with errstate():  # a row of ±inf or nan logits gives inf or nan quietly, as NumPy would
+            shifted = logits - safe_max(logits, 1)
+            e = xp.exp(shifted)
+            total = xp.add.reduce(e, axis=1, keepdims=True)
+            losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
+            e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
         return _reduce(losses, reduction)
 
