@@ -248,3 +248,28 @@ def test_double_backward_with_a_retained_intermediate_matches_pytorch():
     ours = run(cr.tensor, cr.autograd.grad)
     theirs = run(torch.tensor, torch.autograd.grad)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_training_step_leaves_no_reference_cycles(create_graph):
+    """Forward, backward and update free everything by reference counting: nothing waits for the
+    garbage collector (which would keep a step's arrays alive, and run more often, for nothing)."""
+    import gc
+
+    w = cr.randn(4, 3, requires_grad=True)
+    b = cr.zeros(3, requires_grad=True)
+    x = cr.randn(5, 4)
+    y = cr.tensor([0, 1, 2, 0, 1])
+    gc.collect()
+    gc.disable()
+    try:
+        loss = cr.nn.functional.cross_entropy((x @ w + b).sigmoid(), y)
+        loss.backward(create_graph=create_graph)
+        with cr.no_grad():
+            w.sub_(w.grad, alpha=0.1)
+        grads = cr.autograd.grad([(w * w).sum()], [w])
+        del loss, grads
+        w.grad = b.grad = None  # with create_graph the grads hold their graph
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

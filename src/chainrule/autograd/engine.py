@@ -39,6 +39,7 @@ def backward(
     roots = _seed(outputs, grad_outputs, create_graph)
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
+    to_leaf = sink.accumulate if capture is None else sink.capture_leaf  # kept on sink, a reference cycle
     kind = Tensor if create_graph else _NDARRAY  # what a gradient is in this pass
     plain = not create_graph and (capture is None or not capture.inner)  # array rules may run directly
     previous = state.grad_enabled, state.anomaly
@@ -51,7 +52,7 @@ def backward(
         for t, g in roots:
             sink.handed_out.add(id(g))  # the caller may hold this array: a leaf's .grad gets a copy
             if t.grad_fn is None:
-                sink.to_leaf(t, g)
+                to_leaf(t, g)
                 continue
             if t.grad_fn not in pending:
                 heappush(ready, (t.grad_fn._order, t.grad_fn))
@@ -85,7 +86,7 @@ def backward(
                         or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
                     g = sink.conform(node, inp, g, anomaly)
                 if type(edge) is not tuple:
-                    sink.to_leaf(edge, g)
+                    to_leaf(edge, g)
                     continue
                 nxt = edge[0]
                 if nxt not in pending:
@@ -191,7 +192,6 @@ class _Pass:
         self.create_graph = create_graph
         self.capture = capture
         self.handed_out: set = set()
-        self.to_leaf = self._accumulate if capture is None else self._capture_leaf
 
     def run(self, node: Function, grads: Sequence[Any]) -> tuple:
         """Call the node's Tensor rule ``backward`` (in a first-order pass, on arrays wrapped and unwrapped)."""
@@ -218,7 +218,7 @@ class _Pass:
             for nr, ref in node._retained.items():
                 t = ref()
                 if t is not None and grads[nr] is not None:
-                    self._accumulate(t, grads[nr])
+                    self.accumulate(t, grads[nr])
         if self.capture is not None:
             for nr, g in enumerate(grads):
                 i = self.capture.inner.get((node, nr))
@@ -259,12 +259,12 @@ class _Pass:
     def _wrap(self, g: Any) -> Any:
         return Tensor._make(g) if self.create_graph and type(g) is not Tensor else g
 
-    def _capture_leaf(self, leaf: Tensor, g: Any) -> None:
+    def capture_leaf(self, leaf: Tensor, g: Any) -> None:
         i = self.capture.leaves.get(id(leaf))
         if i is not None:
             self.capture.add(i, g)
 
-    def _accumulate(self, t: Tensor, g: Any) -> None:
+    def accumulate(self, t: Tensor, g: Any) -> None:
         """Add ``g`` into ``t.grad``, owning the array so later in-place updates stay private."""
         if self.create_graph:
             t.grad = g if t.grad is None else t.grad + g
