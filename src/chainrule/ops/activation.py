@@ -87,9 +87,16 @@ class Relu(Primitive):
         return node.inputs[0].data > 0
 
 
+def reduce_kept(ufunc, a, axis):
+    """``ufunc.reduce`` of ``a`` along ``axis`` (kept dims); rows of a 2-D array via ``backend.reduce_rows``."""
+    if a.ndim == 2 and axis in (1, -1):  # a batch of logits: NumPy is slow over short rows
+        return backend.reduce_rows(ufunc, a)
+    return ufunc.reduce(a, axis=axis, keepdims=True)  # the ufunc itself: ndarray.sum has a Python wrapper
+
+
 def safe_max(a, axis):
     """The max of ``a`` along ``axis`` (kept dims), with non-finite maxima replaced by 0."""
-    m = xp.maximum.reduce(a, axis=axis, keepdims=True)  # the ufunc itself: no Python wrapper
+    m = reduce_kept(xp.maximum, a, axis)
     if xp.maximum.reduce(xp.absolute(m), axis=None) < _INF:  # the usual case, all finite (nan compares False)
         return m
     return xp.where(xp.isfinite(m), m, 0)
@@ -111,7 +118,7 @@ class Softmax(Primitive):
         ctx.axis = axis
         with backend.errstate():  # rows of -inf or nan give nan quietly
             e = xp.exp(_shifted(_floating(a), axis))
-            e /= e.sum(axis=axis, keepdims=True)
+            e /= reduce_kept(xp.add, e, axis)
         return e
 
     @staticmethod
@@ -131,7 +138,7 @@ class LogSoftmax(Primitive):
         ctx.axis = axis
         with backend.errstate():
             s = _shifted(_floating(a), axis)
-            return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+            return s - xp.log(reduce_kept(xp.add, xp.exp(s), axis))
 
     @staticmethod
     def backward(ctx, g):

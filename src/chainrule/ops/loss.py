@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from chainrule.autograd.function import Primitive
-from chainrule.backend import errstate, xp
+from chainrule.backend import errstate, reduce_rows, xp
 from chainrule.ops.activation import safe_max
 from chainrule.tensor import Tensor
 
@@ -55,7 +55,7 @@ class CrossEntropy(Primitive):
         with errstate():  # a row of ±inf or nan logits gives inf or nan quietly, as NumPy would
             shifted = logits - safe_max(logits, 1)
             e = xp.exp(shifted)
-            total = xp.add.reduce(e, axis=1, keepdims=True)
+            total = reduce_rows(xp.add, e)
             losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
             e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders

@@ -11,7 +11,7 @@ from typing import Any
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
-from chainrule.ops.activation import _floating, safe_max
+from chainrule.ops.activation import _floating, reduce_kept, safe_max
 from chainrule.tensor import Tensor
 
 
@@ -140,7 +140,7 @@ class LogSumExp(Primitive):
         a = _floating(a)
         m = safe_max(a, axis)
         with backend.errstate():
-            out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
+            out = xp.log(reduce_kept(xp.add, xp.exp(a - m), axis)) + m
         if keepdims:
             return out
         return out.reshape(()) if axis is None else xp.squeeze(out, axis=axis)
