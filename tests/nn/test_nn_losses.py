@@ -77,6 +77,26 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot():
     np.testing.assert_allclose(x.grad.numpy(), p / N, rtol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_on_any_memory_layout(layout, reduction):
+    """The label lookups index the flattened rows: a transposed or strided input gives the same values and grads."""
+    base = RNG.uniform(-2, 2, (N, 2 * C))
+    data = {"C": base[:, :C].copy(), "F": np.asfortranarray(base[:, :C]), "strided": base[:, ::2]}[layout]
+    x = cr.tensor(data, dtype=cr.float64, requires_grad=True)
+    x.data = data  # keep the layout (cr.tensor copies)
+    loss = F.cross_entropy(x, LABELS, reduction=reduction)
+    loss.backward(cr.ones_like(loss))
+    ref = np.ascontiguousarray(data)
+    p = np.exp(ref - ref.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    losses = -np.log(p[np.arange(N), LABELS])
+    p[np.arange(N), LABELS] -= 1
+    expected = {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+    np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), p / N if reduction == "mean" else p, rtol=1e-12, atol=1e-15)
+
+
 def test_cross_entropy_soft_labels_match_hard_labels():
     x = _x(N, C)
     hard = F.cross_entropy(x, LABELS)

@@ -36,11 +36,18 @@ def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
 
 
 @functools.lru_cache(maxsize=16)
-def _rows(n: int):
-    """0 … n−1, the row index paired with the labels (cached: the same batch size comes every step)."""
-    rows = xp.arange(n)
+def _rows(n: int, width: int = 1):
+    """0, width, 2·width … : where each of n rows starts in a flattened (n, width) array (by default
+    the row numbers). Cached: the same batch size comes every step."""
+    rows = xp.arange(0, n * width, width)
     rows.flags.writeable = False
     return rows
+
+
+def _label_index(target, width: int):
+    """The flat index of each row's label in a C-ordered (rows, width) array: one fancy index
+    on the flattened array costs a third of NumPy's two-array ``a[rows, target]``."""
+    return _rows(len(target), width) + target
 
 
 class CrossEntropy(Primitive):
@@ -56,7 +63,7 @@ class CrossEntropy(Primitive):
             shifted = logits - safe_max(logits, 1)
             e = xp.exp(shifted)
             total = reduce_rows(xp.add, e)
-            losses = xp.log(total[:, 0]) - shifted[_rows(len(target)), target]
+            losses = xp.log(total[:, 0]) - shifted.ravel()[_label_index(target, shifted.shape[1])]
             e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
         return _reduce(losses, reduction)
@@ -71,10 +78,12 @@ class CrossEntropy(Primitive):
     def array_backward(ctx, g):
         """The first-order rule as one fused array expression, reusing the forward's softmax."""
         target = ctx.saved_input_arrays[1]
-        n = len(target)
-        d = ctx.probs.copy()
-        d[_rows(n), target] -= 1
-        d *= g[:, None] if ctx.reduction == "none" else (g / n if ctx.reduction == "mean" else g)
+        d = ctx.probs.copy()  # C-ordered, as the label index assumes
+        d.ravel()[_label_index(target, d.shape[1])] -= 1
+        if ctx.reduction == "none":
+            d *= g[:, None]
+        else:  # a number: 0-d arrays are slow operands
+            d *= float(g) / len(d) if ctx.reduction == "mean" else float(g)
         return d, None
 
 
