@@ -1,4 +1,4 @@
-"""backend.reduce_rows: row reductions of a batch, column-wise for short rows, equal to NumPy's."""
+"""backend.reduce_rows and add_rows: the reductions of a batch, done faster than NumPy's, with its results."""
 
 import numpy as np
 import pytest
@@ -58,3 +58,40 @@ def test_softmax_family_and_cross_entropy_on_batches_of_short_rows(shape):
         x.grad = None
         (x.softmax(1) * cr.tensor(weight)).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(256, 100), (4096, 4), (1, 7), (7, 1), (0, 3), (3, 0)])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_add_rows_equals_numpys_sum_over_rows(shape, layout, dtype):
+    a = (np.random.default_rng(2).standard_normal((shape[0], 2 * shape[1])) * 10).astype(dtype)
+    a = {"C": a[:, : shape[1]].copy(), "F": np.asfortranarray(a[:, : shape[1]]), "strided": a[:, ::2]}[layout]
+    got = backend.add_rows(a)
+    expected = np.add.reduce(a, axis=0)
+    assert got.shape == (shape[1],) and got.dtype == a.dtype
+    if dtype == np.int64:
+        np.testing.assert_array_equal(got, expected)
+    else:  # the same terms in another order: an error of a few ulps of the sum of magnitudes
+        bound = 8 * np.finfo(dtype).eps * np.abs(a).sum(axis=0)
+        assert (np.abs(got - expected) <= bound).all()
+
+
+@pytest.mark.filterwarnings("ignore:invalid value")  # inf − inf warns here as in NumPy's own sum
+def test_add_rows_propagates_nan_and_inf():
+    a = np.ones((64, 3), np.float32)
+    a[5, 0], a[9, 1], a[10, 2], a[11, 2] = np.nan, np.inf, np.inf, -np.inf
+    got = backend.add_rows(a)
+    assert np.isnan(got[0]) and got[1] == np.inf and np.isnan(got[2])
+
+
+def test_bias_gradient_of_a_large_batch_matches_torch():
+    """Through the engine: the gradient of a broadcast bias is the sum of the rows of the upstream gradient."""
+    g = np.random.default_rng(3).standard_normal((512, 20))
+    b = cr.tensor(np.zeros(20), dtype=cr.float64, requires_grad=True)
+    x = cr.tensor(np.ones((512, 20)), dtype=cr.float64)
+    (x + b).backward(cr.tensor(g))
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=0), rtol=1e-12, atol=1e-12)
+    if torch is not None:
+        tb = torch.zeros(20, dtype=torch.float64, requires_grad=True)
+        (torch.ones(512, 20, dtype=torch.float64) + tb).backward(torch.tensor(g))
+        np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12, atol=1e-12)

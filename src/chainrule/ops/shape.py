@@ -79,7 +79,9 @@ def sum_to_shape(a: Any, shape: tuple) -> Any:
     the result's shape differs from ``shape``: callers check it.
     """
     lead = a.ndim - len(shape)
-    if lead:  # the ufunc's reduce itself: ndarray.sum goes through a Python wrapper
+    if lead == 1 and a.ndim == 2:  # a batch of rows summed into one (a bias's gradient)
+        a = backend.add_rows(a)
+    elif lead:  # the ufunc's reduce itself: ndarray.sum goes through a Python wrapper
         a = xp.add.reduce(a, axis=tuple(range(lead)) if lead > 1 else 0)
     if 1 in shape:
         ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
