@@ -29,6 +29,23 @@ def test_tensor_dataset_indexing_and_errors():
         TensorDataset(X, Y[:5])
 
 
+@pytest.mark.parametrize(
+    "indices",
+    [np.array([3, 0, 9, 9]), np.array([-1, 2], dtype=np.int32), np.array([4, 1], dtype=np.uint8), [2, 5],
+     np.array([], dtype=np.int64), np.arange(10) % 3 == 0, slice(2, 8, 3)],
+    ids=["int64", "negative int32", "uint8", "list", "empty", "mask", "slice"],
+)  # fmt: skip
+def test_tensor_dataset_batches_index_like_numpy(indices):
+    x, y = TensorDataset(X, Y).__getitems__(indices)
+    np.testing.assert_array_equal(x.numpy(), X[indices])
+    np.testing.assert_array_equal(y.numpy(), Y[indices])
+
+
+def test_tensor_dataset_batch_out_of_range_is_an_index_error():
+    with pytest.raises(IndexError, match="out of bounds"):
+        TensorDataset(X, Y).__getitems__(np.array([0, 10]))
+
+
 def test_loader_batches_keep_last_partial_batch_and_drop_last():
     loader = DataLoader(TensorDataset(X, Y), batch_size=4)
     sizes = [len(yb) for _, yb in loader]

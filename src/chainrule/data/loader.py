@@ -41,13 +41,13 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = resolve(self.generator).permutation(n) if self.shuffle else xp.arange(n)
-        for b in range(len(self)):
-            yield self._fetch(order[b * self.batch_size : (b + 1) * self.batch_size])
+        fetch = getattr(self.dataset, "__getitems__", None) or self._one_by_one
+        size = self.batch_size
+        for start in range(0, len(self) * size, size):
+            yield fetch(order[start : start + size])
 
-    def _fetch(self, indices: Any) -> Any:
-        getitems = getattr(self.dataset, "__getitems__", None)
-        if getitems is not None:
-            return getitems(indices)
+    def _one_by_one(self, indices: Any) -> Any:
+        """A batch of a dataset without ``__getitems__``: its samples, stacked."""
         return collate([self.dataset[int(i)] for i in indices])
 
 
