@@ -101,7 +101,9 @@ class Linear(Primitive):
         x, w, _ = ctx.saved_input_arrays
         edge_x, edge_w, edge_b = ctx.edges
         gx = g @ w if edge_x is not None else None
-        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if edge_w is not None else None
+        gw = None
+        if edge_w is not None:  # one row per sample, whatever x's leading axes
+            gw = g.T @ x if g.ndim == 2 else g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
         return gx, gw, (sum_to_shape(g, w.shape[:1]) if edge_b is not None else None)
 
 
