@@ -86,6 +86,11 @@ def test_non_finite_rows_stay_in_their_rows(dtype):
     losses = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor([1, 0, 2, 0, 1, 2]), reduction="none").numpy()
     assert losses[0] == np.inf and losses[3] == np.inf and np.isnan(losses[[1, 4]]).all()
     np.testing.assert_allclose(losses[[2, 5]], expected[[0, 2]] - finite[[0, 2], [2, 2]], rtol=1e-6)
+    for reduction, combine in (("mean", np.mean), ("sum", np.sum)):  # reduced: the same as reducing them
+        reduced = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor([1, 0, 2, 0, 1, 2]), reduction=reduction)
+        np.testing.assert_equal(reduced.item(), combine(losses))
+        finite_rows = cr.tensor(x[[0, 2, 5]])  # an infinite loss among finite ones
+        assert cr.nn.functional.cross_entropy(finite_rows, cr.tensor([1, 2, 2]), reduction=reduction).item() == np.inf
     if torch is not None:  # PyTorch agrees on logsumexp row by row
         np.testing.assert_allclose(lse, torch.tensor(x).logsumexp(1).numpy(), rtol=1e-6)
 

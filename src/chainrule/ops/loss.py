@@ -9,6 +9,7 @@ Each forward works on backend arrays and reduces per ``reduction`` ('mean',
 from __future__ import annotations
 
 import functools
+import math
 
 from chainrule.autograd.function import Primitive
 from chainrule.backend import errstate, reduce_rows, xp
@@ -60,11 +61,24 @@ class CrossEntropy(Primitive):
     def forward(ctx, logits, target, reduction):
         ctx.reduction = reduction
         with errstate():  # a row of ±inf or nan logits gives inf or nan quietly, as NumPy would
-            shifted = logits - safe_max(logits, 1)
-            e = xp.exp(shifted)
-            total = reduce_rows(xp.add, e)
-            losses = xp.log(total[:, 0]) - shifted.ravel()[_label_index(target, shifted.shape[1])]
-            e /= total
+            if reduction == "none":
+                return CrossEntropy._losses(ctx, logits, target, reduction, safe_max(logits, 1))
+            loss = CrossEntropy._losses(ctx, logits, target, reduction, reduce_rows(xp.maximum, logits))
+            if not math.isfinite(loss):  # perhaps a row's maximum is ±inf or nan: then safe_max shifts it by 0
+                loss = CrossEntropy._losses(ctx, logits, target, reduction, safe_max(logits, 1))
+        return loss
+
+    @staticmethod
+    def _losses(ctx, logits, target, reduction, shift):
+        """The reduced losses with ``logits − shift`` as the stable logits; keeps the softmax in ``ctx.probs``.
+
+        A finite loss proves every maximum finite, so the usual case skips safe_max's check.
+        """
+        shifted = logits - shift
+        e = xp.exp(shifted)
+        total = reduce_rows(xp.add, e)
+        losses = xp.log(total[:, 0]) - shifted.ravel()[_label_index(target, shifted.shape[1])]
+        e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
         return _reduce(losses, reduction)
 
