@@ -44,10 +44,11 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data: Any, requires_grad: bool = False, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
-        """Wrap a backend array without copying or checking (the engine's fast path)."""
-        t = object.__new__(cls)
+    @staticmethod  # not a classmethod: binding one costs a third of the call, and this runs for every result
+    def _make(data: Any, requires_grad: bool = False, grad_fn: Any = None, output_nr: int = 0,
+              cls: type | None = None) -> Tensor:
+        """Wrap a backend array without copying or checking (the engine's fast path); a ``cls`` instance if given."""
+        t = _new(cls or Tensor)
         t.data = data if type(data) is _NDARRAY else xp.asarray(data)
         t.grad = None
         t._rg = requires_grad
@@ -483,6 +484,7 @@ class Tensor:
 
 
 _NDARRAY = backend.ndarray
+_new = object.__new__
 
 
 def as_operand(value: Any, op: str) -> Tensor:
@@ -516,7 +518,7 @@ def _axes(axis: Any, ndim: int, op: str) -> Any:
 
 def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None) -> Tensor:
     """Unpickle a tensor that was made by an op as a leaf of the same values (its graph stays behind)."""
-    t = cls._make(data, requires_grad)
+    t = Tensor._make(data, requires_grad, cls=cls)
     t.name = name
     return t
 
