@@ -95,3 +95,35 @@ def test_bias_gradient_of_a_large_batch_matches_torch():
         tb = torch.zeros(20, dtype=torch.float64, requires_grad=True)
         (torch.ones(512, 20, dtype=torch.float64) + tb).backward(torch.tensor(g))
         np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_float16_row_sums_keep_numpys_accuracy():
+    """Half-precision rows are not transposed: NumPy's own row loop accumulates them in float32."""
+    a = np.random.default_rng(4).random((4096, 10)).astype(np.float16)
+    np.testing.assert_array_equal(backend.reduce_rows(np.add, a), np.add.reduce(a, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_family_and_cross_entropy_of_an_empty_batch(reduction):
+    """No rows: empty results (a mean over nothing is nan), as in NumPy and PyTorch, and empty gradients."""
+    x = cr.zeros(0, 5, requires_grad=True)
+    for out in (x.softmax(1), x.log_softmax(-1), x.logsumexp(axis=1, keepdims=True)):
+        assert out.shape[0] == 0
+    loss = cr.nn.functional.cross_entropy(x, np.zeros(0, np.int64), reduction=reduction)
+    expected = {"mean": np.nan, "sum": 0.0, "none": np.zeros(0)}[reduction]
+    np.testing.assert_array_equal(loss.detach().numpy(), expected)
+    loss.backward(cr.ones_like(loss))
+    assert x.grad.shape == (0, 5)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64, np.int32, np.int64])
+def test_cross_entropy_takes_labels_of_every_integer_type(dtype):
+    x = cr.tensor(np.random.default_rng(5).standard_normal((40, 3)), requires_grad=True)
+    labels = np.arange(40) % 3
+    loss = cr.nn.functional.cross_entropy(x, labels.astype(dtype))
+    loss.backward()
+    y = cr.tensor(x.detach().numpy(), requires_grad=True)
+    reference = cr.nn.functional.cross_entropy(y, labels)
+    reference.backward()
+    assert loss.item() == reference.item()
+    np.testing.assert_array_equal(x.grad.numpy(), y.grad.numpy())

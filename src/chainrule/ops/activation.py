@@ -97,7 +97,7 @@ def reduce_kept(ufunc, a, axis):
 def safe_max(a, axis):
     """The max of ``a`` along ``axis`` (kept dims), with non-finite maxima replaced by 0."""
     m = reduce_kept(xp.maximum, a, axis)
-    if xp.maximum.reduce(xp.absolute(m), axis=None) < _INF:  # the usual case, all finite (nan compares False)
+    if not m.size or xp.maximum.reduce(xp.absolute(m), axis=None) < _INF:  # usually all finite (nan compares False)
         return m
     return xp.where(xp.isfinite(m), m, 0)
 

@@ -48,6 +48,8 @@ def _rows(n: int, width: int = 1):
 def _label_index(target, width: int):
     """The flat index of each row's label in a C-ordered (rows, width) array: one fancy index
     on the flattened array costs a third of NumPy's two-array ``a[rows, target]``."""
+    if target.dtype.kind == "u":  # uint64 + int64 would be float64: no index
+        target = target.astype(xp.intp)
     return _rows(len(target), width) + target
 
 
@@ -97,7 +99,7 @@ class CrossEntropy(Primitive):
         if ctx.reduction == "none":
             d *= g[:, None]
         else:  # a number: 0-d arrays are slow operands
-            d *= float(g) / len(d) if ctx.reduction == "mean" else float(g)
+            d *= float(g) / max(len(d), 1) if ctx.reduction == "mean" else float(g)  # (no rows: d is empty)
         return d, None
 
 
