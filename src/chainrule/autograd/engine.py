@@ -39,7 +39,7 @@ def backward(
     roots = _seed(outputs, grad_outputs, create_graph)
     capture = _Capture(inputs) if inputs is not None else None
     sink = _Pass(create_graph, capture)
-    to_leaf = sink.accumulate if capture is None else sink.capture_leaf  # kept on sink, a reference cycle
+    to_leaf = sink.accumulate if capture is None else sink.capture_leaf  # a local: on sink, a ref. cycle
     kind = Tensor if create_graph else _NDARRAY  # what a gradient is in this pass
     plain = not create_graph and (capture is None or not capture.inner)  # array rules may run directly
     previous = state.grad_enabled, state.anomaly
