@@ -65,6 +65,27 @@ def test_plain_sgd_is_p_minus_lr_grad_in_place():
     np.testing.assert_allclose(p.data, [0.95, -2.05])
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_step_is_an_in_place_write_that_saved_graphs_detect(name):
+    p = nn.Parameter(cr.tensor([1.0, -2.0]))
+    pending = (p * p).sum()  # saved p for its backward, at p's current version
+    p.grad = cr.tensor([0.5, 0.5])
+    getattr(optim, name)([p], lr=0.1).step()
+    assert cr.is_grad_enabled()
+    with pytest.raises(cr.BackwardError, match="modified in place"):
+        pending.backward()
+
+
+def test_step_restores_recording_after_a_failed_update():
+    p = nn.Parameter(cr.tensor([1.0, -2.0]))
+    p.grad = cr.tensor([0.5, 0.5])
+    p.data.flags.writeable = False
+    with pytest.raises(ValueError, match="sub_: this tensor is a read-only"):
+        optim.SGD([p], lr=0.1).step()
+    assert cr.is_grad_enabled()
+    np.testing.assert_array_equal(p.data, [1.0, -2.0])
+
+
 def test_param_groups_and_zero_grad():
     a, b = nn.Linear(2, 2), nn.Linear(2, 1)
     opt = optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, _non_negative, check_betas
+from chainrule.optim.optimizer import Optimizer, _non_negative, check_betas, descend
 from chainrule.tensor import Tensor
 
 
@@ -51,7 +51,7 @@ class Adam(Optimizer):
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         denom = xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
-        p.sub_((lr / (1 - beta1**step)) * m / denom)
+        descend(p, (lr / (1 - beta1**step)) * m / denom)
 
 
 class AdamW(Adam):

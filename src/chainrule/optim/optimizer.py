@@ -11,7 +11,8 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chainrule.autograd.mode import enable_grad, no_grad
+from chainrule.autograd.mode import enable_grad
+from chainrule.autograd.mode import state as recording
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
@@ -69,11 +70,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        states, update = self.state, self.update
+        previous = recording.grad_enabled
+        recording.grad_enabled = False  # what no_grad() does, minus a context manager on every step
+        try:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                        s = states.get(p)
+                        update(p, p.grad.data, states.setdefault(p, {}) if s is None else s, group)
+        finally:
+            recording.grad_enabled = previous
         return loss
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
@@ -118,6 +125,16 @@ class Optimizer:
         for key, values in state_dict["state"].items():
             p = by_index[int(key)]
             self.state[p] = {k: _restore(v, p) for k, v in values.items()}
+
+
+def descend(p: Tensor, delta: Any) -> None:
+    """``p ← p − delta`` on the parameter's array, counted as a new version: ``p.sub_`` without its dispatch."""
+    try:
+        p.data -= delta
+    except (TypeError, ValueError):
+        p.sub_(delta)  # which explains the failure (a read-only array, a shape or dtype that does not fit)
+        raise
+    p._vc[0] += 1
 
 
 def _restore(value: Any, p: Tensor) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, _non_negative
+from chainrule.optim.optimizer import Optimizer, _non_negative, descend
 from chainrule.tensor import Tensor
 
 
@@ -47,6 +47,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
             buf += grad / denom
-            p.sub_(group["lr"] * buf)
+            descend(p, group["lr"] * buf)
         else:
-            p.sub_(group["lr"] * grad / denom)
+            descend(p, group["lr"] * grad / denom)

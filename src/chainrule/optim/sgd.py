@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chainrule.optim.optimizer import Optimizer, _non_negative
+from chainrule.optim.optimizer import Optimizer, _non_negative, descend
 from chainrule.tensor import Tensor
 
 
@@ -43,4 +43,4 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * d
             d = d + momentum * buf if group["nesterov"] else buf
-        p.sub_(group["lr"] * d)
+        descend(p, group["lr"] * d)
