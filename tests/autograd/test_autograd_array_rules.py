@@ -92,3 +92,28 @@ def test_a_retained_graph_gives_the_same_gradients_twice():
 def test_the_fused_linear_op_is_twice_differentiable():
     xs = _inputs([(3, 4), (5, 4), (5,)], seed=3)
     assert cr.gradgradcheck(lambda x, w, b: F.linear(x, w, b).sigmoid().sum(), xs)
+
+
+class _MetadataGradient(Function):
+    """Doubles its input; its array rule returns a dtype equal to the input's, yet another dtype object."""
+
+    DTYPE = np.dtype(np.float64, metadata={"note": "equal to float64, not the same object"})
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+    @staticmethod
+    def array_backward(ctx, g):
+        return (g * 2).astype(_MetadataGradient.DTYPE)
+
+
+def test_a_gradient_of_an_equal_but_distinct_dtype_is_accepted_unchanged():
+    assert _MetadataGradient.DTYPE == np.float64 and _MetadataGradient.DTYPE is not np.dtype(np.float64)
+    w = cr.tensor(np.arange(3.0), requires_grad=True)
+    (_MetadataGradient.apply(w) * w).sum().backward()  # its gradient meets the product's at w
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * np.arange(3.0) + 2 * np.arange(3.0))

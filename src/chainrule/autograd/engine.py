@@ -82,8 +82,9 @@ def backward(
                         heappush(ready, (edge[0]._order, edge[0]))
                         pending[edge[0]] = None
                     continue
+                # NumPy shares dtype objects, so ``is`` is the cheap test; ``conform`` compares properly.
                 if (anomaly or type(g) is not kind
-                        or g.shape != inp.data.shape or g.dtype != inp.data.dtype):  # fmt: skip
+                        or g.shape != inp.data.shape or g.dtype is not inp.data.dtype):  # fmt: skip
                     g = sink.conform(node, inp, g, anomaly)
                 if type(edge) is not tuple:
                     to_leaf(edge, g)

@@ -165,11 +165,13 @@ class Primitive(Function):
     Set ``saves_inputs`` to read the input Tensors back in ``backward`` as
     ``ctx.saved_inputs`` and ``saves_output`` for ``ctx.saved_output``; both are
     guarded against in-place modification and against use after the graph is freed.
+    ``unread_inputs`` lists the operands (by position) that ``backward`` does not read: they may change.
     Non-Tensor positional operands (Python numbers) stay constants; keyword
     arguments are parameters (axis, shape, ...).
     """
 
     saves_inputs = False
+    unread_inputs: tuple = ()
     saves_output = False
     #: The output shares the input's memory (reshape, permute ...), so it shares its version counter.
     is_view = False
@@ -217,6 +219,8 @@ class Primitive(Function):
             result._vc = operands[0]._vc
         if cls.saves_inputs:
             ctx._versions = versions
+            for i in cls.unread_inputs:
+                versions[i] = None
         if cls.saves_output:
             ctx._saved = (out, result._vc, result._vc[0])
         if state.anomaly:

@@ -14,6 +14,7 @@ from chainrule import backend
 from chainrule.backend import xp
 from chainrule.errors import DTypeError, ShapeError
 from chainrule.ops import loss as fused
+from chainrule.ops.activation import Relu, Sigmoid, Tanh
 from chainrule.ops.elementwise import where
 from chainrule.ops.linalg import Linear, MatMul
 from chainrule.random import Generator, resolve
@@ -31,32 +32,28 @@ REDUCTIONS = ("mean", "sum", "none")
 # ------------------------------------------------------------------ layers and activations
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features)."""
-    if _fits_one_node(input, weight, bias):
-        return Linear.apply(input, weight, bias)
+    if isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor):
+        x, w, b = input.data, weight.data, bias.data
+        if (x.ndim >= 2 and w.ndim == 2 and b.shape == w.shape[:1] and x.shape[-1] == w.shape[1]
+                and x.dtype == w.dtype == b.dtype and x.dtype.kind == "f"):  # fmt: skip
+            return Linear.apply(input, weight, bias)  # the common case as one node, computed as matmul + add would
     # One matmul node reading weight transposed (no separate transpose node in the graph).
     out = MatMul.apply(input, weight, tb=True) if input.ndim >= 2 and weight.ndim == 2 else input @ weight.mT
     return out if bias is None else out + bias
 
 
-def _fits_one_node(input: Any, weight: Any, bias: Any) -> bool:
-    """The common case, which the fused ``Linear`` op computes exactly as matmul + add would."""
-    if not (isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor)):
-        return False
-    x, w, b = input.data, weight.data, bias.data
-    return (x.ndim >= 2 and w.ndim == 2 and b.shape == w.shape[:1] and x.shape[-1] == w.shape[1]
-            and x.dtype == w.dtype == b.dtype and x.dtype.kind == "f")  # fmt: skip
-
-
 def sigmoid(input: Tensor) -> Tensor:
-    return input.sigmoid()
+    """σ(x) = 1 / (1 + e^−x), element-wise."""
+    return Sigmoid.apply(input)
 
 
 def tanh(input: Tensor) -> Tensor:
-    return input.tanh()
+    return Tanh.apply(input)
 
 
 def relu(input: Tensor) -> Tensor:
-    return input.relu()
+    """max(x, 0), element-wise."""
+    return Relu.apply(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:

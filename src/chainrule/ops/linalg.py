@@ -73,13 +73,7 @@ class Linear(Primitive):
 
     label = "linear"
     saves_inputs = True
-
-    @classmethod
-    def apply(cls, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
-        out = super().apply(x, w, b)
-        if out.grad_fn is not None:
-            out.grad_fn._versions[2] = None  # the bias is not read by backward
-        return out
+    unread_inputs = (2,)  # the bias
 
     @staticmethod
     def forward(ctx, x, w, b):
