@@ -236,3 +236,12 @@ def test_the_bias_may_change_in_place_between_forward_and_backward_as_in_pytorch
         layer.weight.mul_(2.0)  # the weight, which the backward reads, may not
     with pytest.raises(cr.BackwardError, match="modified in place"):
         out.backward()
+
+
+def test_sequential_runs_each_layers_forward_even_one_set_on_the_instance():
+    net = nn.Sequential(nn.Linear(3, 2), nn.Sigmoid())
+    x = cr.randn(4, 3)
+    seen = []
+    net[1].forward = lambda t: seen.append(t.shape) or t * 0  # a per-instance forward, as viz's recorder sets
+    assert seen == [] and np.all(net(x).detach().numpy() == 0)
+    assert seen == [(4, 2)]

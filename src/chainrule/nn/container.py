@@ -31,7 +31,7 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
-            input = module(input)
+            input = module.forward(input)  # what calling the module does, one Python call fewer per layer
         return input
 
     def append(self, module: Module) -> Sequential:

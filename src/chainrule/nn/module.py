@@ -54,6 +54,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward``: there are no hooks, so ``Sequential`` calls its layers' ``forward`` directly."""
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
