@@ -177,8 +177,9 @@ def _check_float(input: Any, op: str) -> None:
 
 
 def _check_logits(input: Tensor, op: str) -> None:
-    _check_float(input, op)
-    if input.data.ndim != 2:
+    """A floating-point Tensor of shape (N, C); tested in one go, explained when it fails."""
+    if not (isinstance(input, Tensor) and input.data.ndim == 2 and input.data.dtype.kind == "f"):
+        _check_float(input, op)
         raise ShapeError(f"{op}: input must have shape (N, C), got {input.shape}")
 
 
@@ -189,11 +190,10 @@ def _as_tensor(target: Any) -> Tensor:
 _UNSIGNED: dict = {}  # integer dtype -> the unsigned dtype of its size and byte order
 
 
-def _unsigned_view(labels: Any) -> Any:
-    unsigned = _UNSIGNED.get(labels.dtype)
-    if unsigned is None:
-        unsigned = _UNSIGNED[labels.dtype] = xp.dtype(labels.dtype.str.replace("i", "u"))
-    return labels.view(unsigned)
+def _unsigned(dtype: Any) -> Any:
+    """The unsigned dtype of ``dtype``'s size and byte order, remembered in ``_UNSIGNED``."""
+    _UNSIGNED[dtype] = unsigned = xp.dtype(dtype.str.replace("i", "u"))
+    return unsigned
 
 
 def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
@@ -204,7 +204,7 @@ def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
     if labels.shape != (n,):
         raise ShapeError(f"{op}: target must have shape ({n},) for input of shape {input.shape}, got {target.shape}")
     # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
-    if n and xp.maximum.reduce(_unsigned_view(labels)) >= c:
+    if n and xp.maximum.reduce(labels.view(_UNSIGNED.get(labels.dtype) or _unsigned(labels.dtype))) >= c:
         low, high = xp.minimum.reduce(labels), xp.maximum.reduce(labels)
         raise ValueError(f"{op}: class labels must be in [0, {c - 1}] for {c} classes, got values in [{low}, {high}]")
 
