@@ -12,8 +12,10 @@ checks their parameters agree after a few steps.
 
 Timing: the two models train in lockstep, one epoch each in turn (the order
 alternating), over several repeats; the table gives the medians of the total
-training time and of single epochs (evaluation not timed). The machine may be
-shared: trust the per-epoch medians over a single total.
+training time and of single epochs (evaluation not timed), and the median of the
+paired ratios: each chainrule epoch over the NumPy epoch run beside it, as
+``mlp_step.py`` pairs its rounds. On a shared machine whose speed drifts, pairs
+see the same conditions, so that median is the steadiest of the three.
 
     python benchmarks/mnist_recipe.py                   # 30 epochs, 3 repeats
     python benchmarks/mnist_recipe.py --epochs 5 --repeats 1
@@ -124,6 +126,7 @@ def run(split: datasets.Split, epochs: int, lr: float, batch: int, seed: int, re
     """Train both versions ``repeats`` times in lockstep; name -> final accuracy and median total/epoch seconds."""
     times: dict = {"numpy": [], "chainrule": []}
     totals: dict = {"numpy": [], "chainrule": []}
+    paired = []  # chainrule's epoch / NumPy's, epoch by epoch
     acc: dict = {}
     for _ in range(repeats):
         pair = contenders(split, lr, batch, seed)
@@ -135,13 +138,16 @@ def run(split: datasets.Split, epochs: int, lr: float, batch: int, seed: int, re
                 t = time.perf_counter() - start
                 times[name].append(t)
                 spent[name] += t
+            paired.append(times["chainrule"][-1] / times["numpy"][-1])
         for name in times:
             totals[name].append(spent[name])
         acc = {name: c.accuracy() for name, c in pair.items()}
-    return {
+    result = {
         name: {"acc": acc[name], "total": statistics.median(totals[name]), "epoch": statistics.median(times[name])}
         for name in times
     }
+    result["paired"] = statistics.median(paired)
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -158,12 +164,13 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{describe()}\n{len(split.y_train)} train / "
           f"{len(split.y_test)} test, {args.epochs} epochs, lr {args.lr}, batch {args.batch_size}, seed {args.seed}, "
           f"medians of {args.repeats} repeats")
-    print(f"{'':<12}{'test acc':>10}{'total s':>10}{'epoch ms':>10}")
-    for name, v in r.items():
+    print(f"{'':<12}{'test acc':>10}{'total s':>10}{'epoch ms':>10}{'paired':>10}")
+    for name in ("numpy", "chainrule"):
+        v = r[name]
         print(f"{name:<12}{v['acc']:>10.2%}{v['total']:>10.2f}{v['epoch'] * 1e3:>10.1f}")
     ratio = {k: r["chainrule"][k] / r["numpy"][k] for k in ("total", "epoch")}
     gap = abs(r["chainrule"]["acc"] - r["numpy"]["acc"]) * 100
-    print(f"{'ratio':<12}{gap:>9.2f}p{ratio['total']:>10.2f}{ratio['epoch']:>10.2f}"
+    print(f"{'ratio':<12}{gap:>9.2f}p{ratio['total']:>10.2f}{ratio['epoch']:>10.2f}{r['paired']:>10.2f}"
           "   (targets: accuracy within 1 point, time ≤ 1.15×)")
     return r
 
