@@ -215,3 +215,15 @@ def test_bce_with_logits_matches_torch_at_extremes():
     ours = F.binary_cross_entropy_with_logits(cr.tensor(x, dtype=cr.float64), y, reduction="none")
     theirs = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(y), reduction="none")
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("changed", ["labels", "logits"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cross_entropy_refuses_labels_or_logits_changed_in_place_before_backward(changed, create_graph):
+    logits = cr.tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
+    labels = cr.tensor([0, 2, 1, 2])
+    loss = F.cross_entropy(logits, labels)
+    with cr.no_grad():
+        (labels if changed == "labels" else logits).add_(1)
+    with pytest.raises(cr.BackwardError, match="modified in place"):
+        loss.backward(create_graph=create_graph)

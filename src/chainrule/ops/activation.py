@@ -38,8 +38,9 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def array_backward(ctx, g):
-        d = 1 - ctx.saved_output_array
-        d *= ctx.saved_output_array
+        out = ctx.saved_output_array
+        d = 1 - out
+        d *= out
         d *= g
         return (d,)
 

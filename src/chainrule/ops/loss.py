@@ -79,7 +79,8 @@ class CrossEntropy(Primitive):
         shifted = logits - shift
         e = xp.exp(shifted)
         total = reduce_rows(xp.add, e)
-        losses = xp.log(total[:, 0]) - shifted.ravel()[_label_index(target, shifted.shape[1])]
+        ctx.label_index = _label_index(target, shifted.shape[1])
+        losses = xp.log(total[:, 0]) - shifted.ravel()[ctx.label_index]
         e /= total
         ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
         return _reduce(losses, reduction)
@@ -93,9 +94,9 @@ class CrossEntropy(Primitive):
     @staticmethod
     def array_backward(ctx, g):
         """The first-order rule as one fused array expression, reusing the forward's softmax."""
-        target = ctx.saved_input_arrays[1]
+        _logits, _labels = ctx.saved_input_arrays  # read to refuse either if changed in place since forward
         d = ctx.probs.copy()  # C-ordered, as the label index assumes
-        d.ravel()[_label_index(target, d.shape[1])] -= 1
+        d.ravel()[ctx.label_index] -= 1
         if ctx.reduction == "none":
             d *= g[:, None]
         else:  # a number: 0-d arrays are slow operands
