@@ -1,8 +1,9 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict (PyTorch semantics).
 
 A subclass sets its ``defaults``, checks hyper-parameters in ``check_group`` and
-updates one parameter in ``update``; ``step`` calls it under ``no_grad`` for
-every parameter that has a gradient. Updates write into ``p.data`` in place.
+updates one parameter in ``update``; ``step`` calls it with recording off (as
+under ``no_grad``) for every parameter that has a gradient. Updates write into
+``p.data`` in place through ``descend``, which counts a new version of ``p``.
 """
 
 from __future__ import annotations
