@@ -245,3 +245,26 @@ def test_sequential_runs_each_layers_forward_even_one_set_on_the_instance():
     net[1].forward = lambda t: seen.append(t.shape) or t * 0  # a per-instance forward, as viz's recorder sets
     assert seen == [] and np.all(net(x).detach().numpy() == 0)
     assert seen == [(4, 2)]
+
+
+def test_sequential_calls_a_layer_whose_class_defines_its_own_call():
+    class Doubled(nn.Module):
+        def forward(self, x):
+            return x
+
+        def __call__(self, x):
+            return self.forward(x) * 2
+
+    class CallOnly(nn.Module):  # no forward at all
+        def __call__(self, x):
+            return x + 1
+
+    out = nn.Sequential(Doubled(), CallOnly(), Doubled())(cr.tensor([1.0]))
+    np.testing.assert_array_equal(out.numpy(), [6.0])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("value", [3, 2.0, [1.0, 2.0], np.ones(2), None])
+def test_functional_activations_need_a_tensor(name, value):
+    with pytest.raises(TypeError, match=f"{name}: input must be a Tensor, got {type(value).__name__}"):
+        getattr(F, name)(value)

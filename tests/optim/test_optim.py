@@ -86,6 +86,16 @@ def test_step_restores_recording_after_a_failed_update():
     np.testing.assert_array_equal(p.data, [1.0, -2.0])
 
 
+def test_descend_takes_a_tensor_step_once():
+    from chainrule.optim.optimizer import descend
+
+    p = nn.Parameter(cr.tensor([1.0, 2.0]))
+    with cr.no_grad():  # as in Optimizer.step
+        descend(p, cr.tensor([0.5, 0.5]))  # NumPy refuses a Tensor operand; the fallback does the update, once
+    np.testing.assert_array_equal(p.data, [0.5, 1.5])
+    assert p._vc[0] == 1
+
+
 def test_param_groups_and_zero_grad():
     a, b = nn.Linear(2, 2), nn.Linear(2, 1)
     opt = optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)

@@ -44,15 +44,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def sigmoid(input: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^−x), element-wise."""
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor("sigmoid", input)
     return Sigmoid.apply(input)
 
 
 def tanh(input: Tensor) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor("tanh", input)
     return Tanh.apply(input)
 
 
 def relu(input: Tensor) -> Tensor:
     """max(x, 0), element-wise."""
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor("relu", input)
     return Relu.apply(input)
 
 
@@ -167,6 +173,10 @@ def l2_penalty(params: Iterable[Tensor]) -> Tensor:
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _not_a_tensor(op: str, value: Any) -> TypeError:
+    return TypeError(f"{op}: input must be a Tensor, got {type(value).__name__}; wrap it with cr.tensor(...)")
 
 
 def _check_float(input: Any, op: str) -> None:

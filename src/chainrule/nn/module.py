@@ -54,7 +54,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward``: there are no hooks, so ``Sequential`` calls its layers' ``forward`` directly."""
+        """Run ``forward`` (there are no hooks: ``Sequential`` calls a layer's ``forward`` directly unless
+        its class defines its own ``__call__``)."""
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration

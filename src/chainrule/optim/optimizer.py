@@ -132,9 +132,9 @@ def descend(p: Tensor, delta: Any) -> None:
     """``p ← p − delta`` on the parameter's array, counted as a new version: ``p.sub_`` without its dispatch."""
     try:
         p.data -= delta
-    except (TypeError, ValueError):
-        p.sub_(delta)  # which explains the failure (a read-only array, a shape or dtype that does not fit)
-        raise
+    except (TypeError, ValueError):  # NumPy wrote nothing: let sub_ explain the failure (a read-only array,
+        p.sub_(delta)  # a shape or dtype that does not fit), or do the update (a Tensor ``delta``)
+        return
     p._vc[0] += 1
 
 
