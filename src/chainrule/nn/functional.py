@@ -181,7 +181,7 @@ def _not_a_tensor(op: str, value: Any) -> TypeError:
 
 def _check_float(input: Any, op: str) -> None:
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+        raise _not_a_tensor(op, input)
     if input.data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating point, got {input.dtype}; use .float()")
 

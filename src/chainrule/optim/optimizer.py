@@ -79,7 +79,9 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is not None:
                         s = states.get(p)
-                        update(p, p.grad.data, states.setdefault(p, {}) if s is None else s, group)
+                        if s is None:
+                            s = states[p] = {}
+                        update(p, p.grad.data, s, group)
         finally:
             recording.grad_enabled = previous
         return loss
