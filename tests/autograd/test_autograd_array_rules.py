@@ -10,7 +10,8 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd.function import Function
-from chainrule.ops.linalg import MatMul
+from chainrule.ops.activation import Sigmoid
+from chainrule.ops.linalg import Linear, MatMul
 
 LABELS = np.array([2, 0, 1])
 
@@ -36,6 +37,8 @@ CASES = {
         (lambda x, w, b: F.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
         (lambda x, w, b: F.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)]),
         (lambda x, w: F.linear(x, w, cr.ones(5, dtype=cr.float64)), [(3, 4), (5, 4)]),
+        (lambda x, w, b: F.linear(x, w, b), [(4,), (5, 4), (5,)]),  # one sample: x a vector
+        (lambda x, w, b: F.linear(x, w, b), [(3, 4), (5, 4), (1,)]),  # one bias shared by the outputs
     ],
     "Sigmoid": [(lambda a: a.sigmoid(), [(3, 4)]), (lambda a: a.sigmoid(), [()])],
     "Tanh": [(lambda a: a.tanh(), [(3, 4)]), (lambda a: a.tanh(), [()])],
@@ -76,6 +79,53 @@ def test_the_array_rule_agrees_with_the_tensor_rule_and_with_finite_differences(
         assert a.shape == x.shape and a.dtype == x.dtype
         np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-12, atol=1e-12)
     assert cr.gradcheck(lambda *ts: (f(*ts) * upstream).sum(), xs)
+
+
+EXACT = {"Linear", "Sigmoid", "Tanh", "Relu", "CrossEntropy"}
+
+
+def test_the_ops_that_promise_exact_array_gradients():
+    """The engine does not check these rules' shapes and dtypes: the promise is made only where it holds."""
+    ours = {c for c in _subclasses(Function) if c.__module__.startswith("chainrule.")}
+    assert {c.__name__ for c in ours if c.exact_array_grads} == EXACT
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(("f", "shapes"), [pytest.param(f, s, id=f"{op}-{i}") for op in sorted(EXACT)
+                                            for i, (f, s) in enumerate(CASES[op])])  # fmt: skip
+def test_exact_rules_keep_every_input_shape_and_dtype(f, shapes, dtype):
+    xs = [cr.tensor(x.detach().numpy().astype(dtype), requires_grad=True) for x in _inputs(shapes, seed=2)]
+    out = f(*xs)
+    out.backward(cr.ones_like(out))
+    for x in xs:
+        assert type(x.grad.data) is np.ndarray and x.grad.shape == x.shape and x.grad.dtype == x.dtype
+
+
+def test_overriding_an_exact_rule_withdraws_the_promise():
+    class Doubled(Sigmoid):
+        @staticmethod
+        def array_backward(ctx, g):
+            return (g[:1],)  # a shape that does not fit: the engine must check it again
+
+    assert Sigmoid.exact_array_grads and not Doubled.exact_array_grads
+    x = cr.tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(cr.BackwardError, match="shape"):
+        Doubled.apply(x).sum().backward()
+
+
+def test_the_fused_linear_op_takes_one_dtype_and_names_sizes_that_do_not_fit():
+    x, w, b = (cr.ones(*s, requires_grad=True) for s in [(2, 3), (4, 3), (4,)])
+    assert type(F.linear(x, w, b).grad_fn) is Linear
+    mixed = F.linear(x, w, cr.ones(4, dtype=cr.float64, requires_grad=True))  # NumPy's promotion, two nodes
+    assert type(mixed.grad_fn) is not Linear and mixed.dtype == cr.float64
+    mixed.sum().backward()
+    assert w.grad.dtype == cr.float32 and x.grad.dtype == cr.float32
+    with pytest.raises(cr.ShapeError, match=r"linear: operands of shapes \(2, 3\), \(4, 2\), \(4,\)"):
+        F.linear(x, cr.ones(4, 2), b)
+    with pytest.raises(cr.ShapeError, match=r"linear: .*\(3,\)"):
+        F.linear(x, w, cr.ones(3))
+    with pytest.raises(cr.ShapeError, match="linear"):
+        F.linear(cr.tensor(1.0), w, b)
 
 
 def test_a_retained_graph_gives_the_same_gradients_twice():

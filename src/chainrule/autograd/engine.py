@@ -64,12 +64,15 @@ def backward(
             node = heappop(ready)[1]
             inputs = node.inputs
             grads = pending.pop(node)
+            rule = node.array_backward if plain else None
+            exact = False  # whether the rule promises its gradients' shapes and dtypes
             if grads is None:  # reached, but only by None: nothing to compute, yet it is freed below
                 results = (None,) * len(inputs)
-            elif plain and node.array_backward is not None and node._n_outputs == 1 and not node._retained:
-                results = node.array_backward(node, grads)
+            elif rule is not None and node._n_outputs == 1 and not node._retained:
+                results = rule(node, grads)
                 if type(results) is not tuple or len(results) != len(inputs):
                     results = _checked(node, results)
+                exact = node.exact_array_grads
             else:
                 results = sink.run(node, sink.prepare(node, grads))
             if not retain_graph:  # free what the node saved; a later read of it is refused
@@ -83,8 +86,8 @@ def backward(
                         pending[edge[0]] = None
                     continue
                 # NumPy shares dtype objects, so ``is`` is the cheap test; ``conform`` compares properly.
-                if (anomaly or type(g) is not kind
-                        or g.shape != inp.data.shape or g.dtype is not inp.data.dtype):  # fmt: skip
+                if (anomaly or type(g) is not kind or not exact
+                        and (g.shape != inp.data.shape or g.dtype is not inp.data.dtype)):  # fmt: skip
                     g = sink.conform(node, inp, g, anomaly)
                 if type(edge) is not tuple:
                     to_leaf(edge, g)

@@ -66,11 +66,17 @@ class Function:
     #: Optional first-order form of ``backward`` on backend arrays (gradient in, one array or None
     #: per input out). A pass without ``create_graph`` uses it to skip wrapping arrays in Tensors.
     array_backward: Any = None
+    #: The op guarantees that ``array_backward`` gives every gradient its input's shape and dtype,
+    #: so the engine skips checking them (it still checks that each is an array, and everything
+    #: under ``detect_anomaly``). Only for rules that hold it by construction, as their tests show.
+    exact_array_grads = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "backward" in cls.__dict__ and "array_backward" not in cls.__dict__:
             cls.array_backward = None  # a new Tensor rule: an inherited array form would contradict it
+        if "array_backward" in cls.__dict__ and "exact_array_grads" not in cls.__dict__:
+            cls.exact_array_grads = False  # a promise about the inherited rule, not about this one
 
     # ----------------------------------------------------------- recording
     @classmethod

@@ -34,9 +34,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features)."""
     if isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor):
         x, w, b = input.data, weight.data, bias.data
-        if (x.ndim >= 2 and w.ndim == 2 and b.shape == w.shape[:1] and x.shape[-1] == w.shape[1]
-                and x.dtype == w.dtype == b.dtype and x.dtype.kind == "f"):  # fmt: skip
-            return Linear.apply(input, weight, bias)  # the common case as one node, computed as matmul + add would
+        # The common case as one node, computed as matmul + add would. NumPy shares dtype objects,
+        # so ``is`` tests one dtype cheaply (an equal dtype that is another object takes the general path).
+        if w.ndim == 2 and b.ndim == 1 and x.dtype is w.dtype is b.dtype:
+            return Linear.apply(input, weight, bias)
     # One matmul node reading weight transposed (no separate transpose node in the graph).
     out = MatMul.apply(input, weight, tb=True) if input.ndim >= 2 and weight.ndim == 2 else input @ weight.mT
     return out if bias is None else out + bias

@@ -19,6 +19,7 @@ class Sigmoid(Primitive):
 
     label = "sigmoid"
     saves_output = True
+    exact_array_grads = True
 
     @staticmethod
     def forward(ctx, a):
@@ -48,6 +49,7 @@ class Sigmoid(Primitive):
 class Tanh(Primitive):
     label = "tanh"
     saves_output = True
+    exact_array_grads = True
 
     @staticmethod
     def forward(ctx, a):
@@ -69,6 +71,7 @@ class Relu(Primitive):
 
     label = "relu"
     saves_output = True
+    exact_array_grads = True
 
     @staticmethod
     def forward(ctx, a):

@@ -62,11 +62,12 @@ class MatMul(Primitive):
 
 
 class Linear(Primitive):
-    """``x @ wᵀ + b`` as one node (PyTorch's addmm): x of shape (..., in), w (out, in), b (out,).
+    """``x @ wᵀ + b`` as one node (PyTorch's addmm): x of shape (..., in), w (out, in), b (out,) or (1,).
 
-    ``nn.functional.linear`` uses it when the three share a dtype, x has two or more dimensions
-    and the sizes fit: one node instead of a matmul and an add. The bias gradient is g summed
-    over the leading axes, by the same helper the engine uses to undo broadcasting.
+    ``nn.functional.linear`` uses it when the three share a dtype, w is a matrix and b a vector:
+    one node instead of a matmul and an add (sizes that do not fit fail in the forward, named).
+    The bias gradient is g summed back to b's shape, by the same helper the engine uses to undo
+    broadcasting; with one dtype throughout, every gradient has its input's shape and dtype.
     Its backward reads x and w, so modifying either in place before it runs is refused; b, as in
     PyTorch, may change.
     """
@@ -74,6 +75,7 @@ class Linear(Primitive):
     label = "linear"
     saves_inputs = True
     unread_inputs = (2,)  # the bias
+    exact_array_grads = True
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -83,22 +85,22 @@ class Linear(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        x, w, _ = ctx.saved_inputs
+        x, w, b = ctx.saved_inputs
         edge_x, edge_w, edge_b = ctx.edges
         rows = g.reshape(-1, g.shape[-1])  # one row per sample, whatever x's leading axes
         gx = MatMul.apply(g, w) if edge_x is not None else None
         gw = MatMul.apply(rows, x.reshape(-1, x.shape[-1]), ta=True) if edge_w is not None else None
-        return gx, gw, (SumTo.apply(g, shape=w.shape[:1]) if edge_b is not None else None)
+        return gx, gw, (SumTo.apply(g, shape=b.shape) if edge_b is not None else None)
 
     @staticmethod
     def array_backward(ctx, g):
-        x, w, _ = ctx.saved_input_arrays
+        x, w, b = ctx.saved_input_arrays
         edge_x, edge_w, edge_b = ctx.edges
         gx = g @ w if edge_x is not None else None
         gw = None
         if edge_w is not None:  # one row per sample, whatever x's leading axes
             gw = g.T @ x if g.ndim == 2 else g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
-        return gx, gw, (sum_to_shape(g, w.shape[:1]) if edge_b is not None else None)
+        return gx, gw, (sum_to_shape(g, b.shape) if edge_b is not None else None)
 
 
 def _gradients(ctx, g, a, b, product) -> tuple:

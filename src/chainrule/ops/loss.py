@@ -58,6 +58,7 @@ class CrossEntropy(Primitive):
 
     label = "cross_entropy"
     saves_inputs = True
+    exact_array_grads = True
 
     @staticmethod
     def forward(ctx, logits, target, reduction):
