@@ -108,6 +108,21 @@ def test_param_groups_and_zero_grad():
         opt.add_param_group({"params": a.weight})
 
 
+def test_plain_and_momentum_groups_update_alike_and_keep_an_entry_per_parameter():
+    """Plain SGD updates a whole group in one loop; it must agree with the per-parameter update."""
+    ps = [nn.Parameter(cr.tensor([1.0, -2.0])) for _ in range(4)]
+    opt = optim.SGD([{"params": ps[:2]}, {"params": ps[2:], "momentum": 0.9}], lr=0.1)
+    for p in ps[1:]:  # ps[0] has no gradient: left alone, and no state
+        p.grad = cr.tensor([0.5, 0.5])
+    opt.step()
+    np.testing.assert_array_equal(ps[0].data, [1.0, -2.0])
+    for p in ps[1:]:
+        np.testing.assert_allclose(p.data, [0.95, -2.05])
+    assert {i: list(s) for i, s in opt.state_dict()["state"].items()} == {
+        1: [], 2: ["momentum_buffer"], 3: ["momentum_buffer"]}
+    assert [p._vc[0] for p in ps] == [0, 1, 1, 1]
+
+
 @pytest.mark.parametrize(
     "make, words",
     [

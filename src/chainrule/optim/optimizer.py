@@ -2,7 +2,8 @@
 
 A subclass sets its ``defaults``, checks hyper-parameters in ``check_group`` and
 updates one parameter in ``update``; ``step`` calls it with recording off (as
-under ``no_grad``) for every parameter that has a gradient. Updates write into
+under ``no_grad``) for every parameter that has a gradient, through ``update_group``
+(which a subclass may replace to update a whole group at once). Updates write into
 ``p.data`` in place through ``descend``, which counts a new version of ``p``.
 """
 
@@ -71,22 +72,27 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        states, update = self.state, self.update
         previous = recording.grad_enabled
         recording.grad_enabled = False  # what no_grad() does, minus a context manager on every step
         try:
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        s = states.get(p)
-                        if s is None:
-                            s = states[p] = {}
-                        update(p, p.grad.data, s, group)
+                self.update_group(group)
         finally:
             recording.grad_enabled = previous
         return loss
 
+    def update_group(self, group: dict) -> None:
+        """Update each parameter of ``group`` that has a gradient, with its state (created empty at first)."""
+        states, update = self.state, self.update
+        for p in group["params"]:
+            if p.grad is not None:
+                s = states.get(p)
+                if s is None:
+                    s = states[p] = {}
+                update(p, p.grad.data, s, group)
+
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
+        """Update one parameter from its gradient array (what a subclass defines)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ checkpoints

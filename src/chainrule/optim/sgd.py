@@ -30,6 +30,18 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
 
+    def update_group(self, group: dict) -> None:
+        """Plain SGD (no momentum, no weight decay) in one loop: the hyper-parameters read once per group."""
+        if group["momentum"] or group["weight_decay"]:
+            super().update_group(group)
+            return
+        states, lr = self.state, group["lr"]
+        for p in group["params"]:
+            if p.grad is not None:
+                if p not in states:
+                    states[p] = {}  # no momentum buffer, yet an entry per parameter, as in PyTorch
+                descend(p, lr * p.grad.data)
+
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         d = grad
         if group["weight_decay"]:
