@@ -88,6 +88,15 @@ def test_detect_anomaly_names_the_backward_op():
     assert "test_autograd_mode.py" in message and "x.sqrt()" in message
 
 
+def test_detect_anomaly_checks_the_gradients_of_rules_that_promise_exact_ones():
+    """Fused linear and sigmoid skip the engine's shape/dtype check, but not the anomaly check."""
+    x, w, b = (cr.tensor(np.ones(s), requires_grad=True) for s in [(2, 3), (4, 3), (4,)])
+    with cr.detect_anomaly():
+        y = cr.nn.functional.linear(x, w, b).sigmoid()
+        with pytest.raises(cr.AnomalyError, match=r"Sigmoid.backward produced NaN or Inf.*shape \(2, 4\)"):
+            y.backward(cr.tensor(np.full((2, 4), np.nan)))
+
+
 def test_detect_anomaly_stops_the_backward_pass_at_the_first_bad_gradient():
     x = cr.tensor([0.0, 4.0], requires_grad=True)
     with cr.detect_anomaly():
