@@ -108,7 +108,7 @@ def test_param_groups_and_zero_grad():
         opt.add_param_group({"params": a.weight})
 
 
-def test_plain_and_momentum_groups_update_alike_and_keep_an_entry_per_parameter():
+def test_plain_and_momentum_groups_update_alike_and_keep_state_as_torch_does():
     """Plain SGD updates a whole group in one loop; it must agree with the per-parameter update."""
     ps = [nn.Parameter(cr.tensor([1.0, -2.0])) for _ in range(4)]
     opt = optim.SGD([{"params": ps[:2]}, {"params": ps[2:], "momentum": 0.9}], lr=0.1)
@@ -119,8 +119,19 @@ def test_plain_and_momentum_groups_update_alike_and_keep_an_entry_per_parameter(
     for p in ps[1:]:
         np.testing.assert_allclose(p.data, [0.95, -2.05])
     assert {i: list(s) for i, s in opt.state_dict()["state"].items()} == {
-        1: [], 2: ["momentum_buffer"], 3: ["momentum_buffer"]}
+        2: ["momentum_buffer"], 3: ["momentum_buffer"]}  # plain SGD keeps no state, as in PyTorch
     assert [p._vc[0] for p in ps] == [0, 1, 1, 1]
+
+
+def test_a_subclass_update_is_called_for_plain_groups_too():
+    class ClippedSGD(optim.SGD):
+        def update(self, p, grad, state, group):
+            super().update(p, np.clip(grad, -1, 1), state, group)
+
+    p = nn.Parameter(cr.tensor([0.0, 0.0]))
+    p.grad = cr.tensor([10.0, -10.0])
+    ClippedSGD([p], lr=1.0).step()
+    np.testing.assert_array_equal(p.data, [-1.0, 1.0])
 
 
 @pytest.mark.parametrize(

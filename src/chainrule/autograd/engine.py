@@ -85,11 +85,14 @@ def backward(
                         heappush(ready, (edge[0]._order, edge[0]))
                         pending[edge[0]] = None
                     continue
-                # NumPy shares dtype objects, so ``is`` is the cheap test; ``conform`` compares properly.
-                if (anomaly or type(g) is not kind or not exact
+                # A gradient bound for a leaf's .grad is always checked; one passed between nodes is
+                # trusted when its rule promises exact gradients. NumPy shares dtype objects, so ``is``
+                # is the cheap test; ``conform`` compares properly.
+                leaf = type(edge) is not tuple
+                if (anomaly or type(g) is not kind or (leaf or not exact)
                         and (g.shape != inp.data.shape or g.dtype is not inp.data.dtype)):  # fmt: skip
                     g = sink.conform(node, inp, g, anomaly)
-                if type(edge) is not tuple:
+                if leaf:
                     to_leaf(edge, g)
                     continue
                 nxt = edge[0]

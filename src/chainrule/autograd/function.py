@@ -67,16 +67,18 @@ class Function:
     #: per input out). A pass without ``create_graph`` uses it to skip wrapping arrays in Tensors.
     array_backward: Any = None
     #: The op guarantees that ``array_backward`` gives every gradient its input's shape and dtype,
-    #: so the engine skips checking them (it still checks that each is an array, and everything
-    #: under ``detect_anomaly``). Only for rules that hold it by construction, as their tests show.
+    #: so the engine skips checking the gradients it passes on to other nodes (it still checks that
+    #: each is an array, every gradient bound for a leaf's ``.grad``, and everything under
+    #: ``detect_anomaly``). Only for ops that hold it by construction, as their tests show; a
+    #: subclass that redefines ``forward`` or ``array_backward`` makes no promise unless it says so.
     exact_array_grads = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "backward" in cls.__dict__ and "array_backward" not in cls.__dict__:
             cls.array_backward = None  # a new Tensor rule: an inherited array form would contradict it
-        if "array_backward" in cls.__dict__ and "exact_array_grads" not in cls.__dict__:
-            cls.exact_array_grads = False  # a promise about the inherited rule, not about this one
+        if ("array_backward" in cls.__dict__ or "forward" in cls.__dict__) and "exact_array_grads" not in cls.__dict__:
+            cls.exact_array_grads = False  # a promise about the inherited op, not about this one
 
     # ----------------------------------------------------------- recording
     @classmethod

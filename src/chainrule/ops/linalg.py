@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
@@ -87,9 +89,8 @@ class Linear(Primitive):
     def backward(ctx, g):
         x, w, b = ctx.saved_inputs
         edge_x, edge_w, edge_b = ctx.edges
-        rows = g.reshape(-1, g.shape[-1])  # one row per sample, whatever x's leading axes
         gx = MatMul.apply(g, w) if edge_x is not None else None
-        gw = MatMul.apply(rows, x.reshape(-1, x.shape[-1]), ta=True) if edge_w is not None else None
+        gw = MatMul.apply(_rows(g), _rows(x), ta=True) if edge_w is not None else None
         return gx, gw, (SumTo.apply(g, shape=b.shape) if edge_b is not None else None)
 
     @staticmethod
@@ -98,9 +99,30 @@ class Linear(Primitive):
         edge_x, edge_w, edge_b = ctx.edges
         gx = g @ w if edge_x is not None else None
         gw = None
-        if edge_w is not None:  # one row per sample, whatever x's leading axes
-            gw = g.T @ x if g.ndim == 2 else g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if edge_w is not None:
+            gw = g.T @ x if g.ndim == 2 else _rows(g).T @ _rows(x)
         return gx, gw, (sum_to_shape(g, b.shape) if edge_b is not None else None)
+
+    @classmethod
+    def describe_error(cls, exc: Exception, operands: tuple) -> Exception:
+        """Name which of the sizes does not fit (the weight is (out_features, in_features))."""
+        x, w, b = (tuple(a.shape) if isinstance(a, Tensor) else None for a in operands)
+        if w is None or b is None or len(w) != 2 or len(b) != 1:  # not as nn.functional.linear calls it
+            return super().describe_error(exc, operands)
+        if not x:
+            problem = "the input must have at least one dimension"
+        elif x[-1] != w[1]:
+            problem = f"the input's last size {x[-1]} must equal the weight's in_features {w[1]}"
+        elif b[0] not in (1, w[0]):
+            problem = f"the bias must have out_features = {w[0]} elements (or 1)"
+        else:
+            return super().describe_error(exc, operands)
+        return ShapeError(f"linear: input {x}, weight {w} (out_features, in_features), bias {b}: {problem}")
+
+
+def _rows(a):
+    """``a`` (array or Tensor) as one row per sample, whatever its leading axes (a vector: one row)."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 def _gradients(ctx, g, a, b, product) -> tuple:

@@ -31,15 +31,16 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
 
     def update_group(self, group: dict) -> None:
-        """Plain SGD (no momentum, no weight decay) in one loop: the hyper-parameters read once per group."""
-        if group["momentum"] or group["weight_decay"]:
+        """Plain SGD (no momentum, no weight decay) in one loop: the hyper-parameters read once per group.
+
+        It keeps no state, as in PyTorch. A subclass with its own ``update`` always gets it called.
+        """
+        if group["momentum"] or group["weight_decay"] or type(self).update is not SGD.update:
             super().update_group(group)
             return
-        states, lr = self.state, group["lr"]
+        lr = group["lr"]
         for p in group["params"]:
             if p.grad is not None:
-                if p not in states:
-                    states[p] = {}  # no momentum buffer, yet an entry per parameter, as in PyTorch
                 descend(p, lr * p.grad.data)
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
