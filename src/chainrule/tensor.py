@@ -23,7 +23,7 @@ class Tensor:
     (None for leaves). Create tensors with :func:`chainrule.tensor`.
     """
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_output_nr", "name", "_vc", "__weakref__")
+    __slots__ = ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> None:
@@ -37,10 +37,11 @@ class Tensor:
         self.data = array
         self.grad = None
         self._rg = False
-        self.grad_fn = None
+        self._grad_fn = None
         self._output_nr = 0
         self.name = name
-        self._vc = [0]
+        self._vc = VersionCounter()
+        self._view = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -52,10 +53,11 @@ class Tensor:
         t.data = data if type(data) is _NDARRAY else xp.asarray(data)
         t.grad = None
         t._rg = requires_grad
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
         t._output_nr = output_nr
         t.name = None
-        t._vc = [0]
+        t._vc = VersionCounter()
+        t._view = None
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -80,6 +82,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        if self._view is not None:
+            self._sync_view()
         return self._rg
 
     @requires_grad.setter
@@ -92,9 +96,37 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad_fn(self) -> Any:
+        """The node that produced this tensor (None for leaves and constants)."""
+        if self._view is not None:
+            self._sync_view()
+        return self._grad_fn
+
+    @property
     def _version(self) -> int:
-        """How many times this tensor's data was modified in place."""
-        return self._vc[0]
+        """How many times this tensor's data (or its base's) was modified in place."""
+        return self._vc.value
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this view shares (None unless this tensor is a view), as in PyTorch."""
+        return None if self._view is None else self._view[0]
+
+    def _sync_view(self) -> None:
+        """After an in-place op changed its base's history, read this view off the base's new history.
+
+        A view keeps ``(base, the base's grad_fn when the view's history was last derived)``; when
+        the base has a new ``grad_fn`` the view's values already changed (shared memory), and now its
+        history follows: the view becomes an index of the updated base (PyTorch regenerates it too).
+        """
+        base, seen = self._view
+        current = base._grad_fn
+        if current is seen:
+            return
+        self._view = (base, current)
+        if base._rg:
+            node = view_ops.view_of(base, self.data)
+            self._grad_fn, self._output_nr, self._rg = node, 0, True
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -196,8 +228,9 @@ class Tensor:
             )
         new = object.__new__(type(self))
         memo[id(self)] = new
-        for field in ("data", "grad", "_rg", "grad_fn", "_output_nr", "name", "_vc"):
+        for field in ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc"):
             setattr(new, field, copy.deepcopy(getattr(self, field), memo))
+        new._view = None
         return new
 
     def detach(self) -> Tensor:
@@ -487,6 +520,25 @@ _NDARRAY = backend.ndarray
 _new = object.__new__
 
 
+class VersionCounter:
+    """How many times a tensor's memory was modified in place; one counter is shared by a base and its views.
+
+    An op that saves a tensor for backward records the value, and refuses to use the tensor if it moved.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        """Count one more in-place modification."""
+        self.value += 1
+
+    def __repr__(self) -> str:
+        return f"VersionCounter({self.value})"
+
+
 def as_operand(value: Any, op: str) -> Tensor:
     """Make an array-like operand a constant Tensor; refuse types no op can use."""
     if isinstance(value, Tensor):
@@ -531,6 +583,7 @@ from chainrule.ops import (  # noqa: E402
     reduce,
 )
 from chainrule.ops import shape as shape_ops  # noqa: E402
+from chainrule.ops import views as view_ops  # noqa: E402
 from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh  # noqa: E402
 from chainrule.ops.elementwise import (  # noqa: E402
     Abs,

@@ -127,7 +127,7 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(t, Tensor):
             raise TypeError(f"backward: output {i} is a {type(t).__name__}, not a Tensor")
-        if not t._rg:
+        if not t.requires_grad:  # (a view first reads its base's history)
             raise BackwardError(
                 f"backward: output {i} (shape {t.shape}) does not require grad and has no grad_fn: "
                 "no input it depends on has requires_grad=True (or it was computed under no_grad)"
@@ -282,7 +282,7 @@ class _Pass:
             t.grad = Tensor._make(g)
         else:  # the grad tensor's values change: a node that saved it must see a new version (as in PyTorch)
             t.grad.data = _plus(t.grad.data, g)
-            t.grad._vc[0] += 1
+            t.grad._vc.bump()
 
 
 _NDARRAY = backend.ndarray

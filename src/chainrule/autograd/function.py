@@ -16,6 +16,7 @@ from typing import Any
 from chainrule import backend
 from chainrule.autograd.mode import state
 from chainrule.errors import AnomalyError, BackwardError, ChainruleError, ShapeError
+from chainrule.ops import views
 from chainrule.tensor import Tensor, as_operand
 
 _PACKAGE_DIR = __file__.rsplit("/autograd/", 1)[0]
@@ -93,7 +94,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the inputs and record the node when an input requires grad."""
-        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)  # (a view reads its base's history)
         record = state.grad_enabled and any(needs)
         ctx = cls._new_node(args, needs)
         previous = state.grad_enabled
@@ -127,7 +128,7 @@ class Function:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward takes Tensors or None, got {type(t).__name__}")
         self._saved = tensors
-        self._versions = tuple(None if t is None else t._vc[0] for t in tensors)
+        self._versions = tuple(None if t is None else t._vc.value for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -135,8 +136,8 @@ class Function:
         if self._saved is None:
             raise self._freed_error()
         for t, v in zip(self._saved, self._versions):
-            if t is not None and t._vc[0] != v:
-                raise _modified_error(self, t.shape, v, t._vc[0])
+            if t is not None and t._vc.value != v:
+                raise _modified_error(self, t.shape, v, t._vc.value)
         return self._saved
 
     def _freed_error(self) -> BackwardError:
@@ -180,8 +181,12 @@ class Primitive(Function):
 
     saves_inputs = False
     unread_inputs: tuple = ()
+    #: Two operands, each read only for the other's gradient (d(ab)/da = b): a change to one operand
+    #: matters only when the other requires grad (as PyTorch saves ``self`` only when ``other`` needs it).
+    product_rule = False
     saves_output = False
-    #: The output shares the input's memory (reshape, permute ...), so it shares its version counter.
+    #: The output may share the first operand's memory (reshape, permute, basic indexing, expand): when
+    #: it does, it becomes a view of that operand's base, sharing its version counter (``ops.views``).
     is_view = False
 
     @classmethod
@@ -194,11 +199,13 @@ class Primitive(Function):
         wants_grad = False
         for a in operands:
             if isinstance(a, Tensor):
+                if a._view is not None:  # a view whose base may have a new history
+                    a._sync_view()
                 arrays.append(a.data)
-                versions.append(a._vc[0])
+                versions.append(a._vc.value)
                 if a._rg:
                     wants_grad = True
-                    edges.append(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
+                    edges.append(a if a._grad_fn is None else (a._grad_fn, a._output_nr))
                     continue
             elif type(a) in _SCALARS:
                 arrays.append(a)
@@ -219,18 +226,26 @@ class Primitive(Function):
         if state.anomaly:
             check_forward(ctx, [out])
         if not (wants_grad and state.grad_enabled and out.dtype.kind in "fc"):
-            return Tensor._make(out)
+            result = Tensor._make(out)
+            if cls.is_view:
+                views.link(result, operands[0])
+            return result
         ctx.edges = edges
         ctx._order = next(_ORDER)
         result = Tensor._make(out, True, ctx)
         if cls.is_view:
-            result._vc = operands[0]._vc
+            views.link(result, operands[0])
         if cls.saves_inputs:
             ctx._versions = versions
             for i in cls.unread_inputs:
                 versions[i] = None
+            if cls.product_rule:  # an operand is read only for the other's gradient: a constant other reads none
+                if edges[1] is None:
+                    versions[0] = None
+                if edges[0] is None:
+                    versions[1] = None
         if cls.saves_output:
-            ctx._saved = (out, result._vc, result._vc[0])
+            ctx._saved = (out, result._vc, result._vc.value)
         if state.anomaly:
             ctx._trace = _creation_trace()
         return result
@@ -252,8 +267,8 @@ class Primitive(Function):
         if self._saved is None:
             raise self._freed_error()
         for a, v in zip(self.inputs, self._versions):
-            if v is not None and a._vc[0] != v:
-                raise _modified_error(self, a.shape, v, a._vc[0])
+            if v is not None and a._vc.value != v:
+                raise _modified_error(self, a.shape, v, a._vc.value)
         return self.inputs
 
     @property
@@ -267,8 +282,8 @@ class Primitive(Function):
         for a, v in zip(self.inputs, self._versions):  # one loop: first-order rules read this on every step
             if v is None:  # a number, or an operand the rule does not read
                 arrays.append(a.data if isinstance(a, Tensor) else a)
-            elif a._vc[0] != v:
-                raise _modified_error(self, a.shape, v, a._vc[0])
+            elif a._vc.value != v:
+                raise _modified_error(self, a.shape, v, a._vc.value)
             else:
                 arrays.append(a.data)
         return arrays
@@ -284,8 +299,8 @@ class Primitive(Function):
         if self._saved is None:
             raise self._freed_error()
         data, vc, version = self._saved
-        if vc[0] != version:
-            raise _modified_error(self, data.shape, version, vc[0])
+        if vc.value != version:
+            raise _modified_error(self, data.shape, version, vc.value)
         return data
 
 
@@ -304,7 +319,7 @@ def edges_of(operands: tuple) -> tuple:
     gives the same Tensor object a new history, but this op consumed the old one.
     """
     return tuple(
-        (a if a.grad_fn is None else (a.grad_fn, a._output_nr)) if isinstance(a, Tensor) and a._rg else None
+        (a if a._grad_fn is None else (a._grad_fn, a._output_nr)) if isinstance(a, Tensor) and a.requires_grad else None
         for a in operands
     )
 

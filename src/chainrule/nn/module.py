@@ -209,7 +209,7 @@ class Module:
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
                 t.grad = None
-                t._vc[0] += 1
+                t._vc.bump()
         return self
 
     def double(self) -> Module:

@@ -56,6 +56,7 @@ class Sub(Primitive):
 class Mul(Primitive):
     label = "*"
     saves_inputs = True
+    product_rule = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -87,7 +88,9 @@ class Div(Primitive):
     def backward(ctx, g):
         a, b = ctx.saved_inputs
         need_a, need_b = ctx.needs_input_grad
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        # d/db = −(a / b) / b, as PyTorch spells it: −a / (b·b) would differentiate b·b once more,
+        # and its second derivative at b = 0 would be inf·0 = nan instead of ±inf.
+        return (g / b if need_a else None), (-g * (a / b) / b if need_b else None)
 
 
 class Neg(Primitive):
@@ -186,7 +189,7 @@ class Sqrt(Primitive):
 
 
 class Abs(Primitive):
-    """|a|; the gradient at 0 is 0 (as in PyTorch)."""
+    """|a|; the gradient is sign(a): 0 at 0 and at NaN (as in PyTorch, whose sign(nan) is 0)."""
 
     label = "abs"
     saves_inputs = True
@@ -198,7 +201,7 @@ class Abs(Primitive):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
-        return (g * _const(xp.sign(a.data)),)
+        return (g * _const((a.data > 0).astype(g.dtype) - (a.data < 0)),)  # NumPy's sign(nan) is nan
 
     @staticmethod
     def branches(node) -> Any:
@@ -235,11 +238,15 @@ class Cos(Primitive):
 
 
 class _Select(Primitive):
-    """Element-wise max/min of two operands: the gradient goes to the selected one, half each on ties."""
+    """Element-wise max/min of two operands: the gradient goes to the selected one, half each on ties.
+
+    As in PyTorch, an operand loses its gradient only where it compares strictly worse, so where
+    either is NaN (the result is NaN) both receive the whole gradient.
+    """
 
     saves_inputs = True
     select: Any = None  # xp.maximum or xp.minimum
-    wins: Any = None  # xp.greater or xp.less: whether the first operand is selected
+    loses: Any = None  # xp.less or xp.greater: whether the first operand is strictly not selected
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -250,9 +257,14 @@ class _Select(Primitive):
         a, b = ctx.saved_inputs
         a_data = a.data if isinstance(a, Tensor) else a
         b_data = b.data if isinstance(b, Tensor) else b
-        share_a = _const(xp.asarray(cls.wins(a_data, b_data) + 0.5 * (a_data == b_data), dtype=g.dtype))
+        half_on_ties = 0.5 * xp.equal(a_data, b_data)
         need_a, need_b = ctx.needs_input_grad
-        return (g * share_a if need_a else None), (g * (1 - share_a) if need_b else None)
+        share_a = share_b = None
+        if need_a:
+            share_a = g * _const(xp.asarray(1.0 - cls.loses(a_data, b_data) - half_on_ties, dtype=g.dtype))
+        if need_b:
+            share_b = g * _const(xp.asarray(1.0 - cls.loses(b_data, a_data) - half_on_ties, dtype=g.dtype))
+        return share_a, share_b
 
     @staticmethod
     def branches(node) -> Any:
@@ -263,13 +275,13 @@ class _Select(Primitive):
 class Maximum(_Select):
     label = "max"
     select = staticmethod(xp.maximum)
-    wins = staticmethod(xp.greater)
+    loses = staticmethod(xp.less)
 
 
 class Minimum(_Select):
     label = "min"
     select = staticmethod(xp.minimum)
-    wins = staticmethod(xp.less)
+    loses = staticmethod(xp.greater)
 
 
 class Clip(Primitive):

@@ -1,9 +1,12 @@
-"""In-place updates (``add_``, ``+=``, ``t[k] = v`` ...) with version counting.
+"""In-place updates (``add_``, ``+=``, ``t[k] = v`` ...) with version counting, as in PyTorch.
 
-Outside the graph (``no_grad``, or nothing requires grad) the array is written
-in place. Inside it, the op is recorded out of place and the tensor takes the
-new value and history, like PyTorch's in-place ops. Either way the version
-counter goes up, so a backward that saved the old value refuses to run.
+The new values are always written into the tensor's own array, so every view of the same memory
+(a slice, a reshape, ``.T``, the base of a view) sees them. Outside the graph (``no_grad``, or
+nothing requires grad) that is all. Inside it, the op is also recorded out of place, on a copy of
+the old value, and the tensor takes the new history; an update through a view gives the view's
+base a new history too (the old base with the view's region replaced), which every other view of
+that base then reads off it. Either way the shared version counter goes up, so a backward that
+saved the old value refuses to run.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError, ShapeError
+from chainrule.ops import views
 from chainrule.tensor import Tensor
 
 # The arrays' own in-place operators: the same ufuncs with out= and same-kind casting, minus keyword parsing.
@@ -22,32 +26,57 @@ _IN_PLACE = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul, "
 
 def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -> Tensor:
     """Update ``t`` in place with the ``kind`` operation (``alpha`` scales the operand); returns ``t``."""
-    if state.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args)):
+    if state.grad_enabled and (t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)):
         _record(t, kind, args, key, alpha)
     else:
+        _refuse_untracked_view(t, kind)
         _write(t, kind, args, key, alpha)
-    t._vc[0] += 1
+    t._vc.bump()
     return t
 
 
 def _record(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
-    """The update as a recorded out-of-place op; ``t`` takes the new value and history."""
-    if t.grad_fn is None and t._rg:
+    """The update as a recorded out-of-place op; ``t`` (and its base, for a view) take the new history."""
+    base = t._base
+    owner = t if base is None else base
+    if owner._grad_fn is None and owner._rg:
+        what = "a leaf tensor" if base is None else "a view of a leaf tensor"
         raise BackwardError(
-            f"{kind}_: a leaf tensor of shape {t.shape} that requires grad cannot be modified in "
+            f"{kind}_: {what} of shape {owner.shape} that requires grad cannot be modified in "
             "place while gradients are recorded; do the update inside `with cr.no_grad():`"
         )
+    _refuse_untracked_view(t, kind)
+    if not t.data.flags.writeable:
+        raise ValueError(f"{kind}_: this tensor is a read-only broadcast view; .clone() it first")
     if alpha != 1:
         args = (args[0] * alpha,)
-    # The op reads the old value and history through an alias: the recorded op is out of
-    # place, so that array stays intact, while ``t`` itself is about to hold the new value.
-    before = Tensor._make(t.data, t._rg, t.grad_fn, t._output_nr)
+    # The recorded op reads a copy of the old value: the array itself is about to be overwritten.
+    before = Tensor._make(t.data.copy(), t._rg, t._grad_fn, t._output_nr)
     new = _recorded(before, kind, args, key)
     if new.shape != t.shape:
         raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
     if new.dtype != t.dtype:
         new = new.astype(t.dtype)
-    t.data, t.grad_fn, t._output_nr, t._rg = new.data, new.grad_fn, 0, True
+    if base is not None:  # the base is the old base with this view's elements replaced
+        from chainrule.ops.shape import SetItem
+
+        old_base = Tensor._make(base.data, base._rg, base._grad_fn, base._output_nr)
+        new = SetItem.apply(old_base, new, key=views.index_in_base(t.data, base.data))
+        xp.copyto(base.data, new.data)
+    else:
+        xp.copyto(t.data, new.data)
+    owner._grad_fn, owner._output_nr, owner._rg = new._grad_fn, 0, True
+
+
+def _refuse_untracked_view(t: Tensor, kind: str) -> None:
+    """A view made under no_grad of a tensor that requires grad cannot be changed where gradients are recorded."""
+    base = t._base
+    if base is not None and state.grad_enabled and base.requires_grad and not t.requires_grad:
+        raise BackwardError(
+            f"{kind}_: this view of a tensor of shape {base.shape} that requires grad was made under no_grad, "
+            "so an in-place change to it cannot be recorded; make the view outside no_grad, or modify it "
+            "inside no_grad too"
+        )
 
 
 def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:

@@ -202,13 +202,19 @@ def _is_advanced(key: tuple) -> bool:
 
 
 class Index(Primitive):
-    """``a[key]``; the backward scatter-adds, so repeated indices accumulate."""
+    """``a[key]``; the backward scatter-adds, so repeated indices accumulate.
+
+    Basic indexing (ints, slices, None, ...) gives a view, as in PyTorch; advanced indexing a copy.
+    """
 
     label = "[]"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, key):
         ctx.in_shape, ctx.key = a.shape, key
+        if not any(k is Ellipsis for k in key):
+            key = key + (Ellipsis,)  # a trailing ... keeps a full integer index a 0-d view, not a NumPy scalar
         return a[key]
 
     @staticmethod

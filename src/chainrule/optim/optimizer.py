@@ -143,7 +143,7 @@ def descend(p: Tensor, delta: Any) -> None:
     except (TypeError, ValueError):  # NumPy wrote nothing: let sub_ explain the failure (a read-only array,
         p.sub_(delta)  # a shape or dtype that does not fit), or do the update (a Tensor ``delta``)
         return
-    p._vc[0] += 1
+    p._vc.bump()
 
 
 def _restore(value: Any, p: Tensor) -> Any:
