@@ -1,13 +1,10 @@
-"""Optimizers and schedulers: validation, state, and 20 steps against PyTorch (float64, 1e-5)."""
-
-import math
+"""Optimizers: validation, state, and every one of 20 steps against PyTorch (float64, to 1e-12)."""
 
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule import nn, optim
-from chainrule.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
 
 CONFIGS = [
     ("SGD", dict(lr=0.1)),
@@ -20,40 +17,97 @@ CONFIGS = [
     ("AdamW", dict(lr=1e-2, weight_decay=0.1, amsgrad=True)),
     ("RMSprop", dict(lr=1e-2)),
     ("RMSprop", dict(lr=1e-2, momentum=0.9, centered=True, weight_decay=1e-3)),
+    ("SGD", dict(lr=0.1, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=0.05)),
+    ("SGD", dict()),
+    ("Adam", dict(lr=1e-2, eps=1e-3, weight_decay=0.1)),
+    ("Adam", dict()),
+    ("AdamW", dict(lr=1e-2, betas=(0.5, 0.9), weight_decay=0.5)),
+    ("RMSprop", dict(lr=1e-2, centered=True)),
+    ("RMSprop", dict(lr=1e-2, alpha=0.9, eps=1e-3, momentum=0.5)),
+    ("RMSprop", dict(lr=1e-2, weight_decay=0.1)),
 ]
+#: per-group settings unlike the defaults, the weight's and the bias's different
+GROUPS = {
+    "SGD": ([dict(momentum=0.9, dampening=0.2), dict(lr=0.01, weight_decay=0.1)], dict(lr=0.05)),
+    "Adam": ([dict(amsgrad=True), dict(betas=(0.5, 0.9), weight_decay=0.1)], dict(lr=1e-2)),
+    "AdamW": ([dict(weight_decay=0.5), dict(lr=0.05, eps=1e-3)], dict(lr=1e-2)),
+    "RMSprop": ([dict(centered=True), dict(momentum=0.5, alpha=0.9)], dict(lr=1e-2)),
+}
 DATA = np.random.default_rng(0)
 X = DATA.normal(size=(16, 4))
 Y = DATA.integers(0, 3, 16)
 W0, B0 = DATA.normal(size=(3, 4)) * 0.5, DATA.normal(size=3) * 0.1
 
 
-def _train_ours(name, kwargs, steps=20):
+def _layer():
     layer = nn.Linear(4, 3, dtype=cr.float64)
     layer.load_state_dict({"weight": W0, "bias": B0})
+    return layer
+
+
+def _step(opt, layer):
+    opt.zero_grad()
+    nn.functional.cross_entropy(layer(cr.tensor(X)), Y).backward()
+    opt.step()
+
+
+def _train_ours(name, kwargs, steps=20):
+    layer = _layer()
     opt = getattr(optim, name)(layer.parameters(), **kwargs)
     for _ in range(steps):
-        opt.zero_grad()
-        nn.functional.cross_entropy(layer(cr.tensor(X)), Y).backward()
-        opt.step()
+        _step(opt, layer)
     return layer, opt
 
 
-@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
-def test_twenty_steps_match_torch(name, kwargs):
+def _assert_steps_match_torch(make_ours, make_theirs, steps=20):
+    """Both optimizers train the same float64 layer; the weights agree to 1e-12 after every step."""
     torch = pytest.importorskip("torch")
     tl = torch.nn.Linear(4, 3).double()
     with torch.no_grad():
         tl.weight.copy_(torch.tensor(W0))
         tl.bias.copy_(torch.tensor(B0))
-    topt = getattr(torch.optim, name)(tl.parameters(), **kwargs)
-    for _ in range(20):
+    layer = _layer()
+    opt, topt = make_ours(layer.weight, layer.bias), make_theirs(torch, tl.weight, tl.bias)
+    for step in range(1, steps + 1):
+        _step(opt, layer)
         topt.zero_grad()
         torch.nn.functional.cross_entropy(tl(torch.tensor(X)), torch.tensor(Y)).backward()
         topt.step()
-    layer, _ = _train_ours(name, kwargs)
-    np.testing.assert_allclose(layer.weight.data, tl.weight.detach().numpy(), atol=1e-12, rtol=0)
-    np.testing.assert_allclose(layer.bias.data, tl.bias.detach().numpy(), atol=1e-12, rtol=0)
+        for ours, theirs in ((layer.weight, tl.weight), (layer.bias, tl.bias)):
+            np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=1e-12, rtol=0, err_msg=f"step {step}")
     assert np.abs(layer.weight.data - W0).max() > 1e-3  # the steps did move the weights
+
+
+@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_every_step_matches_torch(name, kwargs):
+    _assert_steps_match_torch(
+        lambda w, b: getattr(optim, name)([w, b], **kwargs),
+        lambda torch, w, b: getattr(torch.optim, name)([w, b], **kwargs),
+    )
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_parameter_groups_match_torch(name):
+    (weight_group, bias_group), defaults = GROUPS[name]
+
+    def groups(w, b):
+        return [{"params": [w], **weight_group}, {"params": [b], **bias_group}]
+
+    _assert_steps_match_torch(
+        lambda w, b: getattr(optim, name)(groups(w, b), **defaults),
+        lambda torch, w, b: getattr(torch.optim, name)(groups(w, b), **defaults),
+    )
+
+
+def test_default_hyper_parameters_are_torchs():
+    torch = pytest.importorskip("torch")
+    p, tp = nn.Parameter(cr.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+    for name in ("SGD", "Adam", "AdamW", "RMSprop"):
+        ours = getattr(optim, name)([p]).param_groups[0]
+        theirs = getattr(torch.optim, name)([tp]).param_groups[0]
+        for key in set(ours) - {"params"}:
+            assert ours[key] == theirs[key], f"{name} default {key}"
 
 
 def test_plain_sgd_is_p_minus_lr_grad_in_place():
@@ -161,40 +215,5 @@ def test_state_dict_resumes_exactly(name, kwargs, tmp_path):
     opt2 = getattr(optim, name)(layer.parameters(), **kwargs)
     opt2.load_state_dict(ckpt["optim"])
     for _ in range(5):
-        opt2.zero_grad()
-        nn.functional.cross_entropy(layer(cr.tensor(X)), Y).backward()
-        opt2.step()
+        _step(opt2, layer)
     np.testing.assert_allclose(layer.weight.data, full.weight.data, rtol=1e-12)
-
-
-def test_schedulers_closed_forms():
-    p = [nn.Parameter(cr.zeros(1))]
-    cases = [
-        (StepLR, dict(step_size=3, gamma=0.5), lambda e: 0.1 * 0.5 ** (e // 3)),
-        (ExponentialLR, dict(gamma=0.9), lambda e: 0.1 * 0.9**e),
-        (CosineAnnealingLR, dict(T_max=10, eta_min=0.01), lambda e: 0.01 + 0.09 * (1 + math.cos(math.pi * e / 10)) / 2),
-    ]
-    for cls, kwargs, expected in cases:
-        opt = optim.SGD(p, lr=0.1)
-        sched = cls(opt, **kwargs)
-        for epoch in range(12):
-            assert sched.get_last_lr()[0] == pytest.approx(expected(epoch))
-            opt.step()
-            sched.step()
-
-
-def test_schedulers_match_torch():
-    torch = pytest.importorskip("torch")
-    for name, kwargs in [("StepLR", dict(step_size=2, gamma=0.3)), ("ExponentialLR", dict(gamma=0.8)),
-                         ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001))]:
-        tp = torch.nn.Parameter(torch.zeros(1))
-        topt = torch.optim.SGD([tp], lr=0.1)
-        tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
-        opt = optim.SGD([nn.Parameter(cr.zeros(1))], lr=0.1)
-        sched = getattr(optim.lr_scheduler, name)(opt, **kwargs)
-        for _ in range(8):
-            assert sched.get_last_lr()[0] == pytest.approx(tsched.get_last_lr()[0], rel=1e-9)
-            topt.step()
-            tsched.step()
-            opt.step()
-            sched.step()
