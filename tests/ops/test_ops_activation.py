@@ -73,6 +73,9 @@ NON_FINITE = np.array([[np.inf, 1.0, 2.0], [-np.inf, -np.inf, -np.inf], [1.0, 2.
 def test_non_finite_rows_stay_in_their_rows(dtype):
     """A row whose maximum is ±inf or nan gives inf/−inf/nan for that row only; the other rows are exact.
 
+    logsumexp shifts an infinite maximum by 0 (so [inf, 1, 2] gives inf); cross_entropy is
+    log_softmax then the label's entry, as in PyTorch, so any row whose maximum is ±inf or nan
+    is nan, while a −inf logit among finite ones is a probability of 0: an infinite loss on its label.
     (The last row's maxima are finite but sum past float32's range: a shortcut that tests all
     maxima at once through their sum would be fooled by that.)
     """
@@ -83,16 +86,19 @@ def test_non_finite_rows_stay_in_their_rows(dtype):
     shift = finite.max(axis=1, keepdims=True)
     expected = (shift + np.log(np.exp(finite - shift).sum(axis=1, keepdims=True)))[:, 0]
     np.testing.assert_allclose(lse[[2, 3, 5]], expected, rtol=1e-6)
-    losses = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor([1, 0, 2, 0, 1, 2]), reduction="none").numpy()
-    assert losses[0] == np.inf and losses[3] == np.inf and np.isnan(losses[[1, 4]]).all()
+    labels = cr.tensor([1, 0, 2, 0, 1, 2])
+    losses = cr.nn.functional.cross_entropy(cr.tensor(x), labels, reduction="none").numpy()
+    assert losses[3] == np.inf and np.isnan(losses[[0, 1, 4]]).all()
     np.testing.assert_allclose(losses[[2, 5]], expected[[0, 2]] - finite[[0, 2], [2, 2]], rtol=1e-6)
     for reduction, combine in (("mean", np.mean), ("sum", np.sum)):  # reduced: the same as reducing them
-        reduced = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor([1, 0, 2, 0, 1, 2]), reduction=reduction)
+        reduced = cr.nn.functional.cross_entropy(cr.tensor(x), labels, reduction=reduction)
         np.testing.assert_equal(reduced.item(), combine(losses))
-        finite_rows = cr.tensor(x[[0, 2, 5]])  # an infinite loss among finite ones
-        assert cr.nn.functional.cross_entropy(finite_rows, cr.tensor([1, 2, 2]), reduction=reduction).item() == np.inf
-    if torch is not None:  # PyTorch agrees on logsumexp row by row
+        rows = cr.tensor(x[[3, 2, 5]])  # an infinite loss among finite ones
+        assert cr.nn.functional.cross_entropy(rows, cr.tensor([0, 2, 2]), reduction=reduction).item() == np.inf
+    if torch is not None:  # PyTorch agrees row by row
         np.testing.assert_allclose(lse, torch.tensor(x).logsumexp(1).numpy(), rtol=1e-6)
+        theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(labels.numpy()), reduction="none")
+        np.testing.assert_allclose(losses, theirs.numpy(), rtol=1e-6)
 
 
 def test_softmax_rows_sum_to_one_in_float32():

@@ -139,10 +139,11 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """−[t log p + (1 − t) log(1 − p)] of probabilities p ∈ [0, 1], logs clamped at −100 (like PyTorch)."""
     input, target = _pair(input, target, reduction, "binary_cross_entropy")
-    if input.size and (input.data.min() < 0 or input.data.max() > 1):
+    low, high = (input.data.min(), input.data.max()) if input.size else (0, 1)
+    if not (low >= 0 and high <= 1):  # NaN fails too, as in PyTorch
         raise ValueError(
             "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-            f"[{input.data.min():.4g}, {input.data.max():.4g}]; for logits use binary_cross_entropy_with_logits"
+            f"[{low:.4g}, {high:.4g}]; for logits use binary_cross_entropy_with_logits"
         )
     return fused.BCE.apply(input, target, reduction=reduction)
 

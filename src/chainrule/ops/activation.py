@@ -67,7 +67,7 @@ class Tanh(Primitive):
 
 
 class Relu(Primitive):
-    """max(a, 0); the gradient at 0 is 0 (as in PyTorch)."""
+    """max(a, 0); the gradient is 0 where the output is 0 and passes elsewhere, NaN included (as in PyTorch)."""
 
     label = "relu"
     saves_output = True
@@ -79,11 +79,11 @@ class Relu(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return (g * Tensor._make(ctx.saved_output_array > 0),)
+        return (g * Tensor._make(ctx.saved_output_array != 0),)
 
     @staticmethod
     def array_backward(ctx, g):
-        return (g * (ctx.saved_output_array > 0),)
+        return (g * (ctx.saved_output_array != 0),)  # the output is 0, positive or NaN
 
     @staticmethod
     def branches(node):
@@ -107,12 +107,15 @@ def safe_max(a, axis):
 
 
 def _shifted(a, axis):
-    """``a`` minus its max along ``axis``, so that exp never overflows."""
-    return a - safe_max(a, axis)
+    """``a`` minus its max along ``axis``, so that exp never overflows.
+
+    A row whose max is ±inf or NaN becomes NaN throughout, as in PyTorch's softmax and log_softmax.
+    """
+    return a - reduce_kept(xp.maximum, a, axis)
 
 
 class Softmax(Primitive):
-    """exp(a) / Σ exp(a) along ``axis``, computed on ``a − max(a)``."""
+    """exp(a) / Σ exp(a) along ``axis``, computed on ``a − max(a)``; an empty input gives an empty output."""
 
     label = "softmax"
     saves_output = True
@@ -120,8 +123,11 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        with backend.errstate():  # rows of -inf or nan give nan quietly
-            e = xp.exp(_shifted(_floating(a), axis))
+        a = _floating(a)
+        if not a.size:  # nothing to normalise (and max has no identity)
+            return a.copy()
+        with backend.errstate():  # rows of ±inf or nan give nan quietly
+            e = xp.exp(_shifted(a, axis))
             e /= reduce_kept(xp.add, e, axis)
         return e
 
@@ -140,8 +146,11 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
+        a = _floating(a)
+        if not a.size:
+            return a.copy()
         with backend.errstate():
-            s = _shifted(_floating(a), axis)
+            s = _shifted(a, axis)
             return s - xp.log(reduce_kept(xp.add, xp.exp(s), axis))
 
     @staticmethod

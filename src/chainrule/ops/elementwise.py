@@ -136,8 +136,9 @@ class Pow(Primitive):
             a_data = a.data if isinstance(a, Tensor) else xp.asarray(a)
             b_data = b.data
             at_zero = (a_data == 0) & (b_data >= 0)
-            log_a = a.log() if isinstance(a, Tensor) else _const(xp.log(xp.asarray(a, dtype=b_data.dtype)))
-            grad_b = where(at_zero, 0.0, g * out * log_a)
+            with backend.errstate():
+                log_a = a.log() if isinstance(a, Tensor) else _const(xp.log(xp.asarray(a, dtype=b_data.dtype)))
+            grad_b = g * where(at_zero, 0.0, out * log_a)  # g outside, as PyTorch: a NaN upstream stays NaN
         return grad_a, grad_b
 
 

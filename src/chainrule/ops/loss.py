@@ -9,11 +9,9 @@ Each forward works on backend arrays and reduces per ``reduction`` ('mean',
 from __future__ import annotations
 
 import functools
-import math
 
 from chainrule.autograd.function import Primitive
 from chainrule.backend import errstate, reduce_rows, xp
-from chainrule.ops.activation import safe_max
 from chainrule.tensor import Tensor
 
 LOG_FLOOR = -100.0  # BCELoss clamps log(p) and log(1 - p) here, as PyTorch does
@@ -62,29 +60,21 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def forward(ctx, logits, target, reduction):
-        ctx.reduction = reduction
-        with errstate():  # a row of ±inf or nan logits gives inf or nan quietly, as NumPy would
-            if reduction == "none":
-                return CrossEntropy._losses(ctx, logits, target, reduction, safe_max(logits, 1))
-            loss = CrossEntropy._losses(ctx, logits, target, reduction, reduce_rows(xp.maximum, logits))
-            if not math.isfinite(loss):  # perhaps a row's maximum is ±inf or nan: then safe_max shifts it by 0
-                loss = CrossEntropy._losses(ctx, logits, target, reduction, safe_max(logits, 1))
-        return loss
+        """The reduced losses, computed on ``logits − max`` per row; keeps the softmax in ``ctx.probs``.
 
-    @staticmethod
-    def _losses(ctx, logits, target, reduction, shift):
-        """The reduced losses with ``logits − shift`` as the stable logits; keeps the softmax in ``ctx.probs``.
-
-        A finite loss proves every maximum finite, so the usual case skips safe_max's check.
+        As in PyTorch (log_softmax, then the label's entry), a row whose maximum is +inf, −inf
+        or NaN has a NaN loss and NaN gradients; a −inf logit among finite ones is a probability of 0.
         """
-        shifted = logits - shift
-        e = xp.exp(shifted)
-        total = reduce_rows(xp.add, e)
-        ctx.label_index = _label_index(target, shifted.shape[1])
-        losses = xp.log(total[:, 0]) - shifted.ravel()[ctx.label_index]
-        e /= total
-        ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
-        return _reduce(losses, reduction)
+        ctx.reduction = reduction
+        with errstate():  # such rows give inf or nan quietly, as NumPy would
+            shifted = logits - reduce_rows(xp.maximum, logits)
+            e = xp.exp(shifted)
+            total = reduce_rows(xp.add, e)
+            ctx.label_index = _label_index(target, shifted.shape[1])
+            losses = xp.log(total[:, 0]) - shifted.ravel()[ctx.label_index]
+            e /= total
+            ctx.probs = e  # reused by a first-order backward; recomputed as a Tensor op for higher orders
+            return _reduce(losses, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -170,7 +160,11 @@ class MSE(Primitive):
 
 
 class BCEWithLogits(Primitive):
-    """Binary cross-entropy on logits, max(x, 0) − x·y + log(1 + e^−|x|); dL/dx = σ(x) − y."""
+    """Binary cross-entropy on logits, (1 − y)·x − log σ(x); dL/dx = σ(x) − y.
+
+    −log σ(x) is −min(x, 0) + log(1 + e^−|x|), stable for any x; written as PyTorch does, so that
+    infinite logits give the same inf or NaN (x = +inf, y = 0: inf; x = −inf, y = 1: 0·(−inf) = NaN).
+    """
 
     label = "bce_with_logits"
     saves_inputs = True
@@ -178,7 +172,8 @@ class BCEWithLogits(Primitive):
     @staticmethod
     def forward(ctx, x, y, reduction):
         ctx.reduction = reduction
-        return _reduce(xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x))), reduction)
+        with errstate():
+            return _reduce((1 - y) * x - xp.minimum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))), reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -190,7 +185,11 @@ class BCEWithLogits(Primitive):
 
 
 class BCE(Primitive):
-    """Binary cross-entropy on probabilities, with log clamped at −100 (PyTorch's BCELoss)."""
+    """Binary cross-entropy on probabilities, with log clamped at −100 (PyTorch's BCELoss).
+
+    The gradients are PyTorch's: for p, (p − y) / max(p(1 − p), 1e-12); for y, −logit(p), which is
+    ±inf at p = 1 or 0 even though the clamped loss there has slope ∓100.
+    """
 
     label = "bce_loss"
     saves_inputs = True
@@ -210,8 +209,8 @@ class BCE(Primitive):
         gp = gy = None
         if ctx.needs_input_grad[0]:
             gp = (p - y) / ((1 - p) * p).clip(PROB_FLOOR, None) * scale
-        if ctx.needs_input_grad[1]:
-            gy = ((1 - p).log().clip(LOG_FLOOR, None) - p.log().clip(LOG_FLOOR, None)) * scale
+        if ctx.needs_input_grad[1]:  # −logit(p), unclamped as in PyTorch: ±inf where p is 1 or 0
+            gy = ((1 - p).log() - p.log()) * scale
         return gp, gy
 
 

@@ -6,11 +6,13 @@ broadcast back over the reduced axes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
+from chainrule.errors import ShapeError
 from chainrule.ops.activation import _floating, reduce_kept, safe_max
 from chainrule.tensor import Tensor
 
@@ -32,6 +34,11 @@ def _count(shape: tuple, axis: Any) -> int:
     return n
 
 
+def _axis_of(a: Any, axis: Any) -> Any:
+    """The axis argument as NumPy takes it: a 0-d tensor has one element, and its axis 0 (or -1) means all of it."""
+    return None if a.ndim == 0 else axis
+
+
 def _expand_back(g: Tensor, in_shape: tuple, axis: Any) -> Tensor:
     """The upstream gradient broadcast over the axes that were reduced."""
     return g.reshape(_kept_shape(in_shape, axis)).expand(in_shape)
@@ -51,12 +58,18 @@ class Sum(Primitive):
 
 
 class Mean(Primitive):
+    """The mean over ``axis``; over no elements it is NaN, quietly (as in PyTorch)."""
+
     label = "mean"
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        ctx.in_shape, ctx.axis = a.shape, axis
-        return xp.mean(_floating(a), axis=axis, keepdims=keepdims)
+        ctx.in_shape, ctx.axis = a.shape, _axis_of(a, axis)
+        a = _floating(a)
+        if not a.size:  # NumPy would warn "Mean of empty slice"
+            with backend.errstate():
+                return xp.divide(xp.sum(a, axis=ctx.axis, keepdims=keepdims), _count(a.shape, ctx.axis))
+        return xp.mean(a, axis=ctx.axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, g):
@@ -73,8 +86,13 @@ class _Extreme(Primitive):
 
     @classmethod
     def forward(cls, ctx, a, axis=None, keepdims=False):
-        if a.size == 0:
-            raise ValueError(f"{cls.label}() of an empty tensor has no identity; give a non-empty input")
+        axis = _axis_of(a, axis)
+        if a.size == 0 and _count(a.shape, axis) == 0:  # PyTorch raises too: a max of nothing has no value
+            where = "the whole tensor" if axis is None else f"axis {axis}"
+            raise ShapeError(
+                f"{cls.label}: {where} of a tensor of shape {a.shape} has no elements, and the {cls.label} "
+                "of no elements is undefined; reduce only over axes of non-zero size"
+            )
         ctx.axis, ctx.keepdims = axis, keepdims
         return cls.reducer(a, axis=axis, keepdims=keepdims)
 
@@ -82,7 +100,10 @@ class _Extreme(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
         kept = _kept_shape(a.shape, ctx.axis)
-        hits = a.data == ctx.saved_output.data.reshape(kept)
+        out = ctx.saved_output.data.reshape(kept)
+        hits = a.data == out
+        if xp.isnan(out).any():  # a NaN result came from the NaN entries: they share the gradient (as torch.max)
+            hits |= xp.isnan(a.data) & xp.isnan(out)
         share = hits / hits.sum(axis=ctx.axis, keepdims=True)
         return (g.reshape(kept) * Tensor._make(share.astype(g.dtype, copy=False)),)
 
@@ -104,22 +125,34 @@ class Min(_Extreme):
 
 
 class Var(Primitive):
-    """Σ(a − mean)² / (n − correction) over ``axis``."""
+    """Σ(a − mean)² / max(0, n − correction) over ``axis``.
+
+    With n ≤ correction the division is by 0, as in PyTorch: the value is inf (NaN when every
+    element equals the mean, e.g. a single one), and so is each gradient, with its sign.
+    """
 
     label = "var"
     saves_inputs = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, correction=1):
-        ctx.axis, ctx.correction = axis, correction
-        return xp.var(_floating(a), axis=axis, keepdims=keepdims, ddof=correction)
+        ctx.axis, ctx.correction = _axis_of(a, axis), correction
+        a = _floating(a)
+        centred = a - xp.mean(a, axis=ctx.axis, keepdims=True) if a.size else a
+        with backend.errstate():
+            return xp.divide(xp.sum(centred * centred, axis=ctx.axis, keepdims=keepdims), _dof(a.shape, ctx))
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
-        dof = _count(a.shape, ctx.axis) - ctx.correction
+        dof = _dof(a.shape, ctx)
         centred = a - a.mean(axis=ctx.axis, keepdims=True)
-        return (g.reshape(_kept_shape(a.shape, ctx.axis)) * centred * (2.0 / dof),)
+        return (g.reshape(_kept_shape(a.shape, ctx.axis)) * centred * (2.0 / dof if dof else math.inf),)
+
+
+def _dof(shape: tuple, ctx: Any) -> int:
+    """The divisor of the variance: n − correction, never below 0."""
+    return max(0, _count(shape, ctx.axis) - ctx.correction)
 
 
 def var(a: Tensor, axis: Any, keepdims: bool, correction: int) -> Tensor:
@@ -136,10 +169,12 @@ class LogSumExp(Primitive):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        ctx.axis = axis
+        ctx.axis = axis = _axis_of(a, axis)
         a = _floating(a)
-        m = safe_max(a, axis)
         with backend.errstate():
+            if not a.size:  # the log of an empty sum: −inf over empty axes (as in PyTorch), empty elsewhere
+                return xp.log(xp.sum(xp.exp(a), axis=axis, keepdims=keepdims))
+            m = safe_max(a, axis)
             out = xp.log(reduce_kept(xp.add, xp.exp(a - m), axis)) + m
         if keepdims:
             return out
