@@ -2,6 +2,7 @@
 
 import os
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -30,6 +31,21 @@ def edge_labels(source):
 
 def node_labels(source):
     return re.findall(r"\bn\d+ \[label=<([^<>]*)", source)
+
+
+def label_nodes(source):
+    """{label node: (separators, [(colour, text), ...] in reading order)} for each labelled edge of the DOT text."""
+    found = re.findall(r"^\s*(e\d+) \[shape=plain, label=<(.*)>\];$", source, re.M)
+    return {
+        name: (re.findall(r"<(hr|vr)/>", html), re.findall(r'<td><font color="(#[0-9a-f]{6})">(.*?)</font></td>', html))
+        for name, html in found
+    }
+
+
+def hue(color):
+    """'green' or 'red' for a colour whose green or red channel dominates, else None."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "green" if g > max(r, b) else "red" if r > max(g, b) else None
 
 
 def test_add_multiply_shows_values_and_gradients():
@@ -81,6 +97,59 @@ def test_options_hide_values_or_gradients_and_direction():
     assert "rankdir=TB" in cr.draw(f, direction="TB").source
     with pytest.raises(ValueError, match="direction"):
         cr.draw(f, direction="up")
+
+
+@pytest.mark.parametrize("direction, separator, enter, leave", [("LR", "hr", "w", "e"), ("TB", "vr", "n", "s")])
+def test_values_are_green_above_the_line_and_gradients_red_below(direction, separator, enter, leave):
+    """Each label node is two cells split by the line: the value (green) first, i.e. above the line (left of
+    it when drawn top to bottom), the gradient (red) second; the edge enters and leaves at the split."""
+    f, _ = lecture_graph()
+    src = cr.draw(f, direction=direction).source
+    nodes = label_nodes(src)
+    assert len(nodes) == 5
+    for name, (seps, cells) in nodes.items():
+        assert seps == [separator] and [hue(color) for color, _ in cells] == ["green", "red"], name
+    assert {tuple(text for _, text in cells) for _, cells in nodes.values()} == {
+        ("-2", "-4"), ("5", "-4"), ("3", "-4"), ("-4", "3"), ("-12", "1")}  # fmt: skip
+    out_edge = next(name for name, (_, cells) in nodes.items() if cells[0][1] == "-12")
+    assert re.search(rf"n\d+ -> {out_edge}:{enter} \[arrowhead=none\];", src) and f"{out_edge}:{leave} -> out;" in src
+
+
+def test_summed_gradient_note_is_red():
+    x = cr.tensor(3.0, requires_grad=True, name="x")
+    notes = re.findall(r'<font point-size="10" color="(#[0-9a-f]{6})">(Σ [^<]*)</font>', cr.draw(x * x + x).source)
+    assert [(hue(color), text) for color, text in notes] == [("red", "Σ 7")]
+
+
+def rendered_label(svg, node, port):
+    """From Graphviz's SVG: the label node's texts [(fill, x, y, size)], its separator line, the incoming edge's end."""
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    groups = {g.find("s:title", ns).text: g for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g")
+              if g.find("s:title", ns) is not None}  # fmt: skip
+    texts = [(t.get("fill"), float(t.get("x")), float(t.get("y")), float(t.get("font-size")))
+             for t in groups[node].findall("s:text", ns)]  # fmt: skip
+    line = [tuple(map(float, xy.split(","))) for xy in groups[node].find("s:polygon", ns).get("points").split()]
+    edge = next(g for title, g in groups.items() if title.endswith(f"->{node}:{port}"))
+    end = re.findall(r"(-?[\d.]+),(-?[\d.]+)", edge.find("s:path", ns).get("d"))[-1]
+    return texts, line, tuple(map(float, end))
+
+
+def test_rendered_value_is_above_the_edge_and_gradient_below(tmp_path):
+    pytest.importorskip("pygraphviz")
+    f, _ = lecture_graph()
+    nodes = label_nodes(cr.draw(f).source)
+    name = next(name for name, (_, cells) in nodes.items() if cells[0][1] == "-12")
+    svg = cr.draw(f).save(tmp_path / "g.svg").read_text()
+    texts, line, end = rendered_label(svg, name, "w")
+    (value_fill, _, value_y, _), (grad_fill, _, grad_y, size) = sorted(texts, key=lambda t: t[2])  # top first
+    assert (hue(value_fill), hue(grad_fill)) == ("green", "red")
+    line_y = {y for _, y in line}
+    assert len(line_y) == 1 and end[1] == pytest.approx(line_y.pop())  # a horizontal rule, where the edge arrives
+    assert value_y < end[1] < grad_y - 0.7 * size  # SVG y grows downwards: value baseline above, gradient's top below
+    tb = cr.draw(f, direction="TB").save(tmp_path / "tb.svg").read_text()
+    texts, line, _ = rendered_label(tb, name, "n")
+    (left_fill, left_x, _, _), (right_fill, right_x, _, _) = sorted(texts, key=lambda t: t[1])
+    assert (hue(left_fill), hue(right_fill)) == ("green", "red") and left_x < line[0][0] <= right_x
 
 
 def test_tensors_print_shape_and_summary():
