@@ -5,6 +5,11 @@ import pytest
 
 import chainrule as cr
 
+try:
+    import torch
+except ImportError:  # the shapes are still checked by hand
+    torch = None
+
 
 def test_attributes():
     x = cr.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, name="x")
@@ -172,3 +177,39 @@ def test_deepcopy_copies_leaves_and_parameters_and_refuses_an_ops_output():
     np.testing.assert_array_equal(q.grad.numpy(), [1.0, 1.0])
     with pytest.raises(cr.BackwardError, match=r"deepcopy: only leaf tensors.*\.detach\(\)\.clone\(\)"):
         copy.deepcopy(p * 2)
+
+
+@pytest.mark.parametrize(
+    "f, message",
+    [
+        (lambda: cr.zeros(2, 3, 4).flatten(4), r"flatten: axis 4 is out of range .*3 dimension.*\[-3, 2\]"),
+        (lambda: cr.zeros(2, 3, 4).flatten(0, -5), r"flatten: axis -5 is out of range"),
+        (lambda: cr.nn.Flatten()(cr.zeros(3)), r"flatten: axis 1 is out of range .*1 dimension"),
+        (lambda: cr.zeros(3).transpose(0, 5), r"transpose: axis 5 is out of range .*\[-1, 0\]"),
+        (lambda: cr.zeros(2, 3).transpose(-3, 0), r"transpose: axis -3"),
+        (lambda: cr.zeros(2, 3).squeeze(2), r"squeeze: axis 2"),
+        (lambda: cr.tensor(1.0).flatten(0, 1), r"flatten: axis 1 .*0 dimension"),
+    ],
+)
+def test_dimension_arguments_out_of_range_are_errors_never_wrapped(f, message):
+    with pytest.raises(IndexError, match=message):
+        f()
+
+
+@pytest.mark.parametrize(
+    "f, shape",
+    [
+        (lambda lib: lib.ones(2, 3, 4).flatten(1), (2, 12)),
+        (lambda lib: lib.ones(2, 3, 4).flatten(-2, -1), (2, 12)),
+        (lambda lib: lib.ones(2, 3, 4).flatten(0, -2), (6, 4)),
+        (lambda lib: lib.tensor(1.0).flatten(), (1,)),
+        (lambda lib: lib.tensor(1.0).flatten(-1, 0), (1,)),
+        (lambda lib: lib.ones(3).transpose(0, -1), (3,)),
+        (lambda lib: lib.tensor(1.0).transpose(0, -1), ()),
+        (lambda lib: lib.ones(2, 3).transpose(-1, 0), (3, 2)),
+    ],
+)
+def test_dimension_arguments_in_range_give_pytorchs_shapes(f, shape):
+    assert f(cr).shape == shape
+    if torch is not None:
+        assert tuple(f(torch).shape) == shape

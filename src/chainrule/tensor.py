@@ -550,22 +550,29 @@ def as_operand(value: Any, op: str) -> Tensor:
     )
 
 
+def dim_index(dim: Any, ndim: int, op: str) -> int:
+    """``dim`` as a non-negative index into ``ndim`` dimensions; a 0-d tensor takes 0 and -1, as in PyTorch."""
+    if not isinstance(dim, (int, xp.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {dim!r}")
+    span = max(ndim, 1)
+    if not -span <= dim < span:
+        raise IndexError(
+            f"{op}: axis {dim} is out of range for a tensor with {ndim} dimension(s) "
+            f"(expected a value in [{-span}, {span - 1}])"
+        )
+    return int(dim) % span
+
+
 def _axes(axis: Any, ndim: int, op: str) -> Any:
     """Normalise an axis argument (int, tuple or None) to non-negative ints, naming bad ones."""
     if axis is None:
         return None
-    single = not isinstance(axis, (tuple, list))
-    axes = (axis,) if single else tuple(axis)
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, backend.xp.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise IndexError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    return out[0] if single else tuple(out)
+    if isinstance(axis, (tuple, list)):
+        out = tuple(dim_index(a, ndim, op) for a in axis)
+        if len(set(out)) != len(out):
+            raise ValueError(f"{op}: repeated axis in {axis!r}")
+        return out
+    return dim_index(axis, ndim, op)
 
 
 def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None) -> Tensor:

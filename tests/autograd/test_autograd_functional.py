@@ -71,3 +71,19 @@ def test_hvp_of_a_quadratic_is_the_matrix_times_v():
 def test_hvp_shape_mismatch():
     with pytest.raises(ValueError, match=r"hvp: v has shape \(3,\) but x has shape \(2,\)"):
         cr.hvp(lambda t: t.sum(), cr.zeros(2), cr.zeros(3))
+
+
+def test_a_constant_gradient_differentiated_again_is_zero():
+    x = cr.tensor(2.0)
+    assert cr.grad(cr.grad(lambda x: 3 * x))(x).item() == 0.0
+    assert cr.grad(cr.grad(lambda x: 3 * x))(cr.tensor(2.0, requires_grad=True)).item() == 0.0
+    assert cr.grad(cr.grad(cr.grad(lambda x: x * x)))(x).item() == 0.0  # d/dx of the constant 2
+
+
+def test_hvp_of_a_linear_or_constant_function_is_zeros():
+    x, v = cr.tensor([1.0, 2.0]), cr.tensor([1.0, -1.0])
+    np.testing.assert_array_equal(cr.hvp(lambda x: (3 * x).sum(), x, v).numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(cr.hvp(lambda x: cr.tensor(5.0), x, v).numpy(), [0.0, 0.0])
+    # and a quadratic still gives H v: f = x0² x1 … H = [[2 x1, 2 x0], [2 x0, 0]]
+    hv = cr.hvp(lambda x: x[0] ** 2 * x[1], cr.tensor([1.0, 2.0], dtype=cr.float64), cr.tensor([1.0, -1.0]))
+    np.testing.assert_allclose(hv.numpy(), [2 * 2.0 - 2 * 1.0, 2 * 1.0])

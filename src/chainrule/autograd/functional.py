@@ -71,7 +71,10 @@ def grad_of(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Calla
             if not isinstance(out, Tensor) or out.size != 1:
                 shape = out.shape if isinstance(out, Tensor) else type(out).__name__
                 raise BackwardError(f"grad: f must return a one-element Tensor, got {shape}")
-            grads = grad(out, [args[i] for i in nums], create_graph=outer, allow_unused=True)
+            if out.requires_grad:
+                grads = grad(out, [args[i] for i in nums], create_graph=outer, allow_unused=True)
+            else:  # f does not depend on its arguments here (a constant gradient, differentiated again)
+                grads = (None,) * len(nums)
         grads = tuple(xp_zeros_like(args[i]) if g is None else g for i, g in zip(nums, grads))
         return grads if many else grads[0]
 
@@ -117,6 +120,10 @@ def hvp(f: Callable[..., Tensor], x: Tensor, v: Any) -> Tensor:
         raise ValueError(f"hvp: v has shape {v.shape} but x has shape {x.shape}")
     with enable_grad():
         out = f(x)
-        (g,) = grad(out, x, create_graph=True)
+        if not (isinstance(out, Tensor) and out.requires_grad):
+            return xp_zeros_like(x)  # f is constant in x
+        (g,) = grad(out, x, create_graph=True, allow_unused=True)
+        if g is None or not g.requires_grad:
+            return xp_zeros_like(x)  # f is linear in x: its gradient is constant
         (hv,) = grad((g * v).sum(), x, allow_unused=True)
     return xp_zeros_like(x) if hv is None else hv

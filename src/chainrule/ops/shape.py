@@ -13,7 +13,7 @@ from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, dim_index
 
 
 def shape_arg(shape: tuple) -> tuple:
@@ -129,12 +129,12 @@ def expand(t: Tensor, shape: tuple) -> Tensor:
 
 
 def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions ``start_dim..end_dim`` into one."""
+    """Merge dimensions ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d, as in PyTorch)."""
+    start, end = dim_index(start_dim, t.ndim, "flatten"), dim_index(end_dim, t.ndim, "flatten")
     if t.ndim == 0:
         return t.reshape(1)
-    start, end = start_dim % t.ndim, end_dim % t.ndim
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {t.shape}")
     merged = 1
     for n in t.shape[start : end + 1]:
         merged *= n
@@ -143,13 +143,11 @@ def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
-    if t.ndim < 2:
-        return t
+    dim0, dim1 = dim_index(dim0, t.ndim, "transpose"), dim_index(dim1, t.ndim, "transpose")
+    if dim0 == dim1:
+        return Permute.apply(t, axes=tuple(range(t.ndim)))  # still a view, as in PyTorch
     axes = list(range(t.ndim))
-    try:
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    except IndexError:
-        raise IndexError(f"transpose: dims ({dim0}, {dim1}) out of range for shape {t.shape}") from None
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return Permute.apply(t, axes=tuple(axes))
 
 
@@ -159,10 +157,7 @@ def squeeze(t: Tensor, axis: Any = None) -> Tensor:
         drop = {i for i, n in enumerate(t.shape) if n == 1}
     else:
         axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-        for a in axes:
-            if not -max(t.ndim, 1) <= a < max(t.ndim, 1):
-                raise IndexError(f"squeeze: axis {a} out of range for shape {t.shape}")
-        drop = {a % t.ndim for a in axes if t.ndim and t.shape[a] == 1}
+        drop = {i for i in (dim_index(a, t.ndim, "squeeze") for a in axes) if t.ndim and t.shape[i] == 1}
     if not drop:
         return t
     return t.reshape(tuple(n for i, n in enumerate(t.shape) if i not in drop))
