@@ -1,0 +1,132 @@
+"""Central differences in float64: the numbers every analytic gradient is compared with.
+
+A *probe* evaluates what is being differentiated at a point given as float64 arrays
+and returns ``(value, branches)``: the value as a float64 array and, when asked for
+(``varied`` not None), the branch every kinked op took, so that a branch change
+between x − eps and x + eps is seen as a kink rather than as a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from chainrule.autograd.mode import enable_grad
+from chainrule.tensor import Tensor
+
+Probe = Callable[[list, "int | None"], tuple]
+
+
+def as_inputs(inputs: Any) -> list:
+    """One tensor/array or a sequence of them, as a list."""
+    return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
+
+def as_float64(value: Any) -> np.ndarray:
+    """A Tensor's or array's values as a float64 array."""
+    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+
+
+def to_arrays(inputs: list) -> list:
+    """Fresh float64 copies of the inputs: the probes perturb these, never the caller's data."""
+    return [np.array(as_float64(x)) for x in inputs]
+
+
+def numerical_grad(f: Callable[..., Any], inputs: Any, eps: float = 1e-6, grad_output: Any = None) -> list:
+    """Central-difference gradient of ``sum(grad_output * f(*inputs))`` in float64.
+
+    ``inputs`` is one tensor/array or a sequence of them; returns one float64
+    array per input, in its shape. ``grad_output`` defaults to ones (the plain
+    gradient of a scalar ``f``).
+
+    >>> cr.numerical_grad(lambda t: (t ** 3).sum(), cr.tensor([1.0, 2.0]))   # [3., 12.]
+    """
+    arrays = to_arrays(as_inputs(inputs))
+    weight = None if grad_output is None else as_float64(grad_output)
+
+    def weighted_sum(value: np.ndarray) -> np.ndarray:
+        return np.array([value.sum() if weight is None else (value * weight).sum()])
+
+    columns, _ = differences(forward_probe(f), arrays, range(len(arrays)), eps, weighted_sum, 1, kinks=False)
+    return [c.reshape(a.shape) for c, a in zip(columns, arrays)]
+
+
+def forward_probe(f: Callable[..., Any]) -> Probe:
+    """The probe of ``f`` itself: its output, and the branches its kinked ops took when asked."""
+
+    def probe(arrays: list, varied: int | None) -> tuple:
+        tensors = [Tensor._make(a.copy()) for a in arrays]
+        if varied is not None:
+            tensors[varied].requires_grad_(True)  # record the graph, to read the branches off it
+        with enable_grad():
+            out = f(*tensors)
+        return as_float64(out), None if varied is None else branches(out)
+
+    return probe
+
+
+def differences(
+    probe: Probe,
+    arrays: list,
+    which: Iterable[int],
+    eps: float,
+    reduce: Callable[[np.ndarray], np.ndarray],
+    rows: int,
+    kinks: bool,
+) -> tuple[list, list]:
+    """Central differences of ``reduce(probe value)`` (a vector of ``rows`` numbers) for the inputs in ``which``.
+
+    Returns, per input (None for those not in ``which``), a ``(rows, size)`` float64
+    array whose column j is the derivative along the input's flat element j, and a
+    boolean ``(size,)`` array marking the elements where a kinked op changed branch
+    (all False unless ``kinks``). NaN and Inf are kept, not warned about: the caller reports them.
+    """
+    which = set(which)
+    grads, flags = [], []
+    for i, a in enumerate(arrays):
+        if i not in which:
+            grads.append(None)
+            flags.append(None)
+            continue
+        flat = a.reshape(-1)  # a view: the arrays are contiguous copies
+        columns = np.zeros((rows, flat.size))
+        kinked = np.zeros(flat.size, dtype=bool)
+        for j in range(flat.size):
+            orig = flat[j]
+            with np.errstate(all="ignore"):
+                flat[j] = orig + eps
+                plus, branches_plus = probe(arrays, i if kinks else None)
+                flat[j] = orig - eps
+                minus, branches_minus = probe(arrays, i if kinks else None)
+                flat[j] = orig
+                columns[:, j] = (reduce(plus) - reduce(minus)) / (2 * eps)
+            kinked[j] = kinks and not same_branches(branches_plus, branches_minus)
+        grads.append(columns)
+        flags.append(kinked)
+    return grads, flags
+
+
+def branches(out: Any) -> list:
+    """The branch taken by every kinked op (relu, abs, max, clip ...) reachable from ``out``."""
+    if not isinstance(out, Tensor) or out.grad_fn is None:
+        return []
+    found, seen, stack = [], {out.grad_fn}, [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        branch = getattr(type(node), "branches", None)
+        if branch is not None:
+            found.append(branch(node))
+        for inp in node.inputs:
+            if isinstance(inp, Tensor) and inp.grad_fn is not None and inp.grad_fn not in seen:
+                seen.add(inp.grad_fn)
+                stack.append(inp.grad_fn)
+    return found
+
+
+def same_branches(a: list | None, b: list | None) -> bool:
+    """Whether two probes took the same branch in every kinked op."""
+    if a is None or b is None or len(a) != len(b):
+        return a == b
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
