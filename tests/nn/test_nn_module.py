@@ -100,6 +100,49 @@ def test_zero_grad_train_eval_and_dtype():
     assert net.double().hidden.weight.dtype == np.float64
 
 
+class _Frozen(nn.Module):
+    """A part that stays in evaluation mode whatever its parent is set to: it overrides train(), as users do."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.5)
+        self.modes = []
+
+    def train(self, mode=True):
+        self.modes.append(mode)
+        return super().train(False)
+
+
+def test_train_and_eval_call_each_childs_own_train():
+    net = nn.Sequential(nn.Linear(2, 2), _Frozen(), nn.Sequential(nn.Dropout(0.1), _Frozen()))
+    frozen, inner = net[1], net[2]
+    assert net.eval() is net and not any(m.training for m in net.modules())
+    assert net.train() is net and net.training and net[0].training and inner.training and inner[0].training
+    for part in (frozen, inner[1]):
+        assert part.modes == [False, True] and not part.training and not part.drop.training
+    assert net.train(False) is net and frozen.modes == [False, True, False]
+    torch = pytest.importorskip("torch")
+
+    class TorchFrozen(torch.nn.Module):
+        def train(self, mode=True):
+            return super().train(False)
+
+    ours = nn.Sequential(nn.Linear(2, 2), _Frozen()).train()
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 2), TorchFrozen()).train()
+    assert [m.training for m in ours] == [m.training for m in theirs] == [True, False]
+
+
+@pytest.mark.parametrize("mode", [1, 0, "eval", None, np.bool_(True)])
+def test_train_mode_must_be_a_bool(mode):
+    net = Net()
+    with pytest.raises(ValueError, match=r"Net.train: training mode is expected to be boolean, got .*True or False"):
+        net.train(mode)
+    assert net.training and net.hidden.training  # nothing changed
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="training mode is expected to be boolean"):
+        torch.nn.Linear(1, 1).train(mode)
+
+
 def test_dropout_train_and_eval():
     x = cr.ones(1000)
     d = nn.Dropout(0.25)

@@ -179,12 +179,22 @@ class Module:
 
     # ------------------------------------------------------------------ modes and gradients
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (Dropout active) on this module and its descendants."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Set training mode (Dropout active) here, then call each child's own ``train(mode)``; returns self.
+
+        As in PyTorch, a child that overrides ``train`` (to freeze a part, say) is obeyed, not bypassed.
+        """
+        if not isinstance(mode, bool):
+            raise ValueError(
+                f"{type(self).__name__}.train: training mode is expected to be boolean, got {type(mode).__name__} "
+                f"{mode!r}; pass True or False"
+            )
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``, so overrides of ``train`` see it too."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
