@@ -33,20 +33,89 @@ def test_graph_refuses_an_unknown_suffix(capsys, tmp_path):
     assert code == 4 and "cannot write" in err and ".svg, .png, .pdf or .dot" in err
 
 
+def _rows(out: str) -> dict:
+    """The gradcheck table's rows by input name: value, analytic, numerical, abs err, rel err, result ..."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("input ")) + 1
+    rows = {}
+    for line in lines[start:]:
+        if not line or line.startswith(("backward", "gradcheck", "not informative")):
+            break
+        name, *cells, rest = line.split(None, 6)
+        rows[name] = [*cells, rest.split("  (")[0]]  # the result, without its note
+    return rows
+
+
 def test_gradcheck_table(capsys):
     code, out, err = run_main(capsys, "gradcheck", *NEURON)
     assert code == 0, err
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:7]}
-    assert float(rows["x1"][2]) == pytest.approx(-0.5898, abs=1e-4)  # analytic
-    assert float(rows["x1"][3]) == pytest.approx(-0.5898, abs=1e-4)  # numerical
-    assert rows["w2"][-1] == "ok"
-    assert out.splitlines()[-1].startswith("gradcheck passed")
+    rows = _rows(out)
+    assert float(rows["x1"][1]) == pytest.approx(-0.5898, abs=1e-4)  # analytic
+    assert float(rows["x1"][2]) == pytest.approx(-0.5898, abs=1e-4)  # numerical
+    assert all(row[5] == "ok" for row in rows.values())
+    assert "backward(create_graph=True)" in out  # the Tensor rules were checked too
+    assert out.splitlines()[-1].startswith("gradcheck passed: 5 of 5 gradient element(s) compared meaningfully")
 
 
 def test_gradcheck_flags_a_kink_without_failing(capsys):
     code, out, _ = run_main(capsys, "gradcheck", "relu(x) * y + max(x, y)", "x=0", "y=2")
     assert code == 0
-    assert "kink" in next(line for line in out.splitlines() if line.startswith("x "))
+    assert _rows(out)["x"][5] == "kink"
+
+
+def test_cli_and_api_give_the_same_verdict_and_numbers(capsys):
+    """One function judges; the CLI only formats: its cells are the API's, kink and ≈ 0 included."""
+    for expr, values in [(NEURON[0], NEURON[1:]), ("relu(x) * y + y", ["x=0", "y=2"]), ("x * y", ["x=0", "y=0"]),
+                         ("relu(x) * y", ["x=0", "y=1e-7"])]:  # fmt: skip
+        _, out, _ = run_main(capsys, "gradcheck", expr, *values)
+        f_out, leaves = evaluate(expr, {v.split("=")[0]: float(v.split("=")[1]) for v in values})
+        report = cr.gradcheck_report(lambda *t, e=expr, n=list(leaves): _f(e, n)(*t), list(leaves.values()))
+        rows = _rows(out)
+        for name, check in zip(leaves, report.inputs):
+            assert rows[name][1:6] == cr.check.element_cells(check.worst[0]), (expr, name)
+        assert out.splitlines()[-1] == report.summary()
+
+
+def _f(expr, names):
+    from chainrule.cli.expr import function
+
+    return function(expr, names)
+
+
+@pytest.mark.parametrize(
+    "values, eps, row, hint",
+    [(["log(x)", "x=-1"], [], "x", "f itself is NaN/Inf at these inputs"),
+     (["sqrt(x)", "x=0"], [], "x", "the edge of the function's domain is within eps"),
+     (["x*x", "x=1"], ["--eps=1e200"], "x", "eps is too large")],
+)  # fmt: skip
+def test_gradcheck_nan_or_inf_is_a_failure_with_a_hint(capsys, values, eps, row, hint):
+    code, out, _ = run_main(capsys, "gradcheck", *values, *eps)
+    assert code == 5
+    assert _rows(out)[row][5] == "NaN/Inf" and hint in out
+    assert out.splitlines()[-1].startswith("gradcheck FAILED") and "(wrong)" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("option", ["--eps=inf", "--eps=nan", "--eps=0", "--eps=-1", "--atol=-1", "--rtol=inf"])
+def test_gradcheck_refuses_impossible_tolerances(capsys, option):
+    code, out, err = run_main(capsys, "gradcheck", "x*x", "x=1", option)
+    assert code == 2 and out == "" and "need" in err and option.split("=")[0] in err
+
+
+def test_gradcheck_that_compares_nothing_is_not_informative(capsys):
+    code, out, _ = run_main(capsys, "gradcheck", "x * x", "x=0")
+    assert code == 5
+    assert _rows(out)["x"][4:6] == ["–", "both ≈ 0"]  # no relative error for two zeros
+    assert out.splitlines()[-1].startswith("gradcheck not informative: 0 of 1 gradient element(s)")
+    assert "a wrong backward would pass too" in out
+
+
+def test_gradcheck_help_documents_exit_codes_and_outcomes(capsys):
+    code, out, _ = run_main(capsys, "gradcheck", "--help")
+    assert code == 0
+    help_text = " ".join(out.split())
+    for text in ["exit codes:", "0 passed", "5 failed", "5 not informative", "both ≈ 0", "kink", "NaN/Inf",
+                 "create_graph=True"]:  # fmt: skip
+        assert text in help_text, text
 
 
 @pytest.mark.parametrize(
