@@ -513,7 +513,7 @@ class Tensor:
         return Clone.apply(self)
 
     def __getitem__(self, key: Any) -> Tensor:
-        return Index.apply(self, key=shape_ops.index_key(key))
+        return Index.apply(self, key=index_key(key))
 
 
 _NDARRAY = backend.ndarray
@@ -610,6 +610,7 @@ from chainrule.ops.elementwise import (  # noqa: E402
     Sqrt,
     Sub,
 )
+from chainrule.ops.indexing import Index, index_key  # noqa: E402
 from chainrule.ops.linalg import MatMul  # noqa: E402
 from chainrule.ops.reduce import LogSumExp, Max, Mean, Min, Sum  # noqa: E402
-from chainrule.ops.shape import Clone, Index, Permute, Reshape  # noqa: E402
+from chainrule.ops.shape import Clone, Permute, Reshape  # noqa: E402

@@ -58,7 +58,7 @@ def _record(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
     if new.dtype != t.dtype:
         new = new.astype(t.dtype)
     if base is not None:  # the base is the old base with this view's elements replaced
-        from chainrule.ops.shape import SetItem
+        from chainrule.ops.indexing import SetItem
 
         old_base = Tensor._make(base.data, base._rg, base._grad_fn, base._output_nr)
         new = SetItem.apply(old_base, new, key=views.index_in_base(t.data, base.data))
@@ -81,7 +81,7 @@ def _refuse_untracked_view(t: Tensor, kind: str) -> None:
 
 def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
     from chainrule.ops.elementwise import Add, Clip, Div, Mul, Sub
-    from chainrule.ops.shape import SetItem, index_key
+    from chainrule.ops.indexing import SetItem, index_key
 
     ops = {"add": Add, "sub": Sub, "mul": Mul, "div": Div}
     if kind in ops:
@@ -110,9 +110,9 @@ def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
         elif kind == "fill":
             data[...] = value
         else:
-            from chainrule.ops.shape import index_key
+            from chainrule.ops.indexing import index_key, put
 
-            data[index_key(key)] = value
+            put(data, index_key(key), value)
     except TypeError as exc:
         raise DTypeError(
             f"{kind}_: cannot write {_describe(value)} into a {t.dtype} tensor in place: {exc}"

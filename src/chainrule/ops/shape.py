@@ -1,4 +1,4 @@
-"""Shape ops: reshape, permute, expand/sum_to, squeeze, indexing, concatenate, stack.
+"""Shape ops: reshape, permute, expand/sum_to, squeeze, concatenate, stack (indexing: ``ops.indexing``).
 
 ``Expand``'s backward is the identity: the engine's ``unbroadcast`` (which uses
 ``SumTo``) sums the gradient back to the input's shape, as for every other op.
@@ -169,96 +169,6 @@ def unsqueeze(t: Tensor, axis: int) -> Tensor:
         raise IndexError(f"unsqueeze: axis {axis} out of range for a tensor with {t.ndim} dimensions")
     axis = axis % (t.ndim + 1)
     return t.reshape(t.shape[:axis] + (1,) + t.shape[axis:])
-
-
-# ---------------------------------------------------------------- indexing
-def index_key(key: Any) -> Any:
-    """Turn Tensors and lists inside an index into arrays; refuse float and other odd keys."""
-    items = key if isinstance(key, tuple) else (key,)
-    out = []
-    for k in items:
-        if isinstance(k, Tensor):
-            k = k.data
-        elif isinstance(k, list):
-            k = xp.asarray(k)
-        if isinstance(k, backend.ndarray) and k.dtype.kind not in "iub":
-            raise IndexError(f"index arrays must be integer or boolean, got dtype {k.dtype}")
-        if not isinstance(k, (int, slice, type(None), type(Ellipsis), backend.ndarray, xp.integer)):
-            raise IndexError(
-                f"unsupported index {k!r} of type {type(k).__name__}: use ints, slices, None, "
-                "..., integer arrays or boolean masks"
-            )
-        out.append(k)
-    return tuple(out)
-
-
-def _is_advanced(key: tuple) -> bool:
-    return any(isinstance(k, backend.ndarray) for k in key)
-
-
-class Index(Primitive):
-    """``a[key]``; the backward scatter-adds, so repeated indices accumulate.
-
-    Basic indexing (ints, slices, None, ...) gives a view, as in PyTorch; advanced indexing a copy.
-    """
-
-    label = "[]"
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, a, key):
-        ctx.in_shape, ctx.key = a.shape, key
-        if not any(k is Ellipsis for k in key):
-            key = key + (Ellipsis,)  # a trailing ... keeps a full integer index a 0-d view, not a NumPy scalar
-        return a[key]
-
-    @staticmethod
-    def backward(ctx, g):
-        return (ScatterAdd.apply(g, key=ctx.key, shape=ctx.in_shape),)
-
-
-class ScatterAdd(Primitive):
-    """A zero array of ``shape`` with ``a`` added at ``key`` (the transpose of indexing)."""
-
-    label = "scatter_add"
-
-    @staticmethod
-    def forward(ctx, a, key, shape):
-        ctx.key = key
-        out = xp.zeros(shape, dtype=a.dtype)
-        if _is_advanced(key):
-            xp.add.at(out, key, a)
-        else:
-            out[key] = a
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return (Index.apply(g, key=ctx.key),)
-
-
-class SetItem(Primitive):
-    """``a`` with ``a[key] = value``, out of place (what ``t[key] = v`` records)."""
-
-    label = "setitem"
-
-    @staticmethod
-    def forward(ctx, a, value, key):
-        ctx.key = key
-        out = a.copy()
-        out[key] = value
-        kept = xp.ones(a.shape, dtype=bool)
-        kept[key] = False
-        ctx.kept = kept
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        need_a, need_v = ctx.needs_input_grad
-        return (
-            g * Tensor._make(ctx.kept) if need_a else None,
-            Index.apply(g, key=ctx.key) if need_v else None,
-        )
 
 
 # ---------------------------------------------------------------- joining

@@ -57,7 +57,7 @@ def _byte_offsets(a: Any, start: int) -> Any:
 
 def view_of(base: Tensor, view: Any) -> Any:
     """The node that reads the array ``view`` off ``base``'s current history (recorded even under no_grad)."""
-    from chainrule.ops.shape import Index
+    from chainrule.ops.indexing import Index
 
     previous = state.grad_enabled
     state.grad_enabled = True
