@@ -86,6 +86,21 @@ def test_report_sections_and_pictures(mnist_run):
     assert len(confusion_rows) == 1 + 10  # header + one row per class
     gradcheck_rows = [r for r in page.rows if r[0] == "gradcheck"]
     assert len(gradcheck_rows) == 1 + 4 and all(cls is None for _, cls in gradcheck_rows)  # all 4 parameters pass
+    _assert_gradcheck_checks_something((mnist_run[0] / "report.html").read_text())
+
+
+def _assert_gradcheck_checks_something(html: str) -> None:
+    """The report's gradient check says which batch it used, passed, and compared every parameter meaningfully."""
+    section = html[html.index('<section id="gradcheck">') :].split("</section>")[0]
+    assert re.search(
+        r"on test samples (#\d+, ){3}#\d+, batch \d+ of a fixed shuffle, the first with a non-zero", section
+    )
+    assert re.search(r"gradcheck passed: \d+ of \d+ gradient element", section)
+    rows = re.findall(r"<tr><td><code>([\w.]+)</code></td>(.*?)</tr>", section)
+    assert len(rows) == 4
+    for name, cells in rows:
+        compared = int(re.findall(r"<td>(.*?)</td>", cells)[2])
+        assert compared > 0 and '<span class="pass">pass</span>' in cells, name
 
 
 def test_report_of_2d_data_shows_decision_regions(tmp_path, capsys):
@@ -97,6 +112,13 @@ def test_report_of_2d_data_shows_decision_regions(tmp_path, capsys):
         "decision regions over the plane with the test points"
     ]
     assert sum(1 for sec, _ in page.rows if sec == "predictions") > 40  # the table of test points
+
+
+def test_report_of_an_svm_run_checks_a_batch_with_a_loss(tmp_path, capsys):
+    out = tmp_path / "svm"
+    argv = ["train", "--data", "moons", "--loss", "svm", "--hidden", "8", "--epochs", "3", "--out", str(out)]
+    assert run_main(capsys, *argv)[0] == 0
+    _assert_gradcheck_checks_something((out / "report.html").read_text())
 
 
 PROBE = """<script>

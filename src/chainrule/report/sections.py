@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.check import element_cells
+from chainrule.check.report import format_rel
 from chainrule.report import images
 from chainrule.report.model_checks import check_gradients, loss_graph
 from chainrule.report.page import image, note, table
@@ -129,22 +131,31 @@ def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
 
 
 def gradcheck(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
+    """The gradient check of every parameter on a batch of ``(x, y)`` with a non-zero loss (``check_gradients``)."""
+    check = check_gradients(model, loss_fn, x, y)
     rows, css = [], []
-    checks = check_gradients(model, loss_fn, Tensor(x), Tensor(y))
-    for c in checks:
-        verdict = '<span class="pass">pass</span>' if not c.failed else f'<span class="fail">FAIL ({c.failed})</span>'
+    for row in check.parameters:
+        c, e = row.check, row.check.worst[0]
+        analytic, numerical, _, rel, result = element_cells(e)
+        verdict = (f'<span class="fail">FAIL ({c.failed})</span>' if c.failed else
+                   '<span class="pass">pass</span>' if c.informative else "not informative")  # fmt: skip
         rows.append([
-            f"<code>{escape(c.name)}</code>", "×".join(map(str, c.shape)), f"{c.checked} of {c.size}",
-            f"{c.analytic:.6g}", f"{c.numerical:.6g}", f"{c.max_rel_error:.1e}", str(c.kinks), verdict,
+            f"<code>{escape(row.name)}</code>", "×".join(map(str, row.shape)),
+            f"{c.elements} of {int(np.prod(row.shape))}", f"{c.compared}", f"{row.worst_index} ({escape(result)})",
+            analytic, numerical, format_rel(c.max_rel_error), c.rating, verdict,
         ])  # fmt: skip
-        css.append("mistake" if c.failed else "")
+        css.append("mistake" if c.failed or not c.informative else "")
+    samples = ", ".join(f"#{i}" for i in check.batch.indices)
     intro = note(
-        f"backpropagation (analytic) against central differences (numerical, eps 1e-6) in float64 on a copy of "
-        f"the weights, loss on {len(y)} test samples; analytic and numerical at each parameter's worst element; "
-        "elements at a kink (e.g. relu at 0) are not counted as failures"
+        f"backpropagation (analytic) against central differences (numerical) in float64 on a copy of the weights: "
+        f"the partial derivatives of the loss ({check.loss:.6g}) on test samples {samples}, batch "
+        f"{check.batch.number} of a fixed shuffle, {check.batch.reason}. Both backward passes are checked (plain, "
+        "and with create_graph=True); the table shows each parameter's worst element. Elements whose two values "
+        "are both ≈ 0, or that lie within ±eps of a kink (e.g. relu at 0), are not compared meaningfully"
     )
-    header = ["parameter", "shape", "elements checked", "analytic", "numerical", "max rel. error", "at kinks", "result"]
-    return intro + table(header, rows, "gradcheck", css)
+    header = ["parameter", "shape", "elements checked", "compared", "worst element", "analytic", "numerical",
+              "max rel. error", "rating", "result"]  # fmt: skip
+    return intro + note(check.report.summary()) + table(header, rows, "gradcheck", css)
 
 
 def _pct(value: float | None) -> str:
