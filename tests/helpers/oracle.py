@@ -1,10 +1,17 @@
-"""One factory for op tests: gradcheck, gradgradcheck and PyTorch as oracle (ARCHITECTURE rule 9).
+"""One factory for op tests: both backward rules checked numerically, and PyTorch as oracle (ARCHITECTURE rule 9).
 
-An op family lists ``Case``s; ``check_case`` runs every check a case asks for,
-over each of its input-shape tuples (broadcasting pairs and 0-d included).
-``f`` is written with methods/functions PyTorch shares (``x.exp()``,
-``m.maximum(a, b)`` with ``m`` the module), so one expression serves both
-libraries; ``torch_f`` overrides it where the spelling differs.
+An op family lists ``Case``s; ``op_tests`` makes its two tests, run over each case's
+input-shape tuples (broadcasting pairs, 0-d and size-0 included):
+
+- ``check_case`` needs only chainrule: ``gradcheck``, which compares the array rules (what a
+  plain ``backward()`` runs) and the Tensor rules (what ``create_graph=True`` records) with
+  central differences, and ``gradgradcheck`` where second derivatives are defined;
+- ``check_torch`` compares values, gradients and Hessian-vector products with PyTorch, and is
+  reported as skipped where torch is not installed.
+
+``f`` is written with methods/functions PyTorch shares (``x.exp()``, ``m.maximum(a, b)`` with
+``m`` the module), so one expression serves both libraries; ``torch_f`` overrides it where the
+spelling differs.
 """
 
 from __future__ import annotations
@@ -19,11 +26,14 @@ import chainrule as cr
 
 try:
     import torch
-except ImportError:  # the suite passes without torch; oracle comparisons are skipped
+except ImportError:  # the suite passes without torch; every comparison with it reports a skip
     torch = None
 
-UNARY = [((),), ((3,),), ((2, 3),)]
-BINARY = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 1, 3), (4, 1))]
+requires_torch = pytest.mark.skipif(torch is None, reason="torch is not installed: nothing to compare with")
+
+UNARY = [((),), ((3,),), ((2, 3),), ((0,),), ((2, 0),)]
+BINARY = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 1, 3), (4, 1)), ((0, 3), (3,))]
+TORCH_TOL = 1e-6
 
 
 @dataclass
@@ -33,9 +43,10 @@ class Case:
     name: str
     f: Callable
     shapes: list
-    domain: str = "real"  # "real", "positive" or "kinkfree" (|x| >= 0.25, no ties)
+    domain: str = "real"  # "real", "positive", "unit" (0.05..0.95) or "kinkfree" (|x| >= 0.25, no ties)
     twice: bool = True  # second derivatives defined (gradgradcheck, torch second order)
     torch_f: Callable | None = None
+    eps: float = 1e-6  # finite-difference step (larger for ops that round, such as a cast to float32)
 
     def __str__(self) -> str:
         return self.name
@@ -45,6 +56,8 @@ def draw(shape: tuple, domain: str, rng: np.random.Generator) -> np.ndarray:
     """float64 test values away from the op's trouble spots."""
     if domain == "positive":
         return rng.uniform(0.5, 2.0, size=shape)
+    if domain == "unit":
+        return rng.uniform(0.05, 0.95, size=shape)
     if domain == "kinkfree":
         size = int(np.prod(shape))
         magnitude = 0.25 + 0.3 * rng.permutation(size) + rng.uniform(0.0, 0.1, size)
@@ -57,33 +70,62 @@ def case_params(cases: list) -> list:
     return [pytest.param(c, s, id=f"{c.name}-{'-'.join(map(str, s))}") for c in cases for s in c.shapes]
 
 
+def op_tests(cases: list) -> tuple[Callable, Callable]:
+    """The two tests of an op family, to assign to ``test_<family>`` and ``test_<family>_matches_torch``."""
+    over_cases = pytest.mark.parametrize("case, shapes", case_params(cases))
+
+    @over_cases
+    def rules(case: Case, shapes: tuple) -> None:
+        check_case(case, shapes)
+
+    @requires_torch
+    @over_cases
+    def matches_torch(case: Case, shapes: tuple) -> None:
+        check_torch(case, shapes)
+
+    return rules, matches_torch
+
+
 def inputs_for(case: Case, shapes: tuple, seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     return [draw(s, case.domain, rng) for s in shapes]
 
 
-def check_case(case: Case, shapes: tuple) -> None:
-    """gradcheck (+ gradgradcheck) in float64, then PyTorch values and gradients to 1e-6."""
-    arrays = inputs_for(case, shapes)
+def check_case(case: Case, shapes: tuple, seed: int = 0) -> None:
+    """The torch-free checks of both backward rules in float64 (see the module docstring)."""
+    check_rules(lambda *t: case.f(cr, *t), inputs_for(case, shapes, seed), case.twice, case.eps)
+
+
+def check_rules(f: Callable, arrays: list, twice: bool = True, eps: float = 1e-6) -> None:
+    """gradcheck (both backward rules), or gradgradcheck (which runs it first) when ``twice``.
+
+    Size-0 inputs leave nothing to compare: the check may then be "not informative".
+    """
     xs = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in arrays]
-    f = lambda *t: case.f(cr, *t)  # noqa: E731
-    assert cr.gradcheck(f, xs)
-    if case.twice:
-        assert cr.gradgradcheck(f, xs)
-    if torch is not None:
-        compare_with_torch(case, arrays)
+    empty = any(a.size == 0 for a in arrays)
+    check = cr.gradgradcheck if twice else cr.gradcheck
+    assert check(f, xs, eps=eps, allow_uninformative=empty)
 
 
-def compare_with_torch(case: Case, arrays: list, tol: float = 1e-6) -> None:
-    """Value, gradient and (if ``twice``) Hessian-vector product agree with PyTorch."""
+def check_torch(case: Case, shapes: tuple, seed: int = 0) -> None:
+    """Value, gradient and (if ``twice``) Hessian-vector product agree with PyTorch; a skip without torch."""
+    if torch is None:
+        pytest.skip("torch is not installed: nothing to compare with")
+    compare_with_torch(case, inputs_for(case, shapes, seed))
+
+
+def compare_with_torch(case: Case, arrays: list, tol: float = TORCH_TOL) -> None:
+    """Value, gradient and (if ``twice``) Hessian-vector product agree with PyTorch (NaN matching NaN)."""
     ours = _derivatives(cr, case.f, arrays, case.twice)
     theirs = _derivatives(torch, case.torch_f or case.f, arrays, case.twice)
-    for what, a, b in zip(_labels(len(arrays)), ours, theirs, strict=True):
+    for what, a, b in zip(_labels(len(arrays), case.twice), ours, theirs, strict=True):
+        assert a.shape == b.shape, f"{case.name}: {what} has shape {a.shape}, torch's {b.shape}"
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=f"{case.name}: {what} differs from torch")
 
 
-def _labels(n: int) -> list:
-    return ["value"] + [f"grad of input {i}" for i in range(n)] + [f"second derivative of input {i}" for i in range(n)]
+def _labels(n: int, twice: bool) -> list:
+    second = [f"second derivative of input {i}" for i in range(n)] if twice else []
+    return ["value"] + [f"grad of input {i}" for i in range(n)] + second
 
 
 def _derivatives(m, f: Callable, arrays: list, twice: bool) -> list:
@@ -92,19 +134,19 @@ def _derivatives(m, f: Callable, arrays: list, twice: bool) -> list:
     xs = [lib.tensor(a, requires_grad=True) for a in arrays]
     out = f(m, *xs)
     rng = np.random.default_rng(7)
+    # w requires grad with ``twice``, so every gradient is a graph to differentiate, even a constant one.
     w = lib.tensor(rng.standard_normal(tuple(out.shape)), requires_grad=twice)
     grads = lib.grad(out, xs, w, create_graph=twice)
-    result = [lib.numpy(out)] + _arrays(lib, grads, arrays)
+    result = [lib.numpy(out)] + _arrays(grads, arrays, lib)
     if twice:
         vs = [lib.tensor(rng.standard_normal(a.shape)) for a in arrays]
-        start = (out * w).sum() * 0  # depends on w, so PyTorch always has a graph to differentiate
-        s = sum(((g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None), start)
-        second = lib.grad(s, xs, None, create_graph=False)
-        result += _arrays(lib, second, arrays)
+        terms = [(g * v).sum() for g, v in zip(grads, vs, strict=True) if g is not None]
+        second = lib.grad(sum(terms[1:], terms[0]), xs, None, create_graph=False) if terms else (None,) * len(xs)
+        result += _arrays(second, arrays, lib)
     return result
 
 
-def _arrays(lib, grads: tuple, arrays: list) -> list:
+def _arrays(grads: tuple, arrays: list, lib: _Lib) -> list:
     """Gradients as float64 arrays, zeros where an input was not used."""
     return [np.zeros(a.shape) if g is None else lib.numpy(g) for g, a in zip(grads, arrays, strict=True)]
 
@@ -123,9 +165,8 @@ class _Lib:
     def grad(self, out, xs: list, w, create_graph: bool) -> tuple:
         if not out.requires_grad:
             return (None,) * len(xs)
-        if self.m is cr:
-            return cr.autograd.grad(out, xs, grad_outputs=w, create_graph=create_graph, allow_unused=True)
-        return torch.autograd.grad(out, xs, grad_outputs=w, create_graph=create_graph, allow_unused=True)
+        return self.m.autograd.grad(out, xs, grad_outputs=w, create_graph=create_graph, allow_unused=True)
 
     def numpy(self, t) -> np.ndarray:
-        return np.asarray(t.detach().numpy(), dtype=np.float64)
+        t = t.detach()
+        return np.asarray(t.numpy(force=True) if self.m is torch else t.numpy(), dtype=np.float64)  # force: ZeroTensors

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from helpers.oracle import Case, case_params, check_case
+from helpers.oracle import Case, op_tests
 
 SHAPES = [
     ((2, 3), (3, 4)),  # matrix @ matrix
@@ -23,9 +23,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case, shapes", case_params(CASES))
-def test_matmul(case, shapes):
-    check_case(case, shapes)
+test_matmul, test_matmul_matches_torch = op_tests(CASES)
 
 
 def test_matmul_with_numpy_arrays_on_either_side():

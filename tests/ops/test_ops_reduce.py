@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from helpers.oracle import Case, case_params, check_case, torch
+from helpers.oracle import Case, op_tests, torch
 
 SHAPES = [((),), ((4,),), ((2, 3, 2),)]
 AXES = [None, 0, -1, (0, 2)]
@@ -46,9 +46,7 @@ CASES = (
 )
 
 
-@pytest.mark.parametrize("case, shapes", case_params(CASES))
-def test_reduction(case, shapes):
-    check_case(case, shapes)
+test_reduction, test_reduction_matches_torch = op_tests(CASES)
 
 
 def test_function_forms_of_reductions():

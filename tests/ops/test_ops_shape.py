@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from helpers.oracle import Case, case_params, check_case, torch
+from helpers.oracle import Case, op_tests, torch
 
 M = [((2, 3),)]
 T3 = [((2, 3, 4),)]
@@ -57,9 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case, shapes", case_params(CASES))
-def test_shape_op(case, shapes):
-    check_case(case, shapes)
+test_shape_op, test_shape_op_matches_torch = op_tests(CASES)
 
 
 def test_repeated_indices_accumulate():

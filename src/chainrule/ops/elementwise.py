@@ -119,6 +119,8 @@ class Pow(Primitive):
         if isinstance(b, int) and not isinstance(b, bool) and b < 0 and xp.asarray(a).dtype.kind in "iu":
             a = xp.asarray(a, dtype=backend.default_float)  # NumPy refuses int ** negative int
         with backend.errstate():
+            if type(b) is float and b == -0.5:  # PyTorch's rsqrt: at −0 and −inf it differs from IEEE pow
+                return 1 / xp.sqrt(a)
             return a**b
 
     @staticmethod
