@@ -47,7 +47,7 @@ def test_a_wrong_tensor_rule_fails_gradcheck(monkeypatch):
     assert report.failed and not report.rules_agree
     assert report.inputs[0].failed == 0 and report.tensor_rules[0].failed == 3  # only the Tensor rule is wrong
     assert "backward(create_graph=True)" in str(report).split("backward() (")[1]  # both tables are shown
-    with pytest.raises(cr.GradcheckError, match=r"with backward\(create_graph=True\): 3 of 3"):
+    with pytest.raises(cr.GradcheckError, match=r"3 of 3 element\(s\) disagree with backward\(create_graph=True\)\."):
         cr.gradcheck(tanh, [_x(X)])
     assert cr.gradgradcheck(tanh, [_x(X)], raise_exception=False) is False
 
@@ -56,7 +56,7 @@ def test_a_wrong_array_rule_fails_gradcheck(monkeypatch):
     monkeypatch.setattr(Tanh, "array_backward", staticmethod(flipped_array_rule))
     report = cr.gradcheck_report(tanh, [_x(X)])
     assert report.inputs[0].failed == 3 and report.tensor_rules[0].failed == 0
-    with pytest.raises(cr.GradcheckError, match=r"with backward\(\): 3 of 3"):
+    with pytest.raises(cr.GradcheckError, match=r"3 of 3 element\(s\) disagree with backward\(\)\."):
         cr.gradcheck(tanh, [_x(X)])
 
 

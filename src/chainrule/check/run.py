@@ -1,4 +1,4 @@
-"""gradcheck_report, gradcheck, gradgradcheck: the gradients of both backward passes against central differences."""
+"""gradcheck_report and gradcheck: the gradients of both backward passes against central differences."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from chainrule.tensor import Tensor
 #: ``full=True`` refuses a Jacobian with more entries (output size × total input size) than this.
 FULL_JACOBIAN_LIMIT = 4096
 SEED = 1234  # of the projection v of a non-scalar output
-SECOND_ORDER_SEED = 99  # of the output gradient gradgradcheck starts from
 
 
 def projection(shape: tuple, seed: int = SEED) -> np.ndarray:
@@ -67,11 +66,11 @@ def gradcheck_report(
     >>> x = cr.tensor([-1.0, -2.0], dtype=cr.float64, requires_grad=True)
     >>> print(cr.gradcheck_report(lambda w, x: (w[0] * x[0] + w[1] * x[1] + w[2]).sigmoid(), [w, x]))
     """
-    _check_tolerances(eps, atol, rtol, worst)
+    check_tolerances(eps, atol, rtol, worst)
     xs = as_inputs(inputs)
-    which = _requiring_grad(xs)
+    which = requiring_grad(xs)
     labels = {i: None for i in which}
-    return _report(f, forward_probe(f), xs, which, labels, eps, atol, rtol, worst, full, seed)
+    return build_report(f, forward_probe(f), xs, which, labels, eps, atol, rtol, worst, full, seed)
 
 
 def gradcheck(
@@ -94,67 +93,6 @@ def gradcheck(
     """
     report = gradcheck_report(f, inputs, eps=eps, atol=atol, rtol=rtol, worst=1)
     return conclude(report, raise_exception, allow_uninformative)
-
-
-def gradgradcheck(
-    f: Callable[..., Tensor],
-    inputs: Any,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-    *,
-    allow_uninformative: bool = False,
-) -> bool:
-    """``gradcheck`` of ``f``, then of its second derivatives (see :func:`gradgradcheck_report`).
-
-    Returns True when both pass; raises :class:`GradcheckError` (or returns False with
-    ``raise_exception=False``) naming which one failed or was not informative.
-    """
-    first = gradcheck_report(f, inputs, eps=eps, atol=atol, rtol=rtol, worst=1)
-    if first.failed or not first.informative:
-        return conclude(first, raise_exception, allow_uninformative)
-    second = gradgradcheck_report(f, inputs, eps=eps, atol=atol, rtol=rtol, worst=1)
-    return conclude(second, raise_exception, allow_uninformative)
-
-
-def gradgradcheck_report(
-    f: Callable[..., Tensor],
-    inputs: Any,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    worst: int = 5,
-    *,
-    seed: int = SEED,
-) -> GradcheckReport:
-    """Second derivatives of ``f`` against central differences of its first-order gradient.
-
-    With u a fixed output gradient (``projection(out.shape, 99)``), g(x, u) = uᵀ∂f/∂x is
-    computed by ``backward(create_graph=True)`` (the Tensor rules) and differentiated with
-    respect to the inputs and to u; the numbers are central differences of the same g computed
-    by a plain ``backward()`` (the array rules, which ``gradcheck`` compares with f's own
-    differences). Differentiating with respect to u checks J itself, so linear ops whose second
-    derivative is 0 are still checked meaningfully.
-    """
-    _check_tolerances(eps, atol, rtol, worst)
-    xs = as_inputs(inputs)
-    which = _requiring_grad(xs)
-    with enable_grad():
-        out = f(*xs)
-    upstream = Tensor(projection(tuple(out.shape), SECOND_ORDER_SEED), requires_grad=True)
-    labels = {i: None for i in which} | {len(xs): "the output gradient u"}
-    report = _report(
-        _first_derivatives(f, which, create_graph=True), _first_derivatives_probe(f, which),
-        [*xs, upstream], [*which, len(xs)], labels, eps, atol, rtol, worst, False, seed,
-    )  # fmt: skip
-    report.title = "gradgradcheck"
-    report.what = (
-        f"second derivatives: the gradient of g(x, u) = uᵀ∂f/∂x projected on v = chainrule.check.projection("
-        f"{report.output_shape}, seed={seed}), u = chainrule.check.projection({tuple(out.shape)}, seed="
-        f"{SECOND_ORDER_SEED})"
-    )
-    return report
 
 
 def conclude(report: GradcheckReport, raise_exception: bool, allow_uninformative: bool) -> bool:
@@ -181,15 +119,15 @@ def failure_message(report: GradcheckReport) -> str:
     where = f"index {e.index}" + ("" if e.output is None else f" of output element {e.output}")
     what = "is NaN or Inf" if c.nonfinite else "disagree"
     text = (
-        f"{name} failed for {c.label} of shape {c.shape} with {c.rule}: {c.failed} of {c.elements} element(s) "
-        f"{what}. Worst at {where}: analytic {e.analytic:.6g}, numerical {e.numerical:.6g}, abs error "
+        f"{name} failed for {c.label} of shape {c.shape}: {c.failed} of {c.elements} element(s) {what} with "
+        f"{c.rule}. Worst at {where}: analytic {e.analytic:.6g}, numerical {e.numerical:.6g}, abs error "
         f"{e.abs_error:.3g}, rel error {e.rel_error:.3g} (allowed: atol={report.atol:g} + "
         f"rtol={report.rtol:g}·|numerical|). {report.describe_numbers()}."
     )
     return text + (f" Hint: {e.note}." if e.note else "")
 
 
-def _report(
+def build_report(
     analytic_fn: Callable[..., Tensor],
     probe: Probe,
     xs: list,
@@ -268,45 +206,7 @@ def _analytic(out: Tensor, inputs: list, seeds: list, create_graph: bool) -> lis
     return [np.stack(r) for r in rows]
 
 
-def _first_derivatives(f: Callable[..., Tensor], which: list, create_graph: bool) -> Callable[..., Tensor]:
-    """g(*xs, u) = uᵀ∂f/∂x for the inputs in ``which``, flattened into one vector."""
-
-    def g(*args: Tensor) -> Tensor:
-        from chainrule.ops.shape import concatenate
-
-        *xs, upstream = args
-        xs = [x.detach().requires_grad_(True) if i in which and not x.requires_grad else x for i, x in enumerate(xs)]
-        targets = [xs[i] for i in which]
-        out = f(*xs)
-        grads = [None] * len(targets)
-        if out.requires_grad:
-            grads = autograd_grad(out, targets, grad_outputs=upstream.astype(out.dtype), retain_graph=create_graph,
-                                  create_graph=create_graph, allow_unused=True)  # fmt: skip
-        parts = [Tensor._make(np.zeros(int(np.prod(t.shape)))) if d is None else d.reshape(-1)
-                 for t, d in zip(targets, grads)]  # fmt: skip
-        return concatenate(parts) if parts else Tensor._make(np.zeros(0))
-
-    return g
-
-
-def _first_derivatives_probe(f: Callable[..., Tensor], which: list) -> Probe:
-    """The numbers for gradgradcheck: g by a plain backward(), and the branches of f's own kinked ops."""
-    from chainrule.check.numeric import branches
-
-    g = _first_derivatives(f, which, create_graph=False)
-
-    def probe(arrays: list, varied: int | None) -> tuple:
-        *xs, upstream = [Tensor._make(a.copy()) for a in arrays]
-        xs = [x.requires_grad_(True) if i in which else x for i, x in enumerate(xs)]
-        with enable_grad():
-            value = g(*xs, upstream)
-            kinked = None if varied is None else branches(f(*xs))
-        return as_float64(value), kinked
-
-    return probe
-
-
-def _requiring_grad(xs: list) -> list:
+def requiring_grad(xs: list) -> list:
     which = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not which:
         raise ValueError("gradcheck: no input requires grad; pass tensors made with requires_grad=True")
@@ -320,7 +220,7 @@ def _requiring_grad(xs: list) -> list:
     return which
 
 
-def _check_tolerances(eps: float, atol: float, rtol: float, worst: int) -> None:
+def check_tolerances(eps: float, atol: float, rtol: float, worst: int) -> None:
     if not (math.isfinite(eps) and eps > 0):
         raise ValueError(f"gradcheck: eps must be a finite number > 0 (e.g. 1e-6), got {eps}")
     if not (math.isfinite(atol) and atol >= 0 and math.isfinite(rtol) and rtol >= 0):
