@@ -1,4 +1,4 @@
-"""``chainrule train``: the run folder, its files, the printed lines, the default MNIST run, --quiet, --force."""
+"""``chainrule train``: the run folder, its files, the printed lines, --quiet, --force; runs replayed in NumPy."""
 
 import csv
 import json
@@ -7,8 +7,23 @@ import numpy as np
 from cli_support import SMALL, run_main, weights
 
 import chainrule as cr
-from chainrule.cli.recipe import Config, build_loss, build_model, build_optimizer, load_data
+from chainrule.cli.recipe import Config, build_loss, build_model, build_optimizer, load_data, sizes
+from chainrule.cli.rundir import read_config
 from chainrule.train import fit
+from helpers import numpy_mlp as ref
+
+
+def assert_run_replays(out):
+    """The run folder's metrics and final weights equal a hand-written NumPy replay of its recipe
+    (config.json), from the same initial weights over batches shuffled by default_rng(seed)."""
+    config = read_config(out)
+    split = load_data(config)
+    start = [p.data.copy() for p in build_model(config, *sizes(split)).parameters()]
+    expected, reference = ref.recipe_fit(config, start, *(t.numpy() for t in split))
+    history = json.loads((out / "metrics.json").read_text())
+    ref.assert_history_close(history, expected, len(split.y_train), len(split.y_test))
+    for (name, got), want in zip(weights(out).items(), reference.params, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 def test_train_writes_run_folder(tmp_path, capsys):
@@ -29,6 +44,7 @@ def test_train_writes_run_folder(tmp_path, capsys):
     assert "train loss" in lines[-2] and "test loss" in lines[-2] and "test acc" in lines[-2]
     assert lines[-1].startswith(f"final test accuracy: {history[-1]['test_acc']:.2%} after 3 epochs")
     assert cr.load(out / "checkpoint.npz")["epoch"] == 3
+    assert_run_replays(out)
 
 
 def test_cli_run_equals_fit_with_the_same_recipe(tmp_path, capsys):
@@ -43,6 +59,7 @@ def test_cli_run_equals_fit_with_the_same_recipe(tmp_path, capsys):
     saved = weights(out)
     for name, p in model.named_parameters():
         assert np.array_equal(saved[name], p.data)
+    assert_run_replays(out)  # 480 steps of one sample each
 
 
 def test_quiet_prints_only_the_result(tmp_path, capsys):
@@ -72,6 +89,7 @@ def test_every_option_is_accepted(tmp_path, capsys):
     assert config["hidden"] == [8, 6] and config["optimizer"] == "adam" and config["init"] == "he"
     model = weights(tmp_path / "all")
     assert [v.shape for v in model.values()] == [(8, 2), (8,), (6, 8), (6,), (2, 6), (2,)]
+    assert_run_replays(tmp_path / "all")  # ReLU, the SVM loss, Adam with weight decay
 
 
 def test_mse_and_momentum_train(tmp_path, capsys):
@@ -81,3 +99,4 @@ def test_mse_and_momentum_train(tmp_path, capsys):
                             "--out", str(out), "--quiet")  # fmt: skip
     assert code == 0, err
     assert json.loads((out / "metrics.json").read_text())[-1]["test_acc"] > 0.75  # chance is 0.5
+    assert_run_replays(out)  # tanh, MSE on one-hot targets, momentum 0.9

@@ -74,6 +74,10 @@ class MLP:
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         return float((self.layers(x)[-1].argmax(axis=1) == y).mean())
 
+    def evaluate(self, x: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, float]:
+        """(mean loss, accuracy) on (x, y)."""
+        return loss_and_grad(self.layers(x)[-1], y, loss)[0], self.accuracy(x, y)
+
 
 class SGD:
     """d = g + wd·p; with momentum μ: b₁ = d₁, b_t = μ·b_{t−1} + d_t, d = b_t; then p ← p − lr·d."""
@@ -125,7 +129,7 @@ def train(model: MLP, optimizer, x: np.ndarray, y: np.ndarray, loss: str, index_
 
 
 def fit(model: MLP, optimizer, x: np.ndarray, y: np.ndarray, loss: str, epochs: int, batch_size: int,
-        seed: int) -> list[dict]:
+        seed: int | np.random.Generator) -> list[dict]:
     """Epochs of mini-batches shuffled by ``default_rng(seed)``: per epoch the sample-weighted mean of the batch
     losses and the fraction of samples predicted right, each seen before its step (what ``chainrule.train.fit``
     records)."""
@@ -139,3 +143,31 @@ def fit(model: MLP, optimizer, x: np.ndarray, y: np.ndarray, loss: str, epochs: 
             "train_acc": sum(correct for _, correct in seen) / len(y),
         })  # fmt: skip
     return rows
+
+
+def recipe_fit(config, start: list, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> tuple:
+    """Replay a ``chainrule train`` recipe from its initial parameters ``start``: its per-epoch history rows
+    (train and test loss and accuracy) and the trained model. ``config`` is read for its activation, loss,
+    optimizer (sgd; momentum: SGD with μ = 0.9; adam: Adam's defaults), lr, weight_decay, epochs, batch_size
+    and seed, as ``chainrule.cli.recipe.Config`` holds them."""
+    model = MLP(start, config.activation)
+    if config.optimizer == "adam":
+        optimizer = Adam(config.lr, weight_decay=config.weight_decay)
+    else:
+        momentum = 0.9 if config.optimizer == "momentum" else 0.0
+        optimizer = SGD(config.lr, momentum=momentum, weight_decay=config.weight_decay)
+    rng, rows = np.random.default_rng(config.seed), []
+    for _ in range(config.epochs):
+        rows += fit(model, optimizer, x, y, config.loss, 1, config.batch_size, rng)
+        rows[-1]["test_loss"], rows[-1]["test_acc"] = model.evaluate(x_test, y_test, config.loss)
+    return rows, model
+
+
+def assert_history_close(history: list, expected: list, n_train: int, n_test: int) -> None:
+    """Losses equal to float32 rounding; accuracies within one sample (a float32 near-tie may go either way)."""
+    assert len(history) == len(expected)
+    for epoch, (got, want) in enumerate(zip(history, expected, strict=True), 1):
+        for key, tol in (("train_loss", 1e-5), ("test_loss", 1e-5)):
+            np.testing.assert_allclose(got[key], want[key], rtol=tol, err_msg=f"epoch {epoch} {key}")
+        for key, n in (("train_acc", n_train), ("test_acc", n_test)):
+            assert abs(got[key] - want[key]) <= 1 / n + 1e-12, f"epoch {epoch} {key}: {got[key]} vs {want[key]}"
