@@ -123,7 +123,11 @@ def failure_message(report: GradcheckReport) -> str:
     c = next(c for c in report.checks if c.failed)
     e = c.worst[0]
     where = f"index {e.index}" + ("" if e.output is None else f" of output element {e.output}")
-    what = "is NaN or Inf" if c.nonfinite else "disagree"
+    what = (
+        "are NaN or Inf"
+        if c.nonfinite == c.failed
+        else "disagree" + (f" ({c.nonfinite} NaN or Inf)" if c.nonfinite else "")
+    )
     text = (
         f"{name} failed for {c.label} of shape {c.shape}: {c.failed} of {c.elements} element(s) {what} with "
         f"{c.rule}. Worst at {where}: analytic {e.analytic:.6g}, numerical {e.numerical:.6g}, abs error "
@@ -152,11 +156,11 @@ def build_report(
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
     shape, size = tuple(out.shape), int(out.size)
-    mode = "scalar" if size == 1 else "full" if full else "projection"
+    mode = "scalar" if size == 1 else "full" if full and size else "projection"
     weight = None if mode != "projection" else projection(shape, seed)
     if mode == "full":
         _check_full_size(size, [xs[i] for i in which])
-    seeds = [weight] if weight is not None else list(np.eye(size).reshape(size, *shape)) or [np.zeros(shape)]
+    seeds = [weight] if weight is not None else list(np.eye(size).reshape(size, *shape))
     rows = len(seeds)
 
     def reduce(value: np.ndarray) -> np.ndarray:
@@ -171,25 +175,15 @@ def build_report(
     nonfinite_output = tuple(int(i) for i in np.unravel_index(bad[0], shape)) if bad.size else None
     output_shape = shape if mode == "full" else None
 
+    common = {"atol": atol, "rtol": rtol, "worst": worst, "output_shape": output_shape,
+              "output_finite": nonfinite_output is None}  # fmt: skip
+
     def judge_all(analytic: list, rule: str) -> list:
         return [
-            check_input(
-                i,
-                getattr(xs[i], "name", None),
-                tuple(xs[i].shape),
-                rule,
-                a,
-                numeric[i],
-                kinks[i],
-                atol,
-                rtol,
-                worst,
-                output_shape,
-                nonfinite_output is None,
-                labels[i],
-            )  # fmt: skip
+            check_input(i, getattr(xs[i], "name", None), tuple(xs[i].shape), rule, a, numeric[i], kinks[i],
+                        label=labels[i], **common)
             for i, a in zip(which, analytic)
-        ]
+        ]  # fmt: skip
 
     agree = _same(plain, graph, out.dtype, atol)
     return GradcheckReport(
@@ -219,6 +213,7 @@ def _analytic(out: Tensor, inputs: list, seeds: list, create_graph: bool) -> lis
 
 
 def requiring_grad(xs: list) -> list:
+    """The positions of the inputs that require grad (at least one), warning about those not in float64."""
     which = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not which:
         raise ValueError("gradcheck: no input requires grad; pass tensors made with requires_grad=True")
@@ -233,6 +228,7 @@ def requiring_grad(xs: list) -> list:
 
 
 def check_tolerances(eps: float, atol: float, rtol: float, worst: int) -> None:
+    """Refuse an eps that is not a finite positive number and tolerances that are not finite and >= 0."""
     if not (math.isfinite(eps) and eps > 0):
         raise ValueError(f"gradcheck: eps must be a finite number > 0 (e.g. 1e-6), got {eps}")
     if not (math.isfinite(atol) and atol >= 0 and math.isfinite(rtol) and rtol >= 0):
