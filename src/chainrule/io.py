@@ -2,15 +2,22 @@
 
 Format: one ``.npz`` archive (NumPy only) holding each array under a short key
 plus a ``__meta__`` entry, the JSON description of the tree in which arrays
-appear as ``{"__tensor__": key}``. Loading uses ``allow_pickle=False`` and JSON,
-so a checkpoint can never run code. Writes are atomic: a temporary file in the
-same folder, flushed and fsynced, then renamed over the target.
+appear as ``{"__tensor__": key}``. Loading reads JSON and raw array bytes, never
+pickle, so a checkpoint can never run code. Writes are atomic: a temporary file in
+the same folder, flushed and fsynced, then renamed over the target.
+
+A file is untrusted input: ``load`` checks every member's declared size against
+the file before reading it, refuses compressed members (chainrule never writes
+them; NumPy would inflate them without a limit), and refuses metadata nested
+deeper than ``MAX_DEPTH``, so a damaged or crafted file costs memory and time in
+proportion to its length and ends in a :class:`CheckpointError`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import struct
 import zipfile
 from pathlib import Path
 from typing import IO, Any
@@ -19,14 +26,21 @@ import numpy as np
 
 from chainrule.errors import ChainruleError
 from chainrule.files import atomic_write
+from chainrule.npyfile import NpyError, check_nesting, read_npy
 from chainrule.tensor import Tensor
 
-__all__ = ["CheckpointError", "load", "save"]
+__all__ = ["CheckpointError", "MAX_DEPTH", "load", "save"]
 
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
+#: the deepest nesting of lists and dicts in a checkpoint's JSON metadata (a ``fit`` checkpoint uses 9)
+MAX_DEPTH = 100
 _META = "__meta__"
 _SCALARS = (bool, int, float, str, type(None))
+_MARKERS = ("__tensor__", "__ndarray__", "__tuple__", "__dict__")
+#: what the zip and JSON readers raise on a damaged file (RuntimeError: zipfile's "encrypted")
+_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+           ValueError, KeyError, UnicodeDecodeError, struct.error, OverflowError)  # fmt: skip
 
 
 class CheckpointError(ChainruleError, ValueError):
@@ -39,34 +53,37 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     >>> cr.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, "ckpt.npz")
     """
     arrays: dict[str, np.ndarray] = {}
-    tree = _encode(obj, arrays, "obj")
+    tree = _encode(obj, arrays, "obj", 1)
     meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
+    if check_nesting(meta, MAX_DEPTH) is not None:
+        raise CheckpointError(f"save: obj is nested deeper than a checkpoint may be ({MAX_DEPTH} levels of JSON)")
     arrays[_META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
     atomic_write(path, lambda f: _write_payload(f, arrays))
 
 
 def load(path: str | os.PathLike) -> Any:
-    """Read a checkpoint written by :func:`save`; tensors come back as Tensors (requires_grad=False)."""
+    """Read a checkpoint written by :func:`save`; tensors come back as Tensors (requires_grad=False).
+
+    Raises FileNotFoundError when there is no file, CheckpointError (naming the file and the problem) for
+    anything else that is not an intact checkpoint.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":
-            raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if _META not in archive.files:
-                raise CheckpointError(f"load: {path} is an .npz archive without chainrule metadata (not a checkpoint)")
-            meta = json.loads(archive[_META].tobytes().decode("utf-8"))
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise CheckpointError(f"load: {path} is not a chainrule checkpoint (format {meta.get('format')!r})")
-            if meta.get("version") != VERSION:
-                version = meta.get("version")
-                raise CheckpointError(f"load: {path} has checkpoint version {version!r}; chainrule reads {VERSION}")
-            return _decode(meta["tree"], archive, path)
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
+            size = os.fstat(f.fileno()).st_size
+            with zipfile.ZipFile(f) as archive:
+                return _Reader(archive, path, size).load()
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+    except NpyError as exc:
+        raise CheckpointError(f"load: {path} is corrupted: {exc}") from None
+    except PermissionError as exc:
+        raise CheckpointError(f"load: cannot read {path}: {exc.strerror}") from None
+    except _DAMAGE as exc:
         raise CheckpointError(f"load: {path} is truncated or corrupted ({type(exc).__name__}: {exc})") from None
 
 
@@ -74,8 +91,10 @@ def _write_payload(f: IO[bytes], arrays: dict) -> None:
     np.savez(f, **arrays)
 
 
-# ------------------------------------------------------------------ tree <-> JSON
-def _encode(obj: Any, arrays: dict, where: str) -> Any:
+# ------------------------------------------------------------------ tree -> JSON
+def _encode(obj: Any, arrays: dict, where: str, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise CheckpointError(f"save: {where} is nested deeper than a checkpoint may be ({MAX_DEPTH} levels)")
     if isinstance(obj, Tensor | np.ndarray):
         data = obj.data if isinstance(obj, Tensor) else obj
         if data.dtype.hasobject:
@@ -89,15 +108,15 @@ def _encode(obj: Any, arrays: dict, where: str) -> Any:
         return obj
     if isinstance(obj, dict):
         if all(isinstance(k, str) and not k.startswith("__") for k in obj):
-            return {k: _encode(v, arrays, f"{where}[{k!r}]") for k, v in obj.items()}
+            return {k: _encode(v, arrays, f"{where}[{k!r}]", depth + 1) for k, v in obj.items()}
         for k in obj:
             if not isinstance(k, _SCALARS):
                 raise CheckpointError(
                     f"save: {where} has a key of type {type(k).__name__}; keys must be str, int, float, bool or None"
                 )
-        return {"__dict__": [[k, _encode(v, arrays, f"{where}[{k!r}]")] for k, v in obj.items()]}
+        return {"__dict__": [[k, _encode(v, arrays, f"{where}[{k!r}]", depth + 1)] for k, v in obj.items()]}
     if isinstance(obj, list | tuple):
-        items = [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]
+        items = [_encode(v, arrays, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
     hint = " (save module.state_dict() instead)" if hasattr(obj, "state_dict") else ""
     raise CheckpointError(
@@ -106,19 +125,115 @@ def _encode(obj: Any, arrays: dict, where: str) -> Any:
     )
 
 
-def _decode(node: Any, archive: Any, path: Path) -> Any:
-    if isinstance(node, list):
-        return [_decode(v, archive, path) for v in node]
-    if not isinstance(node, dict):
-        return node
-    if "__tensor__" in node or "__ndarray__" in node:
-        key = node.get("__tensor__", node.get("__ndarray__"))
-        if key not in archive.files:
-            raise CheckpointError(f"load: {path} is corrupted: array {key!r} named in its metadata is missing")
-        data = archive[key]
-        return Tensor._make(data) if "__tensor__" in node else data
-    if "__tuple__" in node:
-        return tuple(_decode(v, archive, path) for v in node["__tuple__"])
-    if "__dict__" in node:
-        return {k: _decode(v, archive, path) for k, v in node["__dict__"]}
-    return {k: _decode(v, archive, path) for k, v in node.items()}
+# ------------------------------------------------------------------ archive -> tree
+class _Reader:
+    """One load: checks the archive's members, reads the metadata, then builds the tree without recursion."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: Path, size: int) -> None:
+        self.archive, self.path, self.size = archive, path, size
+        self.members = {}
+        for info in archive.infolist():
+            self._check_member(info)
+            self.members[info.filename] = info
+        self.used: set = set()
+        self.budget = size  # the bytes the referenced members may declare in all: no more than the file holds
+
+    def _check_member(self, info: zipfile.ZipInfo) -> None:
+        name = info.filename
+        if info.compress_type != zipfile.ZIP_STORED:
+            self.fail(f"member {name!r} is compressed (method {info.compress_type}); chainrule writes stored members")
+        if info.flag_bits & 0x61:
+            self.fail(f"member {name!r} is encrypted or patched (zip flags {info.flag_bits:#x})")
+        if info.file_size != info.compress_size or info.header_offset + info.file_size > self.size:
+            self.fail(f"member {name!r} declares {info.file_size} bytes, more than the file holds")
+
+    def fail(self, problem: str) -> None:
+        raise CheckpointError(f"load: {self.path} is corrupted: {problem}")
+
+    def array(self, key: Any) -> np.ndarray:
+        """The member ``key`` as an array, read once, after its declared size was checked against the file."""
+        info = self.members.get(f"{key}.npy") if isinstance(key, str) else None
+        if info is None:
+            self.fail(f"array {key!r} named in its metadata is missing")
+        if key in self.used:
+            self.fail(f"array {key!r} is named twice in its metadata")
+        self.used.add(key)
+        self.budget -= info.file_size
+        if self.budget < 0:
+            self.fail("its members declare more bytes than the file holds (overlapping members)")
+        with self.archive.open(info) as member:
+            return read_npy(member, info.file_size, info.filename)
+
+    def load(self) -> Any:
+        if f"{_META}.npy" not in self.members:
+            raise CheckpointError(f"load: {self.path} is an .npz archive without chainrule metadata (not a checkpoint)")
+        raw = self.array(_META)
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            self.fail(f"its metadata is a {raw.dtype} array of shape {raw.shape}, not JSON bytes")
+        text = raw.tobytes().decode("utf-8")
+        depth = check_nesting(text, MAX_DEPTH)
+        if depth is not None:
+            self.fail(f"its metadata is nested more than {MAX_DEPTH} levels deep")
+        meta = json.loads(text)
+        if not isinstance(meta, dict):
+            self.fail(f"its metadata is a JSON {type(meta).__name__}, not an object")
+        if meta.get("format") != FORMAT:
+            raise CheckpointError(f"load: {self.path} is not a chainrule checkpoint (format {meta.get('format')!r})")
+        if meta.get("version") != VERSION:
+            version = meta.get("version")
+            raise CheckpointError(f"load: {self.path} has checkpoint version {version!r}; chainrule reads {VERSION}")
+        if "tree" not in meta:
+            self.fail("its metadata has no tree")
+        return self.decode(meta["tree"])
+
+    def decode(self, tree: Any) -> Any:
+        """The object ``tree`` describes: an explicit stack, so nesting from the file never recurses."""
+        root: list = [None]
+        stack = [(tree, root, 0)]
+        tuples = []  # (container, slot) of lists that become tuples once filled, children before parents
+        while stack:
+            node, parent, slot = stack.pop()
+            value, children = self.node(node)
+            parent[slot] = value
+            if isinstance(node, dict) and "__tuple__" in node:
+                tuples.append((parent, slot))
+            stack.extend((child, value, s) for s, child in children)
+        for parent, slot in reversed(tuples):
+            parent[slot] = tuple(parent[slot])
+        return root[0]
+
+    def node(self, node: Any) -> tuple[Any, list]:
+        """(the value for ``node``, its children as (slot, child) pairs still to decode into that value)."""
+        if isinstance(node, list):
+            return [None] * len(node), list(enumerate(node))
+        if not isinstance(node, dict):
+            return node, []
+        marker = next((k for k in _MARKERS if k in node), None)
+        if marker is None:
+            odd = [k for k in node if k.startswith("__")]
+            if odd:
+                self.fail(f"its metadata has an unknown entry {odd[0]!r}")
+            return dict.fromkeys(node), list(node.items())
+        if len(node) != 1:
+            self.fail(f"its metadata has a malformed {marker} entry (extra keys {sorted(node)})")
+        content = node[marker]
+        if marker in ("__tensor__", "__ndarray__"):
+            data = self.array(content)
+            if marker == "__ndarray__":
+                return data, []
+            if data.dtype.kind not in "biufc":
+                self.fail(f"tensor {content!r} has dtype {data.dtype}, not a number type")
+            return Tensor._make(data), []
+        if not isinstance(content, list):
+            self.fail(f"its metadata has a {marker} entry that is a {type(content).__name__}, not a list")
+        if marker == "__tuple__":
+            return [None] * len(content), list(enumerate(content))
+        for pair in content:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], _SCALARS)):
+                self.fail(f"its metadata has a __dict__ item that is not a [key, value] pair: {_short(pair)}")
+        return dict.fromkeys(k for k, _ in content), [(k, v) for k, v in content]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
