@@ -176,3 +176,19 @@ def test_help_has_examples(capsys, command):
     code, out, _ = run_main(capsys, *command, "--help")
     assert code == 0
     assert "examples:" in out and f"chainrule {command[0] if command else 'train'}" in out.split("examples:")[1]
+
+
+def test_gradcheck_shows_both_backward_passes_when_they_differ(capsys, monkeypatch):
+    from chainrule.ops.activation import Tanh
+
+    def flipped(ctx, g):
+        out = ctx.saved_output
+        return (-(g * (1 - out * out)),)
+
+    monkeypatch.setattr(Tanh, "backward", staticmethod(flipped))  # the Tensor rule only
+    code, out, _ = run_main(capsys, "gradcheck", "tanh(x) * y", "x=0.5", "y=2")
+    assert code == 5
+    plain, graph = out.split("backward(create_graph=True) (")
+    assert "backward() (" in plain and _rows(plain)["x"][5] == "ok"
+    assert _rows(graph)["x"][5] == "MISMATCH" and _rows(graph)["y"][5] == "ok"
+    assert out.splitlines()[-1].startswith("gradcheck FAILED")

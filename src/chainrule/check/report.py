@@ -120,8 +120,9 @@ class GradcheckReport:
             "Jacobian entry)"
         )
 
-    def __str__(self) -> str:
-        lines = [self.summary(), self.describe_numbers()]
+    def remarks(self) -> list[str]:
+        """Lines that explain the verdict: a NaN/Inf output, a check that is not informative, the two passes."""
+        lines = []
         if self.nonfinite_output is not None:
             lines.append(f"f is NaN/Inf at output element {self.nonfinite_output}: the inputs are outside its domain")
         if self.status == NOT_INFORMATIVE:
@@ -129,13 +130,20 @@ class GradcheckReport:
                 "not informative: every gradient is ≈ 0 (within atol) or at a kink, so a wrong backward would "
                 "pass too; check at another point"
             )
-        shown = [(PLAIN, self.inputs)] if self.rules_agree else [(PLAIN, self.inputs), (GRAPH, self.tensor_rules)]
-        for rule, checks in shown:
+        if self.rules_agree:
+            lines.append(f"{GRAPH} ({RULES[GRAPH]}): the same analytic values, so the same verdicts")
+        return lines
+
+    def passes(self) -> list[tuple[str, list]]:
+        """The backward passes whose tables are worth showing: one when both gave the same gradients."""
+        return [(PLAIN, self.inputs)] if self.rules_agree else [(PLAIN, self.inputs), (GRAPH, self.tensor_rules)]
+
+    def __str__(self) -> str:
+        lines = [self.summary(), self.describe_numbers()]
+        for rule, checks in self.passes():
             lines.append(f"{rule} ({RULES[rule]}):")
             lines += [line for c in checks for line in _input_lines(c, self.mode == "full")]
-        if self.rules_agree and self.tensor_rules:
-            lines.append(f"{GRAPH} ({RULES[GRAPH]}): the same analytic values, so the same verdicts")
-        return "\n".join(lines)
+        return "\n".join(lines + self.remarks())
 
     __repr__ = __str__
 

@@ -43,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.check import element_cells, gradcheck_report
-    from chainrule.check.report import GRAPH, PLAIN, RULES
+    from chainrule.check.report import RULES
 
     if not (math.isfinite(args.eps) and args.eps > 0):
         raise UsageError(f"need a finite --eps > 0 (e.g. 1e-6), got {args.eps}")
@@ -55,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     f, inputs = function(args.expr, list(leaves)), list(leaves.values())
     report = gradcheck_report(f, inputs, eps=args.eps, atol=args.atol, rtol=args.rtol, worst=1)
     print(f"f = {args.expr.strip()} = {out.item():.10g}")
-    passes = [(PLAIN, report.inputs)] if report.rules_agree else [(PLAIN, report.inputs), (GRAPH, report.tensor_rules)]
-    for rule, checks in passes:
+    for rule, checks in report.passes():
         if not report.rules_agree:
             print(f"{rule} ({RULES[rule]}):")
         print(f"{'input':<10}{'value':>12}{'analytic':>14}{'numerical':>14}{'abs err':>11}{'rel err':>11}  result")
@@ -65,10 +64,5 @@ def run(args: argparse.Namespace) -> int:
             a, n, abs_err, rel, result = element_cells(e)
             note = f"  ({e.note})" if e.note else ""
             print(f"{name:<10}{leaf.item():>12.6g}{a:>14}{n:>14}{abs_err:>11}{rel:>11}  {result}{note}")
-    if report.rules_agree:
-        print(f"{GRAPH} ({RULES[GRAPH]}): the same analytic values, so the same verdicts")
-    if report.status == "not informative":
-        print("not informative: every gradient is ≈ 0 (within --atol) or at a kink, so a wrong backward would "
-              "pass too; check at another point")  # fmt: skip
-    print(report.summary())
+    print("\n".join([*report.remarks(), report.summary()]))
     return OK if report.passed else GRADCHECK_FAILED
