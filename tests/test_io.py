@@ -146,3 +146,23 @@ def test_unsavable_objects_are_named(tmp_path):
     with pytest.raises(CheckpointError, match="without pickle"):
         cr.save({"a": np.array([object()])}, tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_load_state_dict_is_all_or_nothing(tmp_path):
+    """An uncastable dtype on the last key is found before the first key is written; every problem is named."""
+    net, source = _model(), _model()
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    bad = dict(source.state_dict())
+    last = list(bad)[-1]
+    bad[last] = cr.tensor(np.ones(bad[last].shape, dtype=np.complex128))
+    bad["0.weight"] = "not a tensor"
+    with pytest.raises(nn.StateDictError) as info:
+        net.load_state_dict(bad)
+    assert info.value.problems == [
+        "0.weight: checkpoint value is a str, not a tensor",
+        f"{last}: checkpoint dtype complex128 cannot be cast to the model's float32",
+    ]
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[key], err_msg=key)
+    with pytest.raises(nn.StateDictError, match="expected a dict of tensors, got list"):
+        net.load_state_dict([1, 2])

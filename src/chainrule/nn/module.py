@@ -234,32 +234,37 @@ class Module:
         return OrderedDict((key, value.detach()) for key, value in self._named_tensors())
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy values into this module's tensors, in place.
+        """Copy values into this module's tensors, in place, all or nothing.
 
-        Every problem is collected first and reported in one :class:`StateDictError`:
-        wrongly shaped keys always, missing and unexpected keys when ``strict``.
-        Returns the missing and unexpected keys (PyTorch's ``IncompatibleKeys``).
+        Every key is checked first — its value must be a Tensor or array of the model's shape whose dtype casts
+        to the model's (NumPy's same_kind rule) — and every problem is reported in one :class:`StateDictError`
+        (its ``problems`` lists them): wrong values always, missing and unexpected keys when ``strict``. On an
+        error no tensor has been changed. Returns the missing and unexpected keys (PyTorch's ``IncompatibleKeys``).
         """
-        own = self.state_dict()
+        if not isinstance(state_dict, dict):
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: expected a dict of tensors, got "
+                                 f"{type(state_dict).__name__}")  # fmt: skip
         targets = dict(self._named_tensors())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        wrong = []
-        for key in own:
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        values, wrong = {}, []
+        for key, target in targets.items():
             if key in state_dict:
-                shape = tuple(xp.shape(_array(state_dict[key])))
-                if shape != own[key].shape:
-                    wrong.append(f"{key}: checkpoint shape {shape}, model shape {own[key].shape}")
+                value, problem = _loadable(state_dict[key], target)
+                if problem:
+                    wrong.append(f"{key}: {problem}")
+                values[key] = value
         problems = wrong + ([f"missing key {k!r}" for k in missing] + [f"unexpected key {k!r}" for k in unexpected]
-                            if strict else [])
+                            if strict else [])  # fmt: skip
         if problems:
-            raise StateDictError(
+            error = StateDictError(
                 f"load_state_dict for {type(self).__name__}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
             )
+            error.problems = problems
+            raise error
         with no_grad():
-            for key in own:
-                if key in state_dict:
-                    targets[key].copy_(_array(state_dict[key]))
+            for key, value in values.items():
+                targets[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     def _named_tensors(self) -> Iterator[tuple[str, Tensor]]:
@@ -285,5 +290,15 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else xp.asarray(value)
+def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
+    """(the array to copy into ``target``, None) or (None, what is wrong with ``value``)."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif not isinstance(value, xp.ndarray | xp.generic | int | float):
+        return None, f"checkpoint value is a {type(value).__name__}, not a tensor"
+    value = xp.asarray(value)
+    if value.shape != target.shape:
+        return None, f"checkpoint shape {value.shape}, model shape {target.shape}"
+    if not xp.can_cast(value.dtype, target.dtype, casting="same_kind"):
+        return None, f"checkpoint dtype {value.dtype} cannot be cast to the model's {target.dtype}"
+    return value, None
