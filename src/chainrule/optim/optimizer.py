@@ -10,6 +10,7 @@ under ``no_grad``) for every parameter that has a gradient, through ``update_gro
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -114,26 +115,108 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and per-parameter state saved by ``state_dict``."""
-        saved = state_dict["param_groups"]
-        name = type(self).__name__
+        """Restore hyper-parameters and per-parameter state saved by ``state_dict``, all or nothing.
+
+        Everything is checked before anything changes: the groups and their sizes, each hyper-parameter (the
+        type of its default, then ``check_group``), and each parameter's state (an index of a parameter here,
+        the names a step of this optimizer keeps, arrays of the parameter's shape or plain numbers). A problem
+        raises ValueError naming it.
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        saved, saved_state = _parts(state_dict, name)
         if len(saved) != len(self.param_groups):
-            raise ValueError(
-                f"{name}.load_state_dict: {len(saved)} parameter group(s) saved, {len(self.param_groups)} here"
-            )
-        by_index = {}
+            raise ValueError(f"{name}: {len(saved)} parameter group(s) saved, {len(self.param_groups)} here")
+        by_index, groups = {}, []
         for i, (old, new) in enumerate(zip(saved, self.param_groups, strict=True)):
+            if not isinstance(old, dict) or not isinstance(old.get("params"), list | tuple):
+                raise ValueError(f"{name}: saved group {i} is not a dict with a list of 'params'")
             if len(old["params"]) != len(new["params"]):
                 raise ValueError(
-                    f"{name}.load_state_dict: group {i} has {len(old['params'])} parameter(s) saved, "
-                    f"{len(new['params'])} here"
+                    f"{name}: group {i} has {len(old['params'])} parameter(s) saved, {len(new['params'])} here"
                 )
-            by_index.update(zip(old["params"], new["params"], strict=True))
-            new.update({k: copy.deepcopy(v) for k, v in old.items() if k != "params"})
-        self.state = {}
-        for key, values in state_dict["state"].items():
-            p = by_index[int(key)]
-            self.state[p] = {k: _restore(v, p) for k, v in values.items()}
+            for index, p in zip(old["params"], new["params"], strict=True):
+                if type(index) is not int or index in by_index:
+                    raise ValueError(f"{name}: group {i} names parameter {index!r}; indices are distinct integers")
+                by_index[index] = (p, i)
+            groups.append(self._checked_group(new, old, i, name))
+        state = {}
+        for index, values in saved_state.items():
+            if type(index) is not int or index not in by_index:
+                raise ValueError(f"{name}: state saved for parameter {index!r}, which is not one of the "
+                                 f"{len(by_index)} here")  # fmt: skip
+            p, i = by_index[index]
+            state[p] = self._checked_state(values, p, groups[i], f"{name}: state of parameter {index}")
+        for new, group in zip(self.param_groups, groups, strict=True):
+            new.update(group)
+        self.state = state
+
+    def _checked_group(self, current: dict, saved: dict, i: int, name: str) -> dict:
+        """``current`` updated with the saved hyper-parameters, if each has its default's type and passes check."""
+        group = {**current, **{k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}}
+        for key, default in self.defaults.items():
+            if not _same_kind(group[key], default):
+                raise ValueError(
+                    f"{name}: group {i} has {key} {group[key]!r}; it must be like its default {default!r} (that type, "
+                    "finite)"
+                )
+        try:
+            self.check_group(group)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: group {i}: {exc}") from None
+        return group
+
+    def _checked_state(self, values: Any, p: Tensor, group: dict, where: str) -> dict:
+        """The saved state of ``p``, restored, if it has the names and kinds (array or number) a step keeps."""
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise ValueError(f"{where} is not a dict of named values")
+        restored = {k: _restore(v, p, f"{where}: {k}") for k, v in values.items()}
+        fresh = self._first_state(p, group)
+        if not restored or fresh is None:
+            return restored
+        if set(restored) != set(fresh):
+            raise ValueError(f"{where} holds {sorted(restored)}; {type(self).__name__} keeps {sorted(fresh)}")
+        for key, value in restored.items():
+            if isinstance(value, xp.ndarray) != isinstance(fresh[key], xp.ndarray):
+                kind = "an array" if isinstance(fresh[key], xp.ndarray) else "a number"
+                raise ValueError(f"{where}: {key} is {type(value).__name__}; {type(self).__name__} keeps {kind}")
+        return restored
+
+    def _first_state(self, p: Tensor, group: dict) -> dict | None:
+        """The state a first step keeps for ``p``, from one ``update`` of a one-element stand-in (None: unknown)."""
+        stand_in = Tensor._make(xp.zeros((1,) * p.ndim, dtype=p.dtype))
+        state: dict = {}
+        previous = recording.grad_enabled
+        recording.grad_enabled = False
+        try:
+            self.update(stand_in, xp.ones_like(stand_in.data), state, group)
+        except NotImplementedError:  # an optimizer that updates whole groups at once
+            return None
+        finally:
+            recording.grad_enabled = previous
+        return state
+
+
+def _parts(state_dict: Any, name: str) -> tuple[list, dict]:
+    """(param_groups, state) of a saved optimizer state, or ValueError saying what the dict lacks."""
+    if not isinstance(state_dict, dict):
+        raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got {type(state_dict).__name__}")
+    groups, state = state_dict.get("param_groups"), state_dict.get("state")
+    if not isinstance(groups, list | tuple) or not isinstance(state, dict):
+        raise ValueError(f"{name}: expected 'param_groups' (a list) and 'state' (a dict), got "
+                         f"{type(groups).__name__} and {type(state).__name__}")  # fmt: skip
+    return list(groups), state
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether a saved hyper-parameter has the type of its default (numbers finite, tuples of the same length)."""
+    if isinstance(default, bool) or default is None or isinstance(default, str):
+        return default is None or type(value) is type(default)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(default, tuple | list):
+        return (isinstance(value, tuple | list) and len(value) == len(default)
+                and all(_same_kind(v, d) for v, d in zip(value, default, strict=True)))  # fmt: skip
+    return True
 
 
 def descend(p: Tensor, delta: Any) -> None:
@@ -146,14 +229,21 @@ def descend(p: Tensor, delta: Any) -> None:
     p._vc.bump()
 
 
-def _restore(value: Any, p: Tensor) -> Any:
+def _restore(value: Any, p: Tensor, where: str) -> Any:
+    """A saved state value for ``p``: an array of its shape (cast to its dtype) or a plain number."""
     if isinstance(value, Tensor):
         value = value.data
-    if isinstance(value, xp.ndarray) and value.ndim:
-        if value.shape != p.shape:
-            raise ValueError(f"optimizer state of shape {value.shape} does not fit a parameter of shape {p.shape}")
-        return value.astype(p.dtype, copy=True)
-    return value.item() if isinstance(value, xp.ndarray) else value
+    if isinstance(value, xp.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{where} has dtype {value.dtype}, not a real number type")
+        if value.shape == p.shape:
+            return value.astype(p.dtype, copy=True)
+        if value.ndim == 0:
+            return value.item()
+        raise ValueError(f"{where} has shape {value.shape}, which does not fit a parameter of shape {p.shape}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"{where} is a {type(value).__name__}, not an array or a number")
 
 
 def _non_negative(opt: Optimizer, group: dict, *names: str) -> None:
