@@ -157,7 +157,7 @@ def test_tensors_print_shape_and_summary():
     big = cr.tensor([[1.0] * 2] * 10, requires_grad=True, name="X")
     src = cr.draw((big @ w).sum()).source
     assert "2×2 [1, -2, 0.5, 4]" in src
-    assert re.search(r"10×2 \[1 … 1\] ‖4.47‖", src)
+    assert re.search(r"10×2<br/>\[1 … 1\]<br/>‖4.47‖", src)  # a long summary on three lines: shape, range, norm
 
 
 def test_after_backward_structure_and_leaf_grads_remain():

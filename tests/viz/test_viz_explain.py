@@ -16,7 +16,7 @@ def test_add_multiply_steps(capsys):
     assert text in capsys.readouterr().out
     for step in [
         "q = x + y = -2 + 5 = 3",
-        "f = q · z = 3 · -4 = -12",
+        "f = q · z = 3 · (-4) = -12",
         "∂f/∂f = 1",
         "∂f/∂z = q = 3",
         "∂f/∂q = z = -4",

@@ -16,6 +16,9 @@ VALUE_COLOR = "#1b7a2e"
 GRAD_COLOR = "#c62828"
 EDGE_COLOR = "#555555"
 FAST_LAYOUT_ABOVE = 40
+# Characters: a longer summary goes on several lines (shape, range, norm), keeping drawings narrow.
+WRAP_ABOVE = 24
+WRAP_RANGE_ABOVE = 16  # a summary with a range, ``8 [0 … 7] ‖11.83‖``
 
 _NODE_STYLE = {
     "leaf": 'shape=box, style="rounded,filled", fillcolor="#e3edf9", color="#7a9cc6"',
@@ -46,8 +49,11 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
         by_cluster.setdefault(node.cluster, []).append(_node(node))
     cluster_of = {node.id: node.cluster for node in scene.nodes}
     edges = []
+    seen: dict = {}  # head -> labelled edges into it so far
     for i, line in enumerate(scene.lines):
-        mid, drawn = _edge(i, line, across)
+        stagger = 0 if across else seen.get(line.head, 0)  # top to bottom: each input's label one rank higher
+        seen[line.head] = stagger + 1
+        mid, drawn = _edge(i, line, across, stagger)
         edges += drawn
         if mid:  # a label node goes in the innermost cluster holding both ends, keeping clusters compact
             home = _common(cluster_of.get(line.tail), cluster_of.get(line.head), scene.clusters)
@@ -95,8 +101,12 @@ def _node(node: Node) -> str:
     return f"{node.id} [label=<{text}>, {style}];"
 
 
-def _edge(i: int, line: Line, across: bool) -> tuple[str | None, list[str]]:
-    """The label node (or None) and the edge statements of one use of a value."""
+def _edge(i: int, line: Line, across: bool, stagger: int = 0) -> tuple[str | None, list[str]]:
+    """The label node (or None) and the edge statements of one use of a value.
+
+    ``stagger`` lifts the label that many ranks above the gate: top to bottom, a gate's inputs
+    then have their labels on rows of their own instead of side by side, so the drawing stays narrow.
+    """
     if line.value is None and line.grad is None:
         return None, [f"  {line.tail} -> {line.head};"]
     mid = f"e{i}"
@@ -109,12 +119,24 @@ def _edge(i: int, line: Line, across: bool) -> tuple[str | None, list[str]]:
         table = f"<tr>{value}<vr/>{grad}</tr>"
         enter, leave = "n", "s"
     label = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1" color="{EDGE_COLOR}">{table}</table>'
+    lift = f" [minlen={1 + stagger}]" if stagger else ""
     return f"{mid} [shape=plain, label=<{label}>];", [
         f"  {line.tail} -> {mid}:{enter} [arrowhead=none];",
-        f"  {mid}:{leave} -> {line.head};",
+        f"  {mid}:{leave} -> {line.head}{lift};",
     ]
 
 
 def _cell(text: str | None, color: str) -> str:
-    body = f'<font color="{color}">{html.escape(text)}</font>' if text else " "
+    body = f'<font color="{color}">{"<br/>".join(html.escape(t) for t in _wrap(text))}</font>' if text else " "
     return f"<td>{body}</td>"
+
+
+def _wrap(text: str) -> list[str]:
+    """A long summary on three lines: ``z₁ = 8×100`` / ``[-1.13 … 5.14]`` / ``‖16.02‖``."""
+    if len(text) <= (WRAP_RANGE_ABOVE if " … " in text else WRAP_ABOVE):
+        return [text]
+    head, bracket, rest = text.partition(" [")
+    if not bracket:
+        return [text]
+    values, bar, norm = rest.partition("] ")
+    return [head, f"[{values}]", norm] if bar else [head, f"[{rest}"]

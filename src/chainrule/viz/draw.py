@@ -7,7 +7,8 @@ from typing import Any
 from chainrule.tensor import Tensor
 from chainrule.viz import grads
 from chainrule.viz.dot import to_dot
-from chainrule.viz.groups import as_groups, name_leaves, resolve
+from chainrule.viz.groups import as_groups, resolve
+from chainrule.viz.naming import parameter_names
 from chainrule.viz.render import Graph
 from chainrule.viz.scene import Options, build
 from chainrule.viz.trace import trace
@@ -30,6 +31,7 @@ def draw(
     max_items: int = 4,
     title: str | None = None,
     dpi: int = 150,
+    model: Any = None,
 ) -> Graph:
     """Draw the graph that computed ``output``: leaves left, one node per gate, output right.
 
@@ -41,19 +43,22 @@ def draw(
     as clusters; ``detail="ops"`` draws every gate, groups as clusters. Beyond
     ``max_nodes`` gates the part farthest from the output is summarised in one node.
     ``gradient`` seeds a non-scalar output (default ones, i.e. ``output.sum()``).
+    Values are named as ``explain`` names them: a model's parameters by their dotted names
+    (from ``model`` or a recorder), a network's values by their roles (x, z₁, h₁, ŷ, y, L).
 
     >>> cr.draw((x + y) * z).save("graph.png")
+    >>> cr.draw(loss, groups=rec, direction="TB").save("mlp.svg")   # rec = viz.record(model)
     """
     if direction not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw: direction must be 'LR', 'RL', 'TB' or 'BT', got {direction!r}")
     if detail not in ("groups", "ops"):
         raise ValueError(f"draw: detail must be 'groups' or 'ops', got {detail!r}")
+    params = parameter_names(model, groups)
     tr = trace(output)
-    name_leaves(tr, groups)
     complete = _gradients(tr, gradient) if grads else True
     found, _ = resolve(tr, as_groups(groups))
     collapsed = {g for g in found if not g.children} if detail == "groups" else set()
-    scene = build(tr, found, collapsed, Options(values, grads, max_nodes, max_items))
+    scene = build(tr, found, collapsed, Options(values, grads, max_nodes, max_items, params))
     if not complete:
         scene.notes.append(FREED_NOTE)
     return Graph(to_dot(scene, direction, title), dpi)

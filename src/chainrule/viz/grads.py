@@ -76,6 +76,7 @@ def _run(op: Op) -> bool:
         g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
         if g.shape != v.data.shape:
             g = unbroadcast(g, v.data.shape)
+            edge.broadcast = True
         edge.grad = np.asarray(g.data)
         v.grad = edge.grad.copy() if v.grad is None else v.grad + edge.grad
     return True

@@ -114,15 +114,6 @@ def _tensors(x: Any) -> list:
     return []
 
 
-def name_leaves(tr: Trace, spec: Any) -> None:
-    """Give unnamed leaves the parameter names a Recorder saw (``0.weight``)."""
-    names = getattr(spec, "names", None)
-    if names:
-        for v in tr.values:
-            if v.is_leaf and v.name is None:
-                v.name = names.get(id(v.leaf_tensor))
-
-
 def as_groups(spec: Any) -> list[Group]:
     """Accept a Recorder, a list of Groups, or ``{name: (inputs, outputs)}``."""
     if spec is None:

@@ -1,10 +1,12 @@
-"""Names and gate labels shared by drawings and narrations."""
+"""Names and gate labels shared by drawings and narrations: one function names every value for both."""
 
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 from chainrule.viz.format import number
+from chainrule.viz.roles import roles
 from chainrule.viz.trace import Op, Trace, Value
 
 _LEAVES = "abcdeghkmn"
@@ -12,13 +14,34 @@ _INNER = "qrstuvpw"
 _COMMUTATIVE = {"+", "*"}
 
 
-def assign_names(tr: Trace, intermediates: bool) -> dict[Value, str]:
-    """A name per value: its tensor's ``name``, else the output is ``f``, then letters q, r, s …
+def parameter_names(model: Any = None, groups: Any = None) -> dict[int, str]:
+    """``{id(parameter): dotted name}`` from a model's ``named_parameters()`` and a ``viz.record()`` Recorder."""
+    found = dict(getattr(groups, "names", None) or {})
+    if model is not None:
+        if not hasattr(model, "named_parameters"):
+            kind = type(model).__name__
+            raise TypeError(f"draw/explain: model must be an nn.Module (with named_parameters), got {kind}")
+        found.update({id(p): name for name, p in model.named_parameters()})
+    return found
 
-    Leaves always get a name; intermediates only when ``intermediates`` (the narration).
+
+def assign_names(tr: Trace, intermediates: bool, params: dict[int, str] | None = None) -> dict[Value, str]:
+    """A name per value, the same for ``draw`` and ``explain``.
+
+    In order: the tensor's ``name``; a parameter's dotted name in its model (``params``);
+    its role in a network (x, W₁, b₁, z₁, h₁, ŷ, y, L: ``viz.roles``); ``f`` for the output;
+    then letters (a, b, … for leaves, q, r, … for intermediates). Leaves, the output and
+    values with a role always get a name; other intermediates only when ``intermediates``.
     """
     names: dict = {v: v.name for v in tr.values if v.name}
+    if params:
+        for v in tr.values:
+            if v not in names and v.is_leaf and id(v.leaf_tensor) in params:
+                names[v] = params[id(v.leaf_tensor)]
     taken = set(names.values())
+    for v, role in roles(tr).items():
+        if v not in names:
+            names[v] = _fresh(role, taken)
     if tr.output not in names:
         names[tr.output] = _fresh("f", taken)
     leaves, inner = iter(_LEAVES), iter(_INNER)

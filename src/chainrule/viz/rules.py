@@ -1,4 +1,9 @@
-"""How the narration writes each op: its formula, its local gradients and its gate pattern.
+"""How the narration writes each op: its formula, its local gradients, its gate pattern, its vector form.
+
+``formula(names)`` and ``local(names, i)`` (∂out/∂input_i) serve scalar graphs, where
+the narration multiplies numbers; ``vector(site, i)`` writes ∂L/∂input_i of a tensor
+op in vector and matrix form, as the lecture notes do (``W₂ᵀ δ₂``, ``δ ∘ σ(z)(1 - σ(z))``).
+The built-in ops' rules live in ``chainrule.viz.op_rules``.
 
 Custom ``Function`` subclasses can describe themselves with optional class members:
 ``explain_formula(names) -> str`` (e.g. ``"x³"``), ``explain_grad(names, i) -> str``
@@ -11,10 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-ADD = "add gate: distributes the upstream gradient unchanged to every input"
-MUL = "multiply gate: swaps its inputs (each gets the upstream gradient times the other input)"
-MAX = "max gate: routes the upstream gradient to the larger input (the other gets 0)"
+
+@dataclass
+class Site:
+    """One op as the vector narration sees it: names and shapes of its operands (output last), its node,
+    and the upstream gradient's symbol (None when it is the output's seed 1) and value."""
+
+    names: list[str]
+    shapes: list[tuple]
+    node: Any
+    up: str | None
+    up_value: Any = None
+
+    def scalar_up(self) -> float | None:
+        """The upstream gradient as a number when it has one element (a scalar loss's seed or scale)."""
+        u = self.up_value
+        return None if u is None or u.size != 1 else float(u.reshape(-1)[0])
 
 
 @dataclass(frozen=True)
@@ -22,57 +41,52 @@ class Rule:
     formula: Callable[[list], str]
     local: Callable[[list, int], str]
     pattern: str | None = None
+    vector: Callable[[Site, int], str] | None = None
 
 
-ROUTE_POSITIVE = "relu gate: routes the upstream gradient where its input is positive (0 elsewhere)"
-MIN = "min gate: routes the upstream gradient to the smaller input (the other gets 0)"
+def times(up: str | None, expr: str, sign: str = "·") -> str:
+    """``up · expr`` (``∘`` for element-wise), or ``expr`` alone when the upstream is the seed 1."""
+    return expr if up is None else f"{up} {sign} {expr}"
 
 
-def _pow_local(n: list, i: int) -> str:
-    return f"{n[1]}·{n[0]}^({n[1]}-1)" if i == 0 else f"{n[2]}·ln {n[0]}"
+def hadamard(up: str | None, expr: str) -> str:
+    return times(up, expr, "∘")
 
 
-def _matmul_local(n: list, i: int) -> str:
-    return f"(upstream) @ {n[1]}ᵀ" if i == 0 else f"{n[0]}ᵀ @ (upstream)"
-
-
-def _call(fn: str) -> Rule:
-    return Rule(lambda n: f"{fn}({n[0]})", lambda n, i: f"{fn}'({n[0]})")
-
-
-RULES: dict[str, Rule] = {
-    "Add": Rule(lambda n: f"{n[0]} + {n[1]}", lambda n, i: "1", ADD),
-    "Sub": Rule(lambda n: f"{n[0]} - {n[1]}", lambda n, i: "1" if i == 0 else "-1", ADD + ", negated for the second"),
-    "Mul": Rule(lambda n: f"{n[0]} · {n[1]}", lambda n, i: n[1 - i], MUL),
-    "Div": Rule(lambda n: f"{n[0]} / {n[1]}", lambda n, i: f"1/{n[1]}" if i == 0 else f"-{n[0]}/{n[1]}²"),
-    "Neg": Rule(lambda n: f"-{n[0]}", lambda n, i: "-1"),
-    "Pow": Rule(lambda n: f"{n[0]}^{n[1]}", _pow_local),
-    "Exp": Rule(lambda n: f"exp({n[0]})", lambda n, i: f"exp({n[0]})"),
-    "Log": Rule(lambda n: f"log({n[0]})", lambda n, i: f"1/{n[0]}"),
-    "Sqrt": Rule(lambda n: f"√{n[0]}", lambda n, i: f"1/(2·{n[1]})"),
-    "Sin": Rule(lambda n: f"sin({n[0]})", lambda n, i: f"cos({n[0]})"),
-    "Cos": Rule(lambda n: f"cos({n[0]})", lambda n, i: f"-sin({n[0]})"),
-    "Tanh": Rule(lambda n: f"tanh({n[0]})", lambda n, i: f"1 - {n[1]}²"),
-    "Sigmoid": Rule(lambda n: f"σ({n[0]})", lambda n, i: f"{n[1]}·(1 - {n[1]})"),
-    "Relu": Rule(lambda n: f"relu({n[0]})", lambda n, i: f"1 if {n[0]} > 0 else 0", ROUTE_POSITIVE),
-    "Abs": Rule(lambda n: f"|{n[0]}|", lambda n, i: f"sign({n[0]})"),
-    "Maximum": Rule(lambda n: f"max({n[0]}, {n[1]})", lambda n, i: f"1 if {n[i]} is the larger else 0", MAX),
-    "Minimum": Rule(lambda n: f"min({n[0]}, {n[1]})", lambda n, i: f"1 if {n[i]} is the smaller else 0", MIN),
-    "Max": Rule(lambda n: f"max({n[0]})", lambda n, i: "1 at the maximum, 0 elsewhere", MAX),
-    "Min": Rule(lambda n: f"min({n[0]})", lambda n, i: "1 at the minimum, 0 elsewhere", MIN),
-    "Sum": Rule(lambda n: f"Σ {n[0]}", lambda n, i: "1 (for every element)", ADD),
-    "Mean": Rule(lambda n: f"mean({n[0]})", lambda n, i: "1/n (for every element)"),
-    "MatMul": Rule(lambda n: f"{n[0]} @ {n[1]}", _matmul_local, MUL),
-}
+def upstream(site: Site) -> str:
+    """The upstream symbol, 1 when it is the seed."""
+    return site.up or "1"
 
 
 def rule_for(node: object) -> Rule:
-    """The rule of a node: its class's own ``explain_*`` members, a built-in rule, or a generic one."""
+    """The rule of a node: its class's own ``explain_*`` members, a built-in rule, or a generic one.
+
+    The generic rule names the node's ``backward`` as the source of the local gradient: the
+    narration never invents a derivative (``f'(x)``) it does not know.
+    """
+    from chainrule.viz.op_rules import RULES
+
     cls = type(node)
     base = RULES.get(cls.__name__) if cls.__module__.startswith("chainrule.") else None
     if base is None:
-        symbol = getattr(node, "symbol", cls.__name__)
-        base = _call(symbol)
+        base = generic(getattr(node, "symbol", cls.__name__), cls.__name__)
     formula = getattr(cls, "explain_formula", None)
     local = getattr(cls, "explain_grad", None)
-    return Rule(formula or base.formula, local or base.local, getattr(cls, "explain_pattern", None) or base.pattern)
+    pattern = getattr(cls, "explain_pattern", None) or base.pattern
+    vector = base.vector if local is None else None  # a custom local gradient is narrated as upstream · local
+    return Rule(formula or base.formula, local or base.local, pattern, vector)
+
+
+def generic(symbol: str, cls_name: str) -> Rule:
+    """A node without a rule: every input in its formula, the local gradient from its backward."""
+    return Rule(
+        lambda n: f"{symbol}({', '.join(n[:-1])})",
+        lambda n, i: f"∂{n[-1]}/∂{n[i]} (from {cls_name}.backward)",
+    )
+
+
+def has_builtin_rule(cls: type) -> bool:
+    """Whether the narration has a written rule for op class ``cls`` (not the generic one)."""
+    from chainrule.viz.op_rules import RULES
+
+    return cls.__name__ in RULES

@@ -16,6 +16,7 @@ import numpy as np
 from chainrule.viz.format import summary
 from chainrule.viz.groups import Resolved
 from chainrule.viz.naming import assign_names, gate_label
+from chainrule.viz.roles import roles
 from chainrule.viz.trace import Op, Trace, Value
 
 
@@ -50,12 +51,18 @@ class Options:
     grads: bool = True
     max_nodes: int = 60
     max_items: int = 4
+    params: dict = field(default_factory=dict)  # id(parameter) -> its dotted name in the model
 
 
 def build(tr: Trace, groups: list[Resolved], collapsed: set, opts: Options) -> Scene:
-    """The display graph of ``tr``; groups in ``collapsed`` become single nodes, others clusters."""
+    """The display graph of ``tr``; groups in ``collapsed`` become single nodes, others clusters.
+
+    Values are named as ``explain`` names them; an intermediate with a role in a network (z₁, h₁, ŷ)
+    shows its name with its value. A model's parameter sits in the cluster of the layer that reads it.
+    """
     scene = Scene(clusters=[g for g in groups if g not in collapsed and not _inside(g, collapsed)])
-    names = assign_names(tr, intermediates=False)
+    names = assign_names(tr, intermediates=False, params=opts.params)
+    shown = {v: names[v] for v in roles(tr) if not v.is_leaf and v is not tr.output}
     unit = _units(tr, groups, collapsed)
     visible = _nearest(tr, unit, opts.max_nodes)
     ids: dict = {}
@@ -87,14 +94,15 @@ def build(tr: Trace, groups: list[Resolved], collapsed: set, opts: Options) -> S
             if isinstance(tail, Value) and tail not in ids:
                 ids[tail] = f"n{len(ids)}"
                 kind = "leaf" if v.requires_grad else "const"
-                scene.nodes.append(Node(ids[v], kind, names[v], _sum_note(v, opts)))
+                home = _home(head, groups, collapsed, scene) if id(v.leaf_tensor) in opts.params else None
+                scene.nodes.append(Node(ids[v], kind, names[v], _sum_note(v, opts), home))
             key = (v, head) if isinstance(head, Resolved) or tail == "summary" else e
             if key in merged:
                 merged[key][1].append(e.grad)
             else:
                 merged[key] = (ids.get(tail, "summary"), [e.grad], v, ids[head])
     for tail_id, grads, v, head_id in merged.values():
-        scene.lines.append(_line(tail_id, head_id, v, _total(grads), opts))
+        scene.lines.append(_line(tail_id, head_id, v, _total(grads), opts, shown.get(v)))
     out = tr.output
     scene.nodes.append(Node("out", "output", names[out]))
     src = ids.get(unit.get(out.producer)) if out.producer else ids.setdefault(out, "leaf_out")
@@ -135,6 +143,14 @@ def _nearest(tr: Trace, unit: dict, limit: int) -> dict:
     return seen
 
 
+def _home(head: object, groups: list[Resolved], collapsed: set, scene: Scene) -> Resolved | None:
+    """The drawn cluster around the unit ``head`` (an op, or a collapsed group's node), if any."""
+    if isinstance(head, Op):
+        return _cluster_of(head, groups, collapsed)
+    parent = getattr(head, "parent", None)
+    return parent if parent in scene.clusters else None
+
+
 def _inside(g: Resolved, collapsed: set) -> bool:
     p = g.parent
     while p is not None:
@@ -164,10 +180,8 @@ def _total(grads: list) -> np.ndarray | None:
     return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
 
 
-def _line(tail: str, head: str, v: Value, grad: np.ndarray | None, opts: Options) -> Line:
-    return Line(
-        tail,
-        head,
-        summary(v.data, opts.max_items) if opts.values else None,
-        summary(grad, opts.max_items) if opts.grads and grad is not None else None,
-    )
+def _line(tail: str, head: str, v: Value, grad: np.ndarray | None, opts: Options, name: str | None = None) -> Line:
+    value = summary(v.data, opts.max_items) if opts.values else None
+    if value is not None and name:
+        value = f"{name} = {value}"
+    return Line(tail, head, value, summary(grad, opts.max_items) if opts.grads and grad is not None else None)

@@ -49,12 +49,14 @@ class Op:
 
 @dataclass(eq=False)
 class Edge:
-    """One use of ``value`` as input ``slot`` of ``op``; ``grad`` is this use's gradient contribution."""
+    """One use of ``value`` as input ``slot`` of ``op``; ``grad`` is this use's gradient contribution
+    (``broadcast``: the op's rule gave it in a larger shape, summed back to the value's)."""
 
     value: Value
     op: Op
     slot: int
     grad: np.ndarray | None = None
+    broadcast: bool = False
 
 
 @dataclass(eq=False)
