@@ -24,6 +24,7 @@ from chainrule.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled
 from chainrule.check import GradcheckReport, gradcheck, gradcheck_report, gradgradcheck, numerical_grad
 from chainrule.creation import (
     arange,
+    as_tensor,
     eye,
     from_numpy,
     full,
@@ -95,9 +96,28 @@ def explain(output: Tensor, **options: object) -> "Explanation":  # imports chai
 # them would only repeat what the values already show (use detect_anomaly()).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
 
-float32 = __import__("numpy").float32
-float64 = __import__("numpy").float64
-int64 = __import__("numpy").int64
+from chainrule import cuda  # noqa: E402
+from chainrule.device import device  # noqa: E402
+from chainrule.dtypes import bool_ as bool  # noqa: E402, A001  (PyTorch's name)
+from chainrule.dtypes import (  # noqa: E402
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from chainrule.tensor import MaxResult, MinResult, Size  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -110,4 +130,7 @@ __all__ = [
     "manual_seed", "matmul", "maximum", "mean", "minimum", "nn", "no_grad", "numerical_grad", "optim", "ones",
     "ones_like", "rand", "randint", "randn", "relu", "save", "set_grad_enabled", "sigmoid", "sin",
     "softmax", "sqrt", "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
+    "as_tensor", "bool", "complex64", "complex128", "cuda", "device", "double", "float16", "get_default_dtype",
+    "half", "int8", "int16", "int32", "long", "set_default_dtype", "short", "uint8", "MaxResult", "MinResult",
+    "Size",
 ]  # fmt: skip

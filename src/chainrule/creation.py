@@ -18,6 +18,20 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor without a copy where possible (a Tensor or NumPy array of that dtype is shared),
+    as ``torch.as_tensor``; Python floats become the default float."""
+    if device is not None:
+        from chainrule.device import available
+
+        available(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, backend.ndarray) and (dtype is None or xp.dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return Tensor(data, dtype=dtype)
+
+
 def from_numpy(array: Any) -> Tensor:
     """A tensor sharing memory with a NumPy array (no copy)."""
     if not isinstance(array, backend.ndarray):

@@ -7,10 +7,12 @@ side by side) lives in ``chainrule.ops``.
 from __future__ import annotations
 
 import copy
+from collections import namedtuple
 from collections.abc import Iterator
 from typing import Any
 
-from chainrule import backend
+from chainrule import backend, dtypes, printing
+from chainrule import device as device_mod
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError
 
@@ -71,10 +73,22 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """The number of elements, as in NumPy; called, ``t.size()`` or ``t.size(d)``, the shape as in PyTorch."""
+        return Size(self.data.size, self.data.shape)
 
     def numel(self) -> int:
         return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    ndimension = dim
+
+    @property
+    def device(self) -> device_mod.device:
+        """Where the data lives: always the CPU (see ``chainrule.device``)."""
+        return device_mod.CPU
 
     @property
     def dtype(self) -> Any:
@@ -181,18 +195,72 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy in another dtype; differentiable between floating dtypes."""
-        return Cast.apply(self, dtype=xp.dtype(dtype))
+        return Cast.apply(self, dtype=dtypes.as_dtype(dtype, "astype"))
 
-    to = astype
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:  # fmt: skip
+        """PyTorch's ``to``: ``t.to(dtype)``, ``t.to("cpu")``, ``t.to(device, dtype)`` or ``t.to(other)``.
+
+        Returns ``self`` when nothing changes (unless ``copy``); another dtype gives a differentiable copy.
+        A device other than the CPU is a clear error (chainrule computes with NumPy).
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype if dtype is None else dtype
+            elif isinstance(a, (str, device_mod.device)):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            device_mod.available(device, "to")
+        target = self.dtype if dtype is None else dtypes.as_dtype(dtype, "to")
+        if target != self.dtype:
+            return self.astype(target)
+        return self.clone() if copy else self
+
+    def cpu(self) -> Tensor:
+        """This tensor: it is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """A clear error: chainrule has no CUDA device (``cr.cuda.is_available()`` is False)."""
+        device_mod.available("cuda" if device is None else device, "cuda")
+        return self
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without ``dtype``, PyTorch's type name (``"chainrule.FloatTensor"``); with one, a copy in that dtype."""
+        if dtype is None:
+            return "chainrule." + dtypes.TYPE_NAMES.get(self.dtype, f"Tensor[{self.dtype}]")
+        return self.to(dtypes.as_dtype(dtype, "type"))
 
     def float(self) -> Tensor:
-        return self.astype(backend.float32)
+        return self.to(backend.float32)
 
     def double(self) -> Tensor:
-        return self.astype(backend.float64)
+        return self.to(backend.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
 
     def long(self) -> Tensor:
-        return self.astype(xp.int64)
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a 0-d tensor's value (as in PyTorch); other tensors take no format spec."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} for a tensor of shape {self.shape}: only 0-d tensors take "
+                "one (format t.item(), or each element)"
+            )
+        return str(self)
 
     # ------------------------------------------------------------------ graph
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -262,7 +330,7 @@ class Tensor:
         engine.backward([self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     def __repr__(self) -> str:
-        body = xp.array2string(self.data, prefix="tensor(", separator=", ", precision=4)
+        body = printing.array_text(self.data, prefix="tensor(")
         extras = []
         if self.data.dtype not in (backend.default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
             extras.append(f"dtype={self.data.dtype}")
@@ -434,35 +502,75 @@ class Tensor:
 
     clamp = clip
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Sum.apply(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+    # Reductions take NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` alike.
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _dims("sum", self.ndim, axis, keepdims, dim, keepdim)
+        return Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Mean.apply(self, axis=_axes(axis, self.ndim, "mean"), keepdims=keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _dims("mean", self.ndim, axis, keepdims, dim, keepdim)
+        return Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Max.apply(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """The largest value: of all (``t.max()``), or along ``axis=`` (NumPy: values); ``t.max(dim)`` gives
+        PyTorch's ``(values, indices)`` and ``t.max(other)`` the element-wise maximum."""
+        return self._extreme(Max, compare.argmax, dim, keepdim, axis, keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Min.apply(self, axis=_axes(axis, self.ndim, "min"), keepdims=keepdims)
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """The smallest value; the same forms as :meth:`max`."""
+        return self._extreme(Min, compare.argmin, dim, keepdim, axis, keepdims)
 
-    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        """Variance with Bessel's correction by default (``correction=1``, like PyTorch)."""
-        return reduce.var(self, _axes(axis, self.ndim, "var"), keepdims, correction)
+    def _extreme(self, op: type, arg: Any, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None) -> Any:
+        name = op.label
+        if isinstance(dim, Tensor):  # torch.max(a, b)
+            return Maximum.apply(self, dim) if op is Max else Minimum.apply(self, dim)
+        if dim is None:  # all elements, or NumPy's axis=: the values alone
+            axis, keepdims = _dims(name, self.ndim, axis, keepdim if keepdims is None else keepdims, None, None)
+            return op.apply(self, axis=axis, keepdims=keepdims)
+        if axis is not None:
+            raise TypeError(f"{name}: give dim (PyTorch) or axis= (NumPy), not both")
+        d = dim_index(dim, self.ndim, name)
+        values = op.apply(self, axis=d, keepdims=keepdim)
+        indices = arg(self, d, keepdim) if self.ndim else Tensor._make(xp.zeros((), xp.int64))
+        return (MaxResult if op is Max else MinResult)(values, indices)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return LogSumExp.apply(self, axis=_axes(axis, self.ndim, "logsumexp"), keepdims=keepdims)
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The largest values over ``dim`` (all by default), without indices (PyTorch's ``amax``)."""
+        axis, keepdims = _dims("amax", self.ndim, None, keepdim, () if dim is None else dim, None)
+        return Max.apply(self, axis=axis, keepdims=keepdims)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return Softmax.apply(self, axis=_axes(axis, self.ndim, "softmax"))
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The smallest values over ``dim`` (all by default), without indices (PyTorch's ``amin``)."""
+        axis, keepdims = _dims("amin", self.ndim, None, keepdim, () if dim is None else dim, None)
+        return Min.apply(self, axis=axis, keepdims=keepdims)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return LogSoftmax.apply(self, axis=_axes(axis, self.ndim, "log_softmax"))
+    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1, *, dim: Any = None,
+            keepdim: bool | None = None, unbiased: bool | None = None) -> Tensor:  # fmt: skip
+        """Variance with Bessel's correction by default (``correction=1``, or PyTorch's ``unbiased=True``)."""
+        axis, keepdims = _dims("var", self.ndim, axis, keepdims, dim, keepdim)
+        if unbiased is not None:
+            correction = int(bool(unbiased))
+        return reduce.var(self, axis, keepdims, correction)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+                  keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        axis, keepdims = _dims("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
+        return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return Softmax.apply(self, axis=_one_dim("softmax", self.ndim, axis, dim))
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return LogSoftmax.apply(self, axis=_one_dim("log_softmax", self.ndim, axis, dim))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        axis, keepdims = _dims("argmax", self.ndim, axis, keepdims, dim, keepdim)
         return compare.argmax(self, axis, keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        axis, keepdims = _dims("argmin", self.ndim, axis, keepdims, dim, keepdim)
         return compare.argmin(self, axis, keepdims)
 
     def any(self) -> Tensor:
@@ -502,10 +610,13 @@ class Tensor:
     def broadcast_to(self, shape: Any) -> Tensor:
         return shape_ops.expand(self, shape_ops.shape_arg((shape,)))
 
-    def squeeze(self, axis: Any = None) -> Tensor:
-        return shape_ops.squeeze(self, axis)
+    def squeeze(self, axis: Any = None, *, dim: Any = None) -> Tensor:
+        return shape_ops.squeeze(self, _either("squeeze", axis, dim))
 
-    def unsqueeze(self, axis: int) -> Tensor:
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        axis = _either("unsqueeze", axis, dim)
+        if axis is None:
+            raise TypeError("unsqueeze: missing the axis (dim) where the new size-1 dimension goes")
         return shape_ops.unsqueeze(self, axis)
 
     def clone(self) -> Tensor:
@@ -539,10 +650,13 @@ class VersionCounter:
         return f"VersionCounter({self.value})"
 
 
-def as_operand(value: Any, op: str) -> Tensor:
-    """Make an array-like operand a constant Tensor; refuse types no op can use."""
+def as_operand(value: Any, op: str) -> Any:
+    """Make an array-like operand a constant Tensor, and a number a plain Python number; refuse other types."""
     if isinstance(value, Tensor):
         return value
+    for kind in (bool, int, float):  # subclasses (Size, IntEnum ...) become the plain type NumPy treats as weak
+        if isinstance(value, kind):
+            return kind(value)
     if isinstance(value, (backend.ndarray, backend.xp.generic, list, tuple)):
         return Tensor._make(backend.as_array(value))
     raise TypeError(
@@ -573,6 +687,53 @@ def _axes(axis: Any, ndim: int, op: str) -> Any:
             raise ValueError(f"{op}: repeated axis in {axis!r}")
         return out
     return dim_index(axis, ndim, op)
+
+
+def _either(op: str, axis: Any, dim: Any) -> Any:
+    """NumPy's ``axis`` or PyTorch's ``dim``, whichever was given (not both)."""
+    if dim is None:
+        return axis
+    if axis is not None:
+        raise TypeError(f"{op}: give axis (NumPy) or dim (PyTorch), not both")
+    return dim
+
+
+def _dims(op: str, ndim: int, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> tuple:
+    """The reduced axes and keepdims of a reduction called in NumPy's or PyTorch's spelling.
+
+    PyTorch's ``dim=()`` (or ``[]``) reduces over every dimension, as ``torch.sum`` does; NumPy's
+    ``axis=()`` reduces over none.
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis (NumPy) or dim (PyTorch), not both")
+        axis = None if isinstance(dim, (tuple, list)) and not dim else dim
+    return _axes(axis, ndim, op), keepdims if keepdim is None else keepdim
+
+
+def _one_dim(op: str, ndim: int, axis: Any, dim: Any) -> int:
+    """The one axis of softmax-like ops, given as ``axis`` or ``dim``."""
+    return dim_index(axis if dim is None else dim, ndim, op)
+
+
+class Size(int):
+    """``t.size``: the element count (an int, as NumPy's ``size``); called, the shape (PyTorch's ``size()``)."""
+
+    def __new__(cls, count: int, shape: tuple) -> Size:
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[dim_index(dim, len(self.shape), "size")]
+
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MaxResult.__doc__ = "``t.max(dim)``: the largest values along ``dim`` and their indices, as PyTorch returns them."
+MinResult = namedtuple("min", ["values", "indices"])
+MinResult.__doc__ = "``t.min(dim)``: the smallest values along ``dim`` and their indices, as PyTorch returns them."
 
 
 def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None) -> Tensor:

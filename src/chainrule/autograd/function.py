@@ -210,7 +210,7 @@ class Primitive(Function):
             elif type(a) in _SCALARS:
                 arrays.append(a)
                 versions.append(None)
-            else:
+            else:  # an array-like, or a number of a subclass (t.size): made plain, then applied again
                 return cls.apply(*(as_operand(a, cls.__name__) for a in operands), **params)
             edges.append(None)
         ctx = object.__new__(cls)

@@ -50,6 +50,13 @@ def grad_of(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Calla
     >>> df(cr.tensor([2.0]))   # 3x² = 12
     Nest it for higher derivatives: ``cr.grad(cr.grad(f))``.
     """
+    if isinstance(f, Tensor):
+        raise TypeError(
+            "cr.grad(f) takes a function and returns its gradient function (JAX-style); for the gradient of a "
+            "tensor y with respect to x, call cr.autograd.grad(y, x) (PyTorch-style) or y.backward()"
+        )
+    if not callable(f):
+        raise TypeError(f"cr.grad: expected a function, got {type(f).__name__}")
     many = isinstance(argnums, (tuple, list))
     nums = list(argnums) if many else [argnums]
 

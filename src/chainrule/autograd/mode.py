@@ -49,14 +49,22 @@ class _Switch:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_Switch):
+class _BareSwitch(_Switch):
+    """A switch that also decorates without parentheses: ``@cr.no_grad`` as well as ``@cr.no_grad()``."""
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        switch = super().__new__(cls)
+        return switch if func is None else switch(func)
+
+
+class no_grad(_BareSwitch):
     """Record nothing inside: results do not require grad. Use for updates and evaluation."""
 
     attribute = "grad_enabled"
     value = False
 
 
-class enable_grad(_Switch):
+class enable_grad(_BareSwitch):
     """Record operations again inside a ``no_grad`` region."""
 
     attribute = "grad_enabled"
@@ -82,7 +90,7 @@ class set_grad_enabled(_Switch):
         return wrapper  # type: ignore[return-value]
 
 
-class detect_anomaly(_Switch):
+class detect_anomaly(_BareSwitch):
     """Raise at the first op whose output or gradient holds NaN/Inf, naming where it was made.
 
     Slow: every op records the traceback of its creation and checks its values.

@@ -11,9 +11,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from chainrule import device as device_mod
+from chainrule import dtypes
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, DTypeError
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
@@ -212,14 +214,33 @@ class Module:
             else:
                 p.grad = Tensor._make(xp.zeros_like(p.grad.data))
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer to ``dtype`` in place (gradients are dropped)."""
-        dtype = xp.dtype(dtype)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
+        """PyTorch's ``model.to(device)``, ``to(dtype)`` or ``to(device, dtype)``, in place; returns the module.
+
+        A floating dtype converts every floating parameter and buffer (their gradients are dropped);
+        "cpu" is where they are already, and another device is a clear error.
+        """
+        for a in args:
+            if isinstance(a, (str, device_mod.device)):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            device_mod.available(device, "Module.to")
+        if dtype is None:
+            return self
+        dtype = dtypes.as_dtype(dtype, "Module.to")
+        if dtype.kind != "f":
+            raise DTypeError(f"Module.to: parameters can only become a floating dtype, got {dtype}")
         for t in [*self.parameters(), *self.buffers()]:
-            if t.dtype.kind == "f":
+            if t.dtype.kind == "f" and t.dtype != dtype:
                 t.data = t.data.astype(dtype)
                 t.grad = None
                 t._vc.bump()
+        return self
+
+    def cpu(self) -> Module:
+        """This module: its parameters are on the CPU already."""
         return self
 
     def double(self) -> Module:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.backend import default_float, xp
+from chainrule import backend
+from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
 
@@ -18,7 +19,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            data = xp.empty(0, default_float)
+            data = xp.empty(0, backend.default_float)
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
