@@ -22,7 +22,7 @@ figure.sample figcaption { font-size: .8em; }
 figure.mistake { border-color: #cf222e; background: #ffebe9; }
 tr.mistake td { background: #ffebe9; }
 .fail { color: #cf222e; font-weight: 600; } .pass { color: #1a7f37; font-weight: 600; }
-.graph { overflow-x: auto; } .graph img { max-width: none; }
+.graph { overflow-x: auto; } .graph img { max-width: 100%; height: auto; }
 """
 
 

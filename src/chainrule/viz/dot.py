@@ -15,6 +15,8 @@ from chainrule.viz.scene import Line, Node, Scene
 VALUE_COLOR = "#1b7a2e"
 GRAD_COLOR = "#c62828"
 EDGE_COLOR = "#555555"
+CLUSTER_COLOR = "#b26a00"
+CAPTION_STYLE = f'shape=plaintext, fontcolor="{CLUSTER_COLOR}", fontsize=11'
 FAST_LAYOUT_ABOVE = 40
 # Characters: a longer summary goes on several lines (shape, range, norm), keeping drawings narrow.
 WRAP_ABOVE = 24
@@ -59,23 +61,30 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
             home = _common(cluster_of.get(line.tail), cluster_of.get(line.head), scene.clusters)
             by_cluster.setdefault(home, []).append(mid)
     lines += ["  " + n for n in by_cluster.get(None, [])]
+    anchors = {node.cluster: node.id for node in scene.nodes if node.kind in ("op", "group")}  # the entry gate
     for cluster in scene.clusters:
         if cluster.parent is None or cluster.parent not in scene.clusters:
-            lines.extend(_cluster(cluster, scene.clusters, by_cluster, "  "))
+            lines.extend(_cluster(cluster, scene.clusters, by_cluster, anchors, "  "))
     lines += edges
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _cluster(c: Resolved, clusters: list, by_cluster: dict, pad: str) -> list[str]:
+def _cluster(c: Resolved, clusters: list, by_cluster: dict, anchors: dict, pad: str) -> list[str]:
+    """A group as a dashed box. Its caption is a node beside the group's entry gate, not the cluster's label:
+    edges are routed around nodes, while they would cross a label in their way."""
+    i = clusters.index(c)
     out = [
-        f"{pad}subgraph cluster_{clusters.index(c)} {{",
-        f'{pad}  label=<{html.escape(c.name)}>; style="rounded,dashed"; color="#b26a00"; fontcolor="#b26a00";',
+        f"{pad}subgraph cluster_{i} {{",
+        f'{pad}  label=""; style="rounded,dashed"; color="{CLUSTER_COLOR}";',
+        f"{pad}  caption{i} [label=<{html.escape(c.name)}>, {CAPTION_STYLE}];",
     ]
     out += [f"{pad}  {n}" for n in by_cluster.get(c, [])]
+    if c in anchors:
+        out.append(f"{pad}  {{rank=min; caption{i};}}")
     for child in c.children:
         if child in clusters:
-            out += _cluster(child, clusters, by_cluster, pad + "  ")
+            out += _cluster(child, clusters, by_cluster, anchors, pad + "  ")
     out.append(f"{pad}}}")
     return out
 

@@ -10,6 +10,7 @@ from chainrule.viz.dot import to_dot
 from chainrule.viz.groups import as_groups, resolve
 from chainrule.viz.naming import parameter_names
 from chainrule.viz.render import Graph
+from chainrule.viz.roles import has_layer
 from chainrule.viz.scene import Options, build
 from chainrule.viz.trace import trace
 
@@ -23,7 +24,7 @@ def draw(
     output: Tensor,
     values: bool = True,
     grads: bool = True,
-    direction: str = "LR",
+    direction: str = "auto",
     detail: str = "groups",
     groups: Any = None,
     gradient: Any = None,
@@ -33,9 +34,11 @@ def draw(
     dpi: int = 150,
     model: Any = None,
 ) -> Graph:
-    """Draw the graph that computed ``output``: leaves left, one node per gate, output right.
+    """Draw the graph that computed ``output``: leaves first, one node per gate, the output last.
 
-    Each edge is one use of a value: forward value above it (green), the gradient of
+    ``direction`` is LR, RL, TB or BT; ``"auto"`` draws expressions left to right, as the
+    lecture's figures, and networks (graphs with a layer) top to bottom, which keeps them
+    narrow however deep they are. Each edge is one use of a value: forward value above it (green), the gradient of
     ``output`` with respect to that use below it (red); a value used several times
     shows the sum (Σ) in its node. ``groups`` names sub-graphs ({name: (inputs,
     outputs)}, or a ``viz.record()`` recorder of nn.Module calls): with
@@ -47,10 +50,10 @@ def draw(
     (from ``model`` or a recorder), a network's values by their roles (x, z₁, h₁, ŷ, y, L).
 
     >>> cr.draw((x + y) * z).save("graph.png")
-    >>> cr.draw(loss, groups=rec, direction="TB").save("mlp.svg")   # rec = viz.record(model)
+    >>> cr.draw(loss, groups=rec).save("mlp.svg")   # rec = viz.record(model): one node per layer
     """
-    if direction not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw: direction must be 'LR', 'RL', 'TB' or 'BT', got {direction!r}")
+    if direction not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw: direction must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {direction!r}")
     if detail not in ("groups", "ops"):
         raise ValueError(f"draw: detail must be 'groups' or 'ops', got {detail!r}")
     params = parameter_names(model, groups)
@@ -61,6 +64,8 @@ def draw(
     scene = build(tr, found, collapsed, Options(values, grads, max_nodes, max_items, params))
     if not complete:
         scene.notes.append(FREED_NOTE)
+    if direction == "auto":
+        direction = "TB" if has_layer(tr) else "LR"
     return Graph(to_dot(scene, direction, title), dpi)
 
 

@@ -51,6 +51,11 @@ def roles(tr: Trace) -> dict[Value, str]:
     return found
 
 
+def has_layer(tr: Trace) -> bool:
+    """Whether ``tr`` is a network's graph: it holds a layer (``Linear``, or a product by a weight)."""
+    return any(_layer(op) is not None for op in tr.ops)
+
+
 def _first(op: Op) -> Value | None:
     a = op.operands[0] if op.operands else None
     return a if isinstance(a, Value) else None
