@@ -28,11 +28,14 @@ from chainrule.backend import xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.loader import DataLoader
 from chainrule.files import write_bytes
-from chainrule.io import load, save
+from chainrule.io import CheckpointError, load, save
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 
-__all__ = ["CHECKPOINT", "FitResult", "METRICS", "evaluate", "fit", "predict"]
+__all__ = [
+    "CHECKPOINT", "FitResult", "METRICS", "evaluate", "fit", "load_checkpoint_model", "predict", "read_run_checkpoint",
+    "restore",
+]  # fmt: skip
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = ("metrics.csv", "metrics.json")
@@ -81,9 +84,9 @@ def fit(
     run_dir = None if run_dir is None else Path(run_dir)
     shuffle = Generator(seed)
     state = _State()
-    if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
-        state = _restore(run_dir / CHECKPOINT, model, optimizer, shuffle)
     loader = DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=shuffle)
+    if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
+        state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
     result = FitResult(state.history, state.epoch)
     with _sigint_flag() as stop:
         while state.epoch < epochs and not stop.is_set():
@@ -198,20 +201,90 @@ def _checkpoint(run_dir: Path, model, optimizer, shuffle: Generator, state: _Sta
     write_metrics(run_dir, state.history)
 
 
-def _restore(path: Path, model, optimizer, shuffle: Generator) -> _State:
-    ckpt = load_checkpoint_model(path, model)
-    optimizer.load_state_dict(ckpt["optimizer"])
-    shuffle.set_state(ckpt["shuffle"])
+def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, batches: int) -> _State:
+    """Load a ``fit`` checkpoint into ``model``, ``optimizer`` and ``shuffle``; the training state to go on from.
+
+    Everything is checked first (``batches`` is the number of mini-batches in an epoch): on a problem a
+    CheckpointError, StateDictError or ValueError names it and model, optimizer and stream are as before.
+    """
+    ckpt = read_run_checkpoint(path, batches)
+    scratch = Generator(0)
+    try:
+        scratch.set_state(ckpt["shuffle"])
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise CheckpointError(f"{path}: its shuffling stream's state is damaged ({exc})") from None
+    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    model.load_state_dict(ckpt["model"])
+    try:
+        optimizer.load_state_dict(ckpt["optimizer"])
+    except BaseException:
+        model.load_state_dict(before)
+        raise
+    shuffle.set_state(scratch.get_state())
     return _State(ckpt["epoch"], ckpt["batch"], history=list(ckpt["history"]), **ckpt["partial"])
 
 
 def load_checkpoint_model(path: str | Path, model: Any) -> dict:
     """Load the model weights of a ``fit`` checkpoint into ``model``; returns the checkpoint (for its history)."""
-    ckpt = load(path)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != "chainrule-run":
-        raise ValueError(f"{path} is a checkpoint, but not one written by chainrule.train.fit")
+    ckpt = read_run_checkpoint(path)
     model.load_state_dict(ckpt["model"])
     return ckpt
+
+
+def read_run_checkpoint(path: str | Path, batches: int | None = None) -> dict:
+    """The checkpoint ``fit`` wrote at ``path``, its every entry checked (CheckpointError names what is wrong).
+
+    With ``batches`` (mini-batches in an epoch) the position inside the epoch must lie before its end.
+    """
+    ckpt = load(path)
+    problem = _run_problem(ckpt, batches)
+    if problem:
+        raise CheckpointError(f"{path}: {problem}")
+    return ckpt
+
+
+_PARTIAL = {"loss_sum": float, "correct": int, "seen": int, "seconds": float}
+
+
+def _run_problem(ckpt: Any, batches: int | None) -> str | None:
+    """What makes ``ckpt`` not a checkpoint ``fit`` can go on from, or None."""
+    if not isinstance(ckpt, dict) or ckpt.get("format") != "chainrule-run":
+        return "a checkpoint, but not one written by chainrule.train.fit"
+    for key, kind in {"model": dict, "optimizer": dict, "shuffle": dict, "partial": dict, "history": list}.items():
+        if not isinstance(ckpt.get(key), kind):
+            return f"its {key!r} is {_kind(ckpt.get(key))}; expected a {kind.__name__}"
+    epoch, batch = ckpt.get("epoch"), ckpt.get("batch")
+    if not _count(epoch) or not _count(batch):
+        return f"its epoch and batch must be integers >= 0, got {epoch!r:.20} and {batch!r:.20}"
+    if batches is not None and batch >= batches:
+        return f"it is at batch {batch} of an epoch of {batches} batches (past the end)"
+    partial = ckpt["partial"]
+    if set(partial) != set(_PARTIAL) or not all(_number(partial[k], kind) for k, kind in _PARTIAL.items()):
+        return f"its 'partial' must hold the numbers {', '.join(_PARTIAL)}"
+    history = ckpt["history"]
+    if len(history) != epoch:
+        return f"it is at epoch {epoch} but its history has {len(history)} rows"
+    for i, row in enumerate(history):
+        if not isinstance(row, dict) or set(row) != set(FIELDS) or row["epoch"] != i + 1 or not all(
+            row[k] is None or _number(row[k], float) for k in FIELDS
+        ):
+            return f"row {i} of its history is not {{{', '.join(FIELDS)}}} with numbers for epoch {i + 1}"
+    return None
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _number(value: Any, kind: type) -> bool:
+    """A count (``kind`` int) or any int or float, NaN included: a diverged run's loss (``kind`` float)."""
+    if kind is int:
+        return _count(value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _kind(value: Any) -> str:
+    return "missing" if value is None else f"of type {type(value).__name__}"
 
 
 def write_metrics(run_dir: str | Path, history: list) -> None:

@@ -39,3 +39,14 @@ class OutputError(CLIError):
 
 class RunFolderError(OutputError):
     """A run folder that cannot be written, is already used, or does not match what was asked."""
+
+
+def one_line(exc: BaseException, shown: int = 3) -> str:
+    """An exception as one line for stderr: its first line, then the first ``shown`` of its ``problems`` if any."""
+    text = str(exc).strip()
+    head = text.splitlines()[0] if text else type(exc).__name__
+    problems = getattr(exc, "problems", None) or []
+    if problems:
+        more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+        head = f"{head} {'; '.join(problems[:shown])}{more}"
+    return head

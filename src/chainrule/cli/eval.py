@@ -6,12 +6,11 @@ import argparse
 from pathlib import Path
 
 from chainrule.cli import recipe
-from chainrule.cli.errors import OK, RunFolderError, UsageError
-from chainrule.cli.options import HelpFormatter
-from chainrule.cli.rundir import read_config
+from chainrule.cli.errors import OK, RunFolderError, UsageError, one_line
+from chainrule.cli.options import HelpFormatter, argparse_type, metavar
+from chainrule.cli.rundir import CONFIG, read_config
 from chainrule.errors import ChainruleError
-from chainrule.io import load
-from chainrule.train import CHECKPOINT, evaluate, load_checkpoint_model
+from chainrule.train import CHECKPOINT, evaluate, read_run_checkpoint
 
 EXAMPLES = """\
 examples:
@@ -24,8 +23,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("eval", help="test metrics of a saved run", description=__doc__.split(":", 1)[1].strip(),
                             epilog=EXAMPLES, formatter_class=HelpFormatter)  # fmt: skip
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder written by chainrule train")
-    p.add_argument("--data", choices=recipe.DATASETS, help="evaluate on this dataset's test set (default: the run's)")
-    p.add_argument("--mnist-root", metavar="DIR", help="folder with the MNIST IDX files (for --data mnist)")
+    data, root = recipe.RULES["data"], recipe.RULES["mnist_root"]
+    p.add_argument("--data", type=argparse_type(data), metavar=metavar(data),
+                   help="evaluate on this dataset's test set (default: the run's)")  # fmt: skip
+    p.add_argument("--mnist-root", type=argparse_type(root), metavar="DIR",
+                   help="folder with the MNIST IDX files (for --data mnist)")  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -36,15 +38,26 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise RunFolderError(f"eval {args.run_dir}: no checkpoint yet ({CHECKPOINT} is written after the first epoch)")
     try:
-        ckpt = load(path)
-        weights = [v for k, v in ckpt["model"].items() if k.endswith("weight")]
-        trained = (weights[0].shape[1], weights[-1].shape[0])  # (inputs, classes)
-        model = recipe.build_model(config, *trained)
-        load_checkpoint_model(path, model)
-    except (ChainruleError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise RunFolderError(f"eval {args.run_dir}: cannot read {CHECKPOINT}: {_first_line(exc)}") from None
-    config.data = args.data or config.data
-    config.mnist_root = args.mnist_root or config.mnist_root
+        ckpt = read_run_checkpoint(path)
+        trained = _trained_sizes(ckpt["model"])
+    except (ChainruleError, ValueError) as exc:
+        raise RunFolderError(f"eval {args.run_dir}: cannot read {CHECKPOINT}: {one_line(exc)}") from None
+    try:
+        recipe.check_fits(config, *trained, 0)
+    except ValueError as exc:
+        raise RunFolderError(f"eval {args.run_dir}: {CONFIG}: {exc}") from None
+    model = recipe.build_model(config, *trained)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except ChainruleError as exc:
+        raise RunFolderError(f"eval {args.run_dir}: {CHECKPOINT} does not fit its {CONFIG}: {one_line(exc)}") from None
+    data = args.data or config.data
+    root = args.mnist_root if args.mnist_root or data != config.data else config.mnist_root
+    try:
+        recipe.check_settings({"data": data, "mnist_root": root})
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config.data, config.mnist_root = data, root
     split = recipe.load_data(config)
     if recipe.sizes(split) != trained:
         raise UsageError(
@@ -58,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     return OK
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _trained_sizes(state: dict) -> tuple[int, int]:
+    """(inputs, classes) of the MLP whose state dict this is: its first and last weight matrices."""
+    weights = [v for k, v in state.items() if str(k).endswith("weight")]
+    if not weights or any(getattr(w, "ndim", None) != 2 for w in weights):
+        raise ValueError("its model has no weight matrices (not an MLP's state)")
+    return weights[0].shape[1], weights[-1].shape[0]

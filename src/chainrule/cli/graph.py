@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
             drawing.save(args.output)
         except RenderError as exc:
             raise DataError(str(exc)) from None
-        except (ValueError, OSError) as exc:
-            raise OutputError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
+        except OSError as exc:  # an errno's words, or chainrule's own sentence (which names the file)
+            raise OutputError(f"cannot write {args.output}: {exc.strerror}" if exc.errno else str(exc)) from None
+        except ValueError as exc:
+            raise OutputError(f"cannot write {args.output}: {exc}") from None
         print(f"wrote {args.output}")
     return OK
 

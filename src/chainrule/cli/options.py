@@ -1,55 +1,131 @@
-"""argparse value types that refuse impossible values with a message naming what is valid."""
+"""The rules for a run's settings, one per setting, used alike for the command line and for ``config.json``.
+
+Each rule is a check of a typed value (an int, a float, a str, a list) that returns it or raises ValueError
+saying what is valid. ``argparse_type(rule)`` first turns command-line text into the rule's type where it
+can, so ``--epochs 0`` and ``"epochs": 0`` in a resumed run's config.json are refused by the same check, with
+the same words.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
+
+Rule = Callable[[Any], Any]
 
 
-def _int_at_least(low: int, what: str) -> Callable[[str], int]:
-    """An argparse type for integers ≥ ``low``, named ``what`` in its messages."""
+def integer_at_least(low: int, what: str) -> Rule:
+    """Integers ≥ ``low`` (not bools, not floats), named ``what`` in messages."""
 
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}") from None
+    def check(value: Any) -> int:
+        if type(value) is not int:
+            raise ValueError(f"expected a {what}, got {shown(value)}")
         if value < low:
-            raise argparse.ArgumentTypeError(f"must be a {what} (>= {low}), got {value}")
+            raise ValueError(f"must be a {what} (>= {low}), got {value}")
         return value
 
+    check.kind = int
+    return check
+
+
+def number_above(low: float, strict: bool) -> Rule:
+    """Finite numbers > ``low`` (``strict``) or ≥ ``low``; ints are taken as floats."""
+
+    def check(value: Any) -> float:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"expected a number, got {shown(value)}")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite number, got {value}")
+        if value < low or (strict and value == low):
+            raise ValueError(f"must be a number {'>' if strict else '>='} {low:g}, got {value}")
+        return float(value)
+
+    check.kind = float
+    return check
+
+
+def one_of(choices: tuple[str, ...]) -> Rule:
+    """One of ``choices`` (argparse's words for a wrong one)."""
+
+    def check(value: Any) -> str:
+        if value not in choices or not isinstance(value, str):
+            raise ValueError(f"invalid choice: {shown(value)} (choose from {', '.join(map(repr, choices))})")
+        return value
+
+    check.choices = choices
+    return check
+
+
+def non_empty_text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a non-empty path, got {shown(value)}")
+    return value
+
+
+def optional(rule: Rule) -> Rule:
+    """``rule``, or None."""
+
+    def check(value: Any) -> Any:
+        return None if value is None else rule(value)
+
+    check.item = rule
+    return check
+
+
+def list_of(rule: Rule) -> Rule:
+    """A non-empty list whose items pass ``rule`` (a repeated option on the command line)."""
+
+    def check(value: Any) -> list:
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"expected a non-empty list, got {shown(value)}")
+        return [rule(item) for item in value]
+
+    check.item = rule
+    return check
+
+
+positive_int = integer_at_least(1, "positive integer")  # sizes, batch sizes, epochs
+non_negative_int = integer_at_least(0, "non-negative integer")  # seeds
+positive_float = number_above(0.0, strict=True)  # learning rates
+non_negative_float = number_above(0.0, strict=False)  # weight decay
+
+
+def argparse_type(rule: Rule) -> Callable[[str], Any]:
+    """An argparse ``type=``: the text as an int or float where it reads as one, then ``rule``."""
+    rule = getattr(rule, "item", rule)  # a list's items come one per option; optional values are given
+
+    def parse(text: str) -> Any:
+        try:
+            return rule(_typed(text, getattr(rule, "kind", str)))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = getattr(rule, "__name__", "value")  # argparse names the type in some messages
     return parse
 
 
-positive_int = _int_at_least(1, "positive integer")  # sizes, batch sizes, epochs
-non_negative_int = _int_at_least(0, "non-negative integer")  # seeds
+def metavar(rule: Rule) -> str | None:
+    """``{a,b,c}`` for a choice (what argparse shows for ``choices=``), else None."""
+    choices = getattr(getattr(rule, "item", rule), "choices", None)
+    return "{" + ",".join(choices) + "}" if choices else None
 
 
-def _finite(text: str) -> float:
+def shown(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters: a message stays one readable line whatever a file holds."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _typed(text: str, kind: type) -> Any:
+    """``text`` as ``kind`` (int or float) where it reads as one, else the text for the rule to refuse."""
+    if kind is str:
+        return text
     try:
-        value = float(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """A finite number > 0 (learning rates)."""
-    value = _finite(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """A finite number ≥ 0 (weight decay)."""
-    value = _finite(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
+        return text
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):

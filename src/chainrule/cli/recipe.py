@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from chainrule import nn, optim
+from chainrule.cli import options as o
 from chainrule.cli.errors import DataError
 from chainrule.data import datasets
 from chainrule.data.datasets import Split
@@ -23,6 +26,13 @@ DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
 MOMENTUM = 0.9
 #: the shape of one input for datasets of images (for pictures of inputs and first-layer weights)
 IMAGE_SHAPES = {"mnist-sample": (28, 28), "mnist": (28, 28), "digits": (8, 8)}
+#: the rule of every setting, for the command line and config.json alike (see chainrule.cli.options)
+RULES = {
+    "data": o.one_of(DATASETS), "mnist_root": o.optional(o.non_empty_text), "hidden": o.list_of(o.positive_int),
+    "activation": o.one_of(ACTIVATIONS), "loss": o.one_of(LOSSES), "optimizer": o.one_of(OPTIMIZERS),
+    "lr": o.positive_float, "batch_size": o.positive_int, "epochs": o.positive_int,
+    "weight_decay": o.non_negative_float, "init": o.one_of(INITS), "seed": o.non_negative_int,
+}  # fmt: skip
 
 
 @dataclass
@@ -53,6 +63,66 @@ class Config:
     @classmethod
     def keys(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+
+def option(key: str) -> str:
+    """The command-line option of a setting: ``batch_size`` → ``--batch-size``."""
+    return "--" + key.replace("_", "-")
+
+
+def check_settings(settings: dict, name: Callable[[str], str] = option) -> dict:
+    """``settings`` (some or all Config keys) with every value checked by its rule and the combination checked.
+
+    Raises ValueError naming the first setting at fault by ``name(key)``, e.g. ``--epochs: must be a positive
+    integer (>= 1), got 0``; the command line and config.json get the same rules. Unknown keys are refused.
+    """
+    unknown = [k for k in settings if k not in RULES]
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; the settings are {', '.join(RULES)}")
+    checked = {}
+    for key, value in settings.items():
+        try:
+            checked[key] = RULES[key](value)
+        except ValueError as exc:
+            raise ValueError(f"{name(key)}: {exc}") from None
+    data = checked.get("data", Config.data)
+    if checked.get("mnist_root") is not None and data != "mnist":
+        raise ValueError(f"{name('mnist_root')} is only used with {name('data')} mnist (got {name('data')} {data})")
+    return checked
+
+
+def check_fits(config: Config, n_inputs: int, n_classes: int, n_samples: int) -> None:
+    """ValueError when training the network ``config`` describes would need more memory than this machine has.
+
+    Estimated before anything is allocated: float32 parameters, their gradients, the optimizer's state and an
+    initialisation temporary, plus a mini-batch's activations (forward and backward) for every layer.
+    """
+    sizes = [n_inputs, *config.hidden, n_classes]
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    copies = 3 + {"sgd": 0, "momentum": 1, "adam": 2}[config.optimizer]
+    needed = 4 * (copies * params + 4 * min(config.batch_size, max(n_samples, 1)) * sum(sizes))
+    available = physical_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"a {'-'.join(map(str, sizes))} network has {params:.3g} parameters and needs about {_bytes(needed)} "
+            f"to train; this machine has {_bytes(available)} of memory"
+        )
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    i = 0
+    while n >= 1024 and i < len(units) - 1:
+        n, i = n / 1024, i + 1
+    return f"{n:.3g} {units[i]}"
 
 
 def load_data(config: Config) -> Split:

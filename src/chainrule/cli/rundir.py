@@ -12,13 +12,15 @@ from pathlib import Path
 
 from chainrule import __version__
 from chainrule.cli.errors import RunFolderError
-from chainrule.cli.recipe import Config
+from chainrule.cli.recipe import Config, check_settings
 from chainrule.files import write_bytes
 from chainrule.train import CHECKPOINT, METRICS
+from chainrule.untrusted import check_nesting, read_bounded
 
 CONFIG = "config.json"
 REPORT = "report.html"
 RUN_FILES = (CONFIG, CHECKPOINT, *METRICS, REPORT)
+MAX_CONFIG_BYTES = 1 << 16  # a run's config.json is under 1 KiB
 
 
 def default_out(root: Path = Path("runs")) -> Path:
@@ -58,21 +60,30 @@ def save_config(out: Path, config: Config) -> None:
 
 
 def read_config(run_dir: Path, option: str = "--resume") -> Config:
-    """The Config saved in ``run_dir``, with a clear error when it is not a chainrule run folder."""
+    """The Config saved in ``run_dir``, checked by the command line's own rules (RunFolderError naming the key)."""
     path = run_dir / CONFIG
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunFolderError(f"{option} {run_dir}: it is a file, not a run folder")
     if not run_dir.is_dir():
         raise RunFolderError(f"{option} {run_dir}: no such folder")
     if not path.is_file():
         raise RunFolderError(f"{option} {run_dir}: not a chainrule run folder (no {CONFIG})")
     try:
-        saved = json.loads(path.read_text())
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+        if check_nesting(text, 4) is not None:
+            raise ValueError("it is nested deeper than a config is")
+        saved = json.loads(text)
+        if not isinstance(saved, dict):
+            raise ValueError(f"it holds a JSON {type(saved).__name__}, not an object")
         saved.pop("chainrule", None)
-        unknown = sorted(set(saved) - set(Config.keys()))
-        if unknown:
-            raise ValueError(f"unknown settings {unknown}")
-        return Config(**saved)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise RunFolderError(f"{option} {run_dir}: {CONFIG} is damaged ({exc})") from None
+        missing = [k for k in Config.keys() if k not in saved]
+        if missing:
+            raise ValueError(f"it lacks {', '.join(map(repr, missing))}")
+        return Config(**check_settings(saved, name=lambda key: f'"{key}"'))
+    except ValueError as exc:
+        raise RunFolderError(f"{option} {run_dir}: {CONFIG} is damaged: {exc}") from None
+    except OSError as exc:
+        raise RunFolderError(f"{option} {run_dir}: cannot read {CONFIG}: {exc.strerror or exc}") from None
 
 
 def merge_resume(saved: Config, given: dict, run_dir: Path) -> Config:

@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 
 from chainrule.cli import recipe
-from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError
-from chainrule.cli.options import HelpFormatter, non_negative_float, non_negative_int, positive_float, positive_int
-from chainrule.cli.recipe import Config
-from chainrule.cli.rundir import REPORT, default_out, merge_resume, prepare, read_config, save_config
+from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError, one_line
+from chainrule.cli.options import HelpFormatter, argparse_type, metavar
+from chainrule.cli.recipe import RULES, Config
+from chainrule.cli.rundir import CONFIG, REPORT, default_out, merge_resume, prepare, read_config, save_config
 from chainrule.errors import ChainruleError
-from chainrule.train import fit
+from chainrule.random import Generator
+from chainrule.train import CHECKPOINT, fit, restore
 
 EXAMPLES = """\
 examples:
@@ -34,21 +35,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "train", help="train a network on a dataset", description=__doc__.split(":", 1)[1].strip(),
         epilog=EXAMPLES, formatter_class=HelpFormatter, argument_default=argparse.SUPPRESS,
     )  # fmt: skip
-    p.add_argument("--data", choices=recipe.DATASETS, help=f"dataset (default: {d.data})")
-    p.add_argument("--mnist-root", metavar="DIR", help="folder with the four MNIST IDX files (for --data mnist)")
-    p.add_argument("--hidden", type=positive_int, action="append", metavar="N",
-                   help="hidden layer size; repeat for more layers (default: 100)")  # fmt: skip
-    p.add_argument("--activation", choices=recipe.ACTIVATIONS, help=f"hidden activation (default: {d.activation})")
-    p.add_argument("--loss", choices=recipe.LOSSES, help=f"loss on the output scores (default: {d.loss})")
-    p.add_argument("--optimizer", choices=recipe.OPTIMIZERS,
-                   help=f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer})")  # fmt: skip
     lrs = ", ".join(f"{k} {v:g}" for k, v in recipe.DEFAULT_LR.items())
-    p.add_argument("--lr", type=positive_float, help=f"learning rate > 0 (default: {lrs})")
-    p.add_argument("--batch-size", type=positive_int, metavar="N", help=f"mini-batch size (default: {d.batch_size})")
-    p.add_argument("--epochs", type=positive_int, metavar="N", help=f"epochs (default: {d.epochs})")
-    p.add_argument("--weight-decay", type=non_negative_float, metavar="L2", help="L2 weight decay (default: 0)")
-    p.add_argument("--init", choices=recipe.INITS, help=f"weight initialisation (default: {d.init})")
-    p.add_argument("--seed", type=non_negative_int, help="seed of initialisation and shuffling (default: 0)")
+    helps = {
+        "data": (None, f"dataset (default: {d.data})"),
+        "mnist_root": ("DIR", "folder with the four MNIST IDX files (for --data mnist)"),
+        "hidden": ("N", "hidden layer size; repeat for more layers (default: 100)"),
+        "activation": (None, f"hidden activation (default: {d.activation})"),
+        "loss": (None, f"loss on the output scores (default: {d.loss})"),
+        "optimizer": (None, f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer})"),
+        "lr": ("LR", f"learning rate > 0 (default: {lrs})"),
+        "batch_size": ("N", f"mini-batch size (default: {d.batch_size})"),
+        "epochs": ("N", f"epochs (default: {d.epochs})"),
+        "weight_decay": ("L2", "L2 weight decay (default: 0)"),
+        "init": (None, f"weight initialisation (default: {d.init})"),
+        "seed": ("SEED", "seed of initialisation and shuffling (default: 0)"),
+    }
+    for key, (name, text) in helps.items():  # every setting's values are checked by its rule in recipe.RULES
+        p.add_argument(recipe.option(key), type=argparse_type(RULES[key]), metavar=metavar(RULES[key]) or name,
+                       action="append" if key == "hidden" else None, help=text)  # fmt: skip
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default: runs/<timestamp>)")
     p.add_argument("--resume", type=Path, metavar="DIR", help="continue the run in DIR from its last checkpoint")
     p.add_argument("--force", action="store_true", help="overwrite the run already in --out")
@@ -63,20 +67,30 @@ def run(args: argparse.Namespace) -> int:
     if resume is not None:
         if out is not None and out.resolve() != resume.resolve():
             raise UsageError("give either --out (a new run) or --resume (an existing run), not both")
-        out, config = resume, merge_resume(read_config(resume), given, resume)
+        saved = read_config(resume)
+        out, config = resume, merge_resume(saved, given, resume)
     else:
-        config = Config(**given)
+        try:
+            config = Config(**recipe.check_settings(given))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         out = out or default_out()
-        if config.mnist_root is not None and config.data != "mnist":
-            raise UsageError(f"--mnist-root is only used with --data mnist (got --data {config.data})")
     split = recipe.load_data(config)
     n_inputs, n_classes = recipe.sizes(split)
+    try:
+        recipe.check_fits(config, n_inputs, n_classes, len(split.y_train))
+    except ValueError as exc:
+        raise (UsageError(str(exc)) if resume is None else RunFolderError(f"--resume {out}: {CONFIG}: {exc}")) from None
     model = recipe.build_model(config, n_inputs, n_classes)
     loss_fn = recipe.build_loss(config, n_classes)
     optimizer = recipe.build_optimizer(config, model)
     if resume is None:
         prepare(out, getattr(args, "force", False))
         save_config(out, config)
+    else:
+        _check_checkpoint(out, model, optimizer, -(-len(split.y_train) // config.batch_size))
+        if "epochs" in given:
+            save_config(out, config)  # only once the checkpoint is known good: nothing is half-changed
     say = (lambda line: None) if quiet else (lambda line: print(line, flush=True))
     say(
         f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
@@ -93,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except (ChainruleError, ValueError) as exc:  # a damaged checkpoint or one from another model
         if resume is None:
             raise
-        raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {_first_line(exc)}") from None
+        raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {one_line(exc)}") from None
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
     report = _write_report(out, config, split, model, loss_fn, result.history)
@@ -115,5 +129,10 @@ def _write_report(out: Path, config: Config, split, model, loss_fn, history: lis
                         image_shape=recipe.IMAGE_SHAPES.get(config.data))  # fmt: skip
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _check_checkpoint(out: Path, model, optimizer, batches: int) -> None:
+    """Refuse a damaged checkpoint before anything in the run folder changes (fit loads it again, then trains)."""
+    if (out / CHECKPOINT).is_file():
+        try:
+            restore(out / CHECKPOINT, model, optimizer, Generator(0), batches)
+        except (ChainruleError, ValueError) as exc:
+            raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {one_line(exc)}") from None
