@@ -30,7 +30,8 @@ def test_nan_or_inf_fails_with_the_index_and_a_hint(f, at, analytic, numerical, 
     assert e.result == "NaN/Inf" and e.index == (len(at) - 1,) and hint in e.note
     assert np.isnan(e.numerical) == np.isnan(numerical)
     assert np.isinf(e.analytic) == np.isinf(analytic)
-    with pytest.raises(cr.GradcheckError, match=r"1 of \d element\(s\) are NaN or Inf with backward\(\)\. Worst at index") as info:
+    message = r"1 of \d element\(s\) are NaN or Inf with backward\(\)\. Worst at index"
+    with pytest.raises(cr.GradcheckError, match=message) as info:
         cr.gradcheck(f, [x])
     assert f"index ({len(at) - 1},)" in str(info.value) and hint in str(info.value)
 
