@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from collections.abc import Callable
 from functools import reduce
 
@@ -26,6 +27,8 @@ VARIADIC = {"max": cr.maximum, "min": cr.minimum}  # max(a, b, ...) folds the tw
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 ALLOWED = "numbers, names, + - * / **, unary minus and calls of " + ", ".join([*FUNCTIONS, *VARIADIC])
 MAX_LENGTH = 2000
+#: the deepest nesting of operations and calls (Python's own parser stops at 200 parentheses)
+MAX_DEPTH = 200
 
 
 class ExpressionError(UsageError):
@@ -66,16 +69,38 @@ def parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
+        if "too many nested" in exc.msg:
+            raise ExpressionError(_too_deep(f"more than {MAX_DEPTH} levels")) from None
         col = (exc.offset or 1) - 1
         raise ExpressionError(_pointing(text.strip(), col, col + 1, f"invalid syntax ({exc.msg})")) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError("the expression is nested too deeply or contains a NUL character") from None
+    except (RecursionError, MemoryError):  # the parser's own stack: deeper than it handles
+        raise ExpressionError(_too_deep("deeper than Python's parser handles")) from None
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(_too_deep(f"{depth} levels")) from None
     _check(tree, text.strip())
     return tree
 
 
+def _too_deep(found: str) -> str:
+    return f"expression too deeply nested ({found}; the limit is {MAX_DEPTH})"
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply operations and calls nest in ``tree``, walked without recursion (a chain a+b+c… nests too)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if not isinstance(child, ast.operator
+                     | ast.unaryop | ast.expr_context))  # fmt: skip
+    return deepest
+
+
 def _check(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        if isinstance(node.value, int) and abs(node.value) > _LARGEST:
+            _refuse(node, text, f"a number too large for a float64 (at most {sys.float_info.max:.4g})", hint=False)
         return
     if isinstance(node, ast.Name):
         return
@@ -106,6 +131,8 @@ def _check(node: ast.AST, text: str) -> None:
     _refuse(node, text, f"{_describe(node)} is not allowed")
 
 
+_LARGEST = int(sys.float_info.max)
+
 KINDS = {
     "MatMult": "the operator @", "Mod": "the operator %", "FloorDiv": "the operator //", "BitXor": "the operator ^",
     "BitAnd": "the operator &", "BitOr": "the operator |", "LShift": "the operator <<", "RShift": "the operator >>",
@@ -126,10 +153,10 @@ def _describe(node: ast.AST) -> str:
     return KINDS.get(type(node).__name__, f"a {type(node).__name__} expression")
 
 
-def _refuse(node: ast.AST, text: str, reason: str) -> None:
+def _refuse(node: ast.AST, text: str, reason: str, hint: bool = True) -> None:
     line = text.splitlines()[node.lineno - 1] if text else ""
     end = node.end_col_offset if node.end_lineno == node.lineno else len(line)
-    raise ExpressionError(_pointing(line, node.col_offset, end, f"{reason}; allowed: {ALLOWED}"))
+    raise ExpressionError(_pointing(line, node.col_offset, end, f"{reason}; allowed: {ALLOWED}" if hint else reason))
 
 
 def _pointing(line: str, start: int, end: int, reason: str) -> str:
