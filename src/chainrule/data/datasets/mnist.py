@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import math
 import os
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from chainrule.backend import xp
 from chainrule.data.datasets.split import Split
@@ -43,6 +46,8 @@ MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 _MAGIC = {"images": 0x00000803, "labels": 0x00000801}  # uint8 data, 3 or 1 dimensions
+_MAX_INFLATION = 1032  # deflate's largest ratio: a .gz file cannot hold more than this many times its size
+SIDE = 28  # MNIST's images are 28×28 pixels, labels 0–9
 
 
 def mnist(
@@ -64,6 +69,11 @@ def mnist(
         labels = read_idx(_locate(root, labels_name, download, checksums, mirrors, timeout), "labels", checksums)
         if len(images) != len(labels):
             raise DatasetError(f"mnist: {images_name} has {len(images)} images but {labels_name} {len(labels)} labels")
+        if len(images) == 0 or images.shape[1:] != (SIDE, SIDE):
+            raise DatasetError(f"mnist: {images_name} holds {len(images)} images of {images.shape[1:]} pixels; "
+                               f"MNIST has at least one, each {SIDE}×{SIDE}")  # fmt: skip
+        if labels.max() > 9:
+            raise DatasetError(f"mnist: {labels_name} holds the label {labels.max()}; MNIST's labels are 0–9")
         x = images.reshape(len(images), -1) if flatten else images
         parts[part] = (Tensor._make(x.astype(xp.float32) / 255), Tensor._make(labels.astype(xp.int64)))
     return Split(*parts["train"], *parts["test"], 10, "mnist")
@@ -82,32 +92,49 @@ def _locate(root: Path, name: str, download: bool, checksums: dict | None, mirro
 
 
 def read_idx(path: str | os.PathLike, kind: str, checksums: dict | None = None) -> Any:
-    """Read one uint8 IDX file (raw or .gz) as an array, validating its checksum, magic number and size."""
+    """Read one uint8 IDX file (raw or .gz) as an array, validating its checksum, magic number and size.
+
+    The header's dimensions are checked against the bytes the file holds before the data is read, and a .gz
+    file is inflated no further than its header declares, so a damaged file costs memory in proportion to it.
+    """
     path = Path(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"mnist: cannot read {path}: {exc.strerror or exc}") from None
     expected = None if checksums is None else checksums.get(path.name)
     if expected is not None and hashlib.sha256(raw).hexdigest() != expected:
         raise DatasetError(f"mnist: {path} is corrupt: its SHA-256 is not the standard file's ({expected[:12]}…)")
-    if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DatasetError(f"mnist: {path} is not a valid gzip file ({exc})") from None
-    if len(raw) < 8:
-        raise DatasetError(f"mnist: {path} is truncated: {len(raw)} bytes, shorter than an IDX header")
-    magic = int.from_bytes(raw[:4], "big")
-    if magic != _MAGIC[kind]:
-        raise DatasetError(f"mnist: {path} has magic number {magic:#010x}, expected {_MAGIC[kind]:#010x} for {kind}")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    size = int(xp.prod(shape))
-    if len(raw) != header + size:
+    gz = path.suffix == ".gz"
+    stream = gzip.GzipFile(fileobj=io.BytesIO(raw)) if gz else io.BytesIO(raw)
+    try:
+        shape = _idx_header(stream, path, kind)
+        size = math.prod(shape)
+        if size > (_MAX_INFLATION if gz else 1) * len(raw):
+            raise DatasetError(f"mnist: {path} is truncated: its header says {shape} = {size} bytes of data, "
+                               f"more than its {len(raw)} bytes can hold")  # fmt: skip
+        data = stream.read(size + 1)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise DatasetError(f"mnist: {path} is not a valid gzip file ({exc})") from None
+    if len(data) != size:
         raise DatasetError(
             f"mnist: {path} is truncated or padded: its header says {shape} = {size} bytes of data, "
-            f"the file holds {len(raw) - header}"
+            f"the file holds {len(data)}{' or more' if len(data) > size else ''}"
         )
-    return xp.frombuffer(raw, xp.uint8, count=size, offset=header).reshape(shape)
+    return xp.frombuffer(data, xp.uint8, count=size).reshape(shape)
+
+
+def _idx_header(stream: IO[bytes], path: Path, kind: str) -> tuple[int, ...]:
+    """The dimensions in an IDX header, after its magic number (which fixes the number of dimensions)."""
+    head = stream.read(4)
+    magic = int.from_bytes(head, "big")
+    if len(head) == 4 and magic != _MAGIC[kind]:
+        raise DatasetError(f"mnist: {path} has magic number {magic:#010x}, expected {_MAGIC[kind]:#010x} for {kind}")
+    ndim = _MAGIC[kind] & 0xFF
+    dims = stream.read(4 * ndim)
+    if len(head) + len(dims) < 4 + 4 * ndim:
+        raise DatasetError(f"mnist: {path} is truncated: {len(head) + len(dims)} bytes, shorter than an IDX header")
+    return tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
 
 
 def fetch(name: str, root: Path, checksums: dict | None, mirrors: tuple, timeout: float) -> Path:
