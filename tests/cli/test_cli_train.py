@@ -68,6 +68,7 @@ def test_quiet_prints_only_the_result(tmp_path, capsys):
     assert code == 0
     assert stdout.splitlines()[0].startswith("final test accuracy:") and len(stdout.splitlines()) == 1
     assert "epoch" not in stderr
+    assert_run_replays(tmp_path / "q")
 
 
 def test_force_overwrites_a_previous_run(tmp_path, capsys):
@@ -76,6 +77,7 @@ def test_force_overwrites_a_previous_run(tmp_path, capsys):
     code, _, err = run_main(capsys, "train", "--data", "xor", "--epochs", "1", "--out", str(out), "--force")
     assert code == 0, err
     assert len(json.loads((out / "metrics.json").read_text())) == 1
+    assert_run_replays(out)  # the folder holds the new one-epoch run, from the initial weights
 
 
 def test_every_option_is_accepted(tmp_path, capsys):
