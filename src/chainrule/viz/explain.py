@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.mode import no_grad
 from chainrule.errors import BackwardError
 from chainrule.tensor import Tensor
 from chainrule.viz import arith, grads
@@ -166,7 +165,7 @@ class _Narrator:
             if len(result.uses) > 1:
                 lines.append(f"  - {self.accumulated(result)}")
         scalar = self.is_scalar(op)
-        locals_ = self.local_values(op) if scalar else None
+        locals_ = grads.local_values(op) if scalar else None
         for e in op.edges:
             if e.grad is None:
                 continue
@@ -218,15 +217,6 @@ class _Narrator:
         if len(uses) != 1 or uses[0].slot != 0:
             return None
         return combined(self.site(op), self.site(uses[0].op))
-
-    def local_values(self, op: Op) -> list | None:
-        """∂out/∂input per slot at this point (scalar graphs): the node's backward with upstream 1."""
-        node = op.node
-        result = self.outputs(op)[0]
-        with no_grad():
-            got = type(node).backward(node, Tensor._make(np.ones_like(result.data)))
-        got = got if isinstance(got, tuple) else (got,)
-        return [None if g is None else float(np.sum(getattr(g, "data", g))) for g in got] + [None] * len(op.operands)
 
     def accumulated(self, v: Value) -> str:
         """``∂f/∂x = 3 + 4 = 7`` for a value with several uses (branches add)."""

@@ -88,3 +88,14 @@ def _unknown(op: Op) -> bool:
         if edge.value.requires_grad:
             edge.value.unknown = True
     return False
+
+
+def local_values(op: Op) -> list:
+    """∂out/∂input per operand slot, as numbers (a scalar op): its backward with upstream 1; None where none."""
+    node = op.node
+    result = op.outputs[min(op.outputs)]
+    with no_grad():
+        got = type(node).backward(node, Tensor._make(np.ones_like(result.data)))
+    got = got if isinstance(got, tuple) else (got,)
+    values = [None if g is None else float(np.sum(getattr(g, "data", g))) for g in got]
+    return values + [None] * (len(op.operands) - len(values))
