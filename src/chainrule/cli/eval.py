@@ -60,9 +60,15 @@ def run(args: argparse.Namespace) -> int:
     config.data, config.mnist_root = data, root
     split = recipe.load_data(config)
     if recipe.sizes(split) != trained:
+        found = f"{recipe.sizes(split)[0]} inputs and {split.num_classes} classes"
+        if args.data is None:  # the run's own config and checkpoint disagree: a run-folder problem
+            raise RunFolderError(
+                f"eval {args.run_dir}: its {CONFIG} names data {config.data} ({found}), but {CHECKPOINT} holds a "
+                f"model for {trained[0]} inputs and {trained[1]} classes"
+            )
         raise UsageError(
-            f"--data {config.data} has {recipe.sizes(split)[0]} inputs and {split.num_classes} classes; the run's "
-            f"model was trained on {trained_on} with {trained[0]} inputs and {trained[1]} classes"
+            f"--data {config.data} has {found}; the run's model was trained on {trained_on} with {trained[0]} inputs "
+            f"and {trained[1]} classes"
         )
     loss, acc = evaluate(model, recipe.build_loss(config, split.num_classes), split.x_test, split.y_test)
     n = len(split.y_test)
