@@ -106,19 +106,21 @@ def re_shape(shape):
     return str(shape).replace("(", r"\(").replace(")", r"\)")
 
 
-ZERO_D = [  # (var: with one element and correction 1, PyTorch's second derivative differs; see the README)
-    Case(f"{op}-axis={axis}", lambda m, a, op=op, axis=axis: getattr(a, op)(axis), [], twice=op != "var", torch_f=t)
+def _zero_d(op: str, axis: int, torch_op: str | None = None) -> Case:
+    """``op`` over axis 0 or -1 of a 0-d tensor (PyTorch: ``amax``/``amin`` for max/min)."""
+    return Case(
+        f"{op}-axis={axis}",
+        lambda m, a: getattr(a, op)(axis=axis),
+        [],
+        twice=op != "var",  # with one element and correction 1, PyTorch's second derivative differs (README)
+        torch_f=lambda m, a: getattr(a, torch_op or op)(axis),
+    )
+
+
+ZERO_D = [
+    _zero_d(op, axis, {"max": "amax", "min": "amin"}.get(op))
     for axis in (0, -1)
-    for op, t in [
-        ("sum", None),
-        ("mean", None),
-        ("var", None),
-        ("logsumexp", None),
-        ("softmax", None),
-        ("log_softmax", None),
-        ("max", lambda m, a, axis=axis: a.amax(axis)),
-        ("min", lambda m, a, axis=axis: a.amin(axis)),
-    ]
+    for op in ("sum", "mean", "var", "logsumexp", "softmax", "log_softmax", "max", "min")
 ]
 
 

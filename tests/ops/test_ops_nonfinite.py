@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.ops.reduce import Max, Min
 from helpers.oracle import Case, compare_with_torch, requires_torch, torch
 
 # NumPy's own warnings about inf/nan arithmetic (the ones chainrule does not silence on hot paths).
@@ -20,7 +21,6 @@ nan, inf = np.nan, np.inf
 SPECIAL = np.array([nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0])
 PAIRS = [np.array(side) for side in zip(*itertools.product(SPECIAL, SPECIAL))]
 ROWS = np.array([[nan, 1], [inf, 1], [-inf, 1], [inf, inf], [-inf, -inf], [inf, -inf], [0, 0], [1, 2], [nan, inf]])
-NO_TIES = ROWS[[0, 1, 2, 7]]  # torch's max(dim) picks one of tied elements; chainrule's (like amax) splits
 
 
 def F(m):
@@ -93,12 +93,22 @@ BY_ROW = {
     "nll_loss": lambda m, a: F(m).nll_loss(a, _labels(m, len(a), 1), reduction="none"),
 }
 BY_ROW_SPELLED = {  # chainrule's spelling, then PyTorch's
-    "max": (lambda m, a: a.max(1), lambda m, a: a.max(1).values),
-    "min": (lambda m, a: a.min(1), lambda m, a: a.min(1).values),
+    "max_axis": (lambda m, a: a.max(axis=1), lambda m, a: a.amax(1)),
+    "min_axis": (lambda m, a: a.min(axis=1), lambda m, a: a.amin(1)),
+    "max_select_equal": (lambda m, a: Max.apply(a, axis=1, select="equal"), lambda m, a: a.amax(1)),
+    "min_select_equal": (lambda m, a: Min.apply(a, axis=1, select="equal"), lambda m, a: a.amin(1)),
+    "max_select_index": (lambda m, a: Max.apply(a, axis=1, select="index"), lambda m, a: a.max(1).values),
+    "min_select_index": (lambda m, a: Min.apply(a, axis=1, select="index"), lambda m, a: a.min(1).values),
     "multiclass_svm_loss": (  # PyTorch's multi_margin_loss divides by the number of classes
         lambda m, a: F(m).multiclass_svm_loss(a, _labels(m, len(a), 1), reduction="none"),
         lambda m, a: F(m).multi_margin_loss(a, _labels(m, len(a), 1), reduction="none") * a.shape[1],
     ),
+}
+WHOLE = {  # reductions of every element, over the special values (ties and NaN included)
+    "max": (lambda m, a: a.max(), None),
+    "min": (lambda m, a: a.min(), None),
+    "max_select_all": (lambda m, a: Max.apply(a, select="all"), lambda m, a: a.max()),
+    "min_select_all": (lambda m, a: Min.apply(a, select="all"), lambda m, a: a.min()),
 }
 
 SWEEP = (
@@ -106,10 +116,12 @@ SWEEP = (
     + [pytest.param(Case(n, f, []), PAIRS, id=n) for n, f in BINARY.items()]
     + [pytest.param(Case(n, f, []), [ROWS], id=n) for n, f in BY_ROW.items()]
     + [
-        pytest.param(Case(n, f, [], torch_f=t, twice=n != "multiclass_svm_loss"), [NO_TIES], id=n)
+        pytest.param(Case(n, f, [], torch_f=t, twice=n != "multiclass_svm_loss"), [ROWS], id=n)
         for n, (f, t) in BY_ROW_SPELLED.items()  # PyTorch has no second derivative of multi_margin_loss
     ]
-)
+    + [pytest.param(Case(n, f, [], torch_f=t), [a], id=f"{n}-{i}") for n, (f, t) in WHOLE.items()
+       for i, a in enumerate([SPECIAL, SPECIAL[1:], np.array([2.0, -1.0, 2.0])])]
+)  # fmt: skip
 
 
 @requires_torch
@@ -236,11 +248,28 @@ def test_cross_entropy_rows_with_infinite_logits():
     np.testing.assert_allclose(g[1], [-1.0, 1 / (1 + np.e), np.e / (1 + np.e)])
 
 
-def test_max_and_min_give_a_nan_result_gradient_to_the_nan_entries():
-    """As torch.max/min (which select the NaN); torch.amax instead gives NaN gradients."""
-    for op in ("max", "min"):
-        _, (g,), _ = _first_and_second(lambda x, op=op: getattr(x, op)(), [1.0, nan, 3.0])
-        np.testing.assert_array_equal(g, [0, 1, 0])
-        _, (g,), _ = _first_and_second(lambda x, op=op: getattr(x, op)(axis=1), [[nan, nan, 3.0], [2.0, 2.0, 1.0]])
-        expected = [[0.5, 0.5, 0], [0.5, 0.5, 0]] if op == "max" else [[0.5, 0.5, 0], [0, 0, 1]]
-        np.testing.assert_array_equal(g, expected)
+@pytest.mark.parametrize(
+    "select, expected",
+    [  # rows: a NaN among numbers, two NaNs, a tie
+        ("equal", [[nan, nan, nan], [nan, nan, nan], [0.5, 0, 0.5]]),  # amax: a NaN result, NaN gradients
+        ("all", [[0, 1, 0], [0.5, 0.5, 0], [0.5, 0, 0.5]]),  # max(): to the NaN elements
+        ("index", [[0, 1, 0], [1, 0, 0], [1, 0, 0]]),  # max(dim): to the first extreme (NaN first) element
+    ],
+)
+def test_the_three_forms_of_max_send_the_gradient_as_pytorch_does(select, expected):
+    rows = [[1.0, nan, -3.0], [nan, nan, -3.0], [2.0, 0.0, 2.0]]
+    for op, sign in ((Max, 1.0), (Min, -1.0)):
+        grads = []
+        for row in rows:
+            _, (g,), _ = _first_and_second(lambda x, op=op: op.apply(x, axis=0, select=select), np.array(row) * sign)
+            grads.append(g)
+        np.testing.assert_array_equal(grads, expected)
+
+
+def test_max_of_every_element_is_the_all_form_and_over_an_axis_the_equal_form():
+    _, (g,), _ = _first_and_second(lambda x: x.max(), [[1.0, nan], [nan, 3.0]])
+    np.testing.assert_array_equal(g, [[0, 0.5], [0.5, 0]])  # as torch.max()
+    _, (g,), _ = _first_and_second(lambda x: x.min(axis=1), [[1.0, nan], [1.0, 1.0]])
+    np.testing.assert_array_equal(g, [[nan, nan], [0.5, 0.5]])  # as torch.amin(dim)
+    with pytest.raises(ValueError, match="max: select must be 'equal', 'all' or 'index'"):
+        Max.apply(cr.ones(2, 2), axis=(0, 1), select="index")

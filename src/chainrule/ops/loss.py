@@ -26,9 +26,13 @@ def _reduce(losses, reduction: str):
 
 
 def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
-    """The upstream gradient, shaped to multiply a per-element gradient (÷ count for 'mean')."""
+    """The upstream gradient, shaped to multiply a per-element gradient (÷ count for 'mean').
+
+    No elements: the gradient is empty whatever the scale, and g / 0 would put 0 · inf = NaN in
+    its second derivative with respect to g.
+    """
     if reduction == "mean":
-        return g / count
+        return g / count if count else g
     if reduction == "none" and per_sample:
         return g.unsqueeze(1)  # one loss per row of an (N, C) input
     return g

@@ -73,19 +73,27 @@ class Mean(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        n = _count(ctx.in_shape, ctx.axis)
-        return (_expand_back(g / n, ctx.in_shape, ctx.axis),)
+        n = _count(ctx.in_shape, ctx.axis)  # 0: an empty gradient, and no g / 0 in its derivative (see loss._scale)
+        return (_expand_back(g / n if n else g, ctx.in_shape, ctx.axis),)
 
 
 class _Extreme(Primitive):
-    """max/min: the gradient goes to the extreme element(s); ties share it equally."""
+    """max/min: the gradient goes to the extreme element(s), as the matching PyTorch form sends it.
+
+    ``select`` names the form: "equal" (``amax``/``amin``): the elements equal to the result share
+    it, and a NaN result gives NaN gradients; "all" (``max()``/``min()`` of every element): the same,
+    except that a NaN result's gradient goes to the NaN elements; "index" (``max(dim)``/``min(dim)``):
+    all of it to the first extreme element, the one argmax/argmin names. By default "all" when
+    reducing every axis, else "equal".
+    """
 
     saves_inputs = True
     saves_output = True
     reducer: Any = None
+    arg: Any = None  # xp.argmax or xp.argmin
 
     @classmethod
-    def forward(cls, ctx, a, axis=None, keepdims=False):
+    def forward(cls, ctx, a, axis=None, keepdims=False, select=None):
         axis = _axis_of(a, axis)
         if a.size == 0 and _count(a.shape, axis) == 0:  # PyTorch raises too: a max of nothing has no value
             where = "the whole tensor" if axis is None else f"axis {axis}"
@@ -93,18 +101,17 @@ class _Extreme(Primitive):
                 f"{cls.label}: {where} of a tensor of shape {a.shape} has no elements, and the {cls.label} "
                 "of no elements is undefined; reduce only over axes of non-zero size"
             )
-        ctx.axis, ctx.keepdims = axis, keepdims
+        select = select or ("all" if axis is None else "equal")
+        if select not in _SHARES or (select == "index" and isinstance(axis, tuple)):
+            raise ValueError(f"{cls.label}: select must be 'equal', 'all' or 'index' (one axis), got {select!r}")
+        ctx.axis, ctx.keepdims, ctx.select = axis, keepdims, select
         return cls.reducer(a, axis=axis, keepdims=keepdims)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         (a,) = ctx.saved_inputs
         kept = _kept_shape(a.shape, ctx.axis)
-        out = ctx.saved_output.data.reshape(kept)
-        hits = a.data == out
-        if xp.isnan(out).any():  # a NaN result came from the NaN entries: they share the gradient (as torch.max)
-            hits |= xp.isnan(a.data) & xp.isnan(out)
-        share = hits / hits.sum(axis=ctx.axis, keepdims=True)
+        share = _SHARES[ctx.select](cls, a.data, ctx.saved_output.data.reshape(kept), ctx.axis)
         return (g.reshape(kept) * Tensor._make(share.astype(g.dtype, copy=False)),)
 
     @classmethod
@@ -114,14 +121,43 @@ class _Extreme(Primitive):
         return a == cls.reducer(a, axis=node.axis, keepdims=True)
 
 
+def _equal_share(cls: type, a: Any, out: Any, axis: Any) -> Any:
+    """1/k for each of the k elements equal to the result (0/0 = NaN when the result is NaN)."""
+    hits = a == out
+    return hits / hits.sum(axis=axis, keepdims=True)
+
+
+def _all_share(cls: type, a: Any, out: Any, axis: Any) -> Any:
+    """As ``_equal_share``, a NaN result counting as equal to the NaN elements (it came from them)."""
+    hits = a == out
+    if xp.isnan(out).any():
+        hits |= xp.isnan(a) & xp.isnan(out)
+    return hits / hits.sum(axis=axis, keepdims=True)
+
+
+def _index_share(cls: type, a: Any, out: Any, axis: Any) -> Any:
+    """1 for the first extreme element (NaN first, as argmax/argmin and PyTorch pick), 0 elsewhere."""
+    hits = xp.zeros(a.shape, dtype=bool)
+    if axis is None:  # a 0-d tensor
+        hits.flat[cls.arg(a)] = True
+    else:
+        xp.put_along_axis(hits, cls.arg(a, axis=axis, keepdims=True), True, axis=axis)
+    return hits
+
+
+_SHARES = {"equal": _equal_share, "all": _all_share, "index": _index_share}
+
+
 class Max(_Extreme):
     label = "max"
     reducer = staticmethod(xp.max)
+    arg = staticmethod(xp.argmax)
 
 
 class Min(_Extreme):
     label = "min"
     reducer = staticmethod(xp.min)
+    arg = staticmethod(xp.argmin)
 
 
 class Var(Primitive):

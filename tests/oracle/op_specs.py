@@ -1,0 +1,469 @@
+"""Every public differentiable op of chainrule, with how to draw its inputs and how PyTorch spells it.
+
+A ``Spec`` names one public entry point (``Tensor.exp``, ``cr.exp``, ``F.relu``, ``Tensor.__add__`` ...).
+Its ``kind`` picks the hypothesis strategy that draws input shapes (0-d, size-0 and broadcasting
+pairs included) and parameters (axes, reductions, indices ...); ``f(m, *xs, **params)`` is written
+once for both libraries (``m`` is chainrule or torch) unless ``torch_f`` spells PyTorch's side.
+test_oracle_coverage.py checks that every public name is here or listed as not differentiable.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import chainrule as cr
+
+SIDE = 3  # at most 3 per axis and 3 axes: a gradcheck stays a few milliseconds
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    kind: str
+    f: Callable
+    torch_f: Callable | None = None
+    domain: str = "real"
+    twice: bool = True
+    torch: bool = True  # False: no PyTorch counterpart to compare with (random masks)
+    eps: float = 1e-6
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def F(m):
+    """``nn.functional`` of either library."""
+    if m is cr:
+        return cr.nn.functional
+    import torch.nn.functional
+
+    return torch.nn.functional
+
+
+def dtype(m, name: str):
+    return getattr(m, name)
+
+
+# ------------------------------------------------------------------ strategies: (shapes, params)
+def _shape(min_dims: int = 0, max_dims: int = 3, min_side: int = 0) -> st.SearchStrategy:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=SIDE)
+
+
+def _axis(ndim: int) -> st.SearchStrategy:
+    return st.integers(-max(ndim, 1), max(ndim, 1) - 1)
+
+
+def _axes(ndim: int) -> st.SearchStrategy:
+    """None, one axis, or a tuple of distinct axes (negative ones included)."""
+    if ndim == 0:
+        return st.sampled_from([None, 0, -1])
+    tuples = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)
+    return st.one_of(st.none(), _axis(ndim), tuples)
+
+
+def _expandable_to(data, target: tuple) -> tuple:
+    """A shape that broadcasts to ``target``: a suffix of it, some sizes replaced by 1."""
+    k = data.draw(st.integers(0, len(target)))
+    suffix = target[len(target) - k :]
+    return tuple(n if data.draw(st.booleans()) else 1 for n in suffix)
+
+
+def unary(data) -> tuple:
+    return (data.draw(_shape()),), {}
+
+
+def binary(data) -> tuple:
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=SIDE))
+    return shapes.input_shapes, {}
+
+
+def ternary(data) -> tuple:
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=SIDE))
+    return shapes.input_shapes, {}
+
+
+def into(data) -> tuple:
+    """A target and a second operand that broadcasts to it (in-place ops keep the target's shape)."""
+    target = data.draw(_shape())
+    return (target, _expandable_to(data, target)), {}
+
+
+def reduction(data) -> tuple:
+    shape = data.draw(_shape())
+    return (shape,), {"axis": data.draw(_axes(len(shape))), "keepdims": data.draw(st.booleans())}
+
+
+def nonempty_reduction(data) -> tuple:
+    """max/min: the reduced axes must have elements (else a ShapeError, as PyTorch raises)."""
+    shapes, params = reduction(data)
+    axis = params["axis"]
+    axes = range(len(shapes[0])) if axis is None or not shapes[0] else np.atleast_1d(axis)
+    if any(shapes[0][a] == 0 for a in axes):
+        shapes = (tuple(max(n, 1) for n in shapes[0]),)
+    return shapes, params
+
+
+def variance(data) -> tuple:
+    """var with n > correction (n ≤ correction: see test_ops_edge_shapes.py)."""
+    shapes, params = nonempty_reduction(data)
+    shape, axis = shapes[0], params["axis"]
+    n = int(np.prod([shape[a] for a in (range(len(shape)) if axis is None or not shape else np.atleast_1d(axis))]))
+    return shapes, params | {"correction": data.draw(st.integers(0, max(0, n - 1)))}
+
+
+def along_axis(data) -> tuple:
+    shape = data.draw(_shape())
+    return (shape,), {"axis": data.draw(_axis(len(shape)))}
+
+
+def matmul(data) -> tuple:
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=2, max_side=SIDE))
+    return shapes.input_shapes, {}
+
+
+def linear(data) -> tuple:
+    x = data.draw(_shape(min_dims=1))
+    out = data.draw(st.integers(0, SIDE))
+    return (x, (out, x[-1]), (out,)), {}
+
+
+def same_shape(data) -> tuple:
+    shape = data.draw(_shape())
+    return (shape, shape), {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+def rows(data, min_rows: int = 0) -> tuple:
+    """Logits (N, C) with N ≥ 0, C ≥ 1, integer labels and a reduction."""
+    n, c = data.draw(st.integers(min_rows, SIDE)), data.draw(st.integers(1, SIDE + 1))
+    labels = data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
+    return ((n, c),), {"labels": labels, "reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+def nonempty_rows(data) -> tuple:
+    """PyTorch's multi_margin_loss of no rows returns uninitialised memory for 'mean' (chainrule: NaN)."""
+    return rows(data, min_rows=1)
+
+
+def soft_rows(data) -> tuple:
+    (shape,), params = rows(data)
+    return (shape, shape), {"reduction": params["reduction"]}
+
+
+def reshape(data) -> tuple:
+    shape = data.draw(_shape())
+    options = [tuple(reversed(shape)), (-1,), (1, *shape), (*shape, 1)]
+    if shape and 0 not in shape:
+        options.append((-1, *shape[1:]))
+    return (shape,), {"shape": data.draw(st.sampled_from(options))}
+
+
+def two_axes(data) -> tuple:
+    shape = data.draw(_shape(min_dims=1))
+    return (shape,), {"dim0": data.draw(_axis(len(shape))), "dim1": data.draw(_axis(len(shape)))}
+
+
+def permutation(data) -> tuple:
+    shape = data.draw(_shape())
+    return (shape,), {"axes": tuple(data.draw(st.permutations(range(len(shape)))))}
+
+
+def matrices(data) -> tuple:
+    return (data.draw(_shape(min_dims=2)),), {}
+
+
+def expand(data) -> tuple:
+    target = data.draw(_shape())
+    return (_expandable_to(data, target),), {"shape": target}
+
+
+def squeeze(data) -> tuple:
+    shape = list(data.draw(_shape(max_dims=2)))
+    for _ in range(data.draw(st.integers(0, 2))):
+        shape.insert(data.draw(st.integers(0, len(shape))), 1)
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    return (tuple(shape),), {"axis": data.draw(st.sampled_from([None, *ones]) if ones else st.none())}
+
+
+def unsqueeze(data) -> tuple:
+    shape = data.draw(_shape())
+    return (shape,), {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+def flatten(data) -> tuple:
+    shape = data.draw(_shape(min_dims=1))
+    start = data.draw(st.integers(0, len(shape) - 1))
+    return (shape,), {"start": start, "end": data.draw(st.integers(start, len(shape) - 1))}
+
+
+def basic_index(data) -> tuple:
+    """Integers, slices (steps > 0: PyTorch has no negative steps), None and Ellipsis."""
+    shape = data.draw(_shape(min_dims=1))
+    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, slice) and (k.step or 1) < 0 for k in parts):
+        key = tuple(slice(k.start, k.stop) if isinstance(k, slice) else k for k in parts)
+    return (shape,), {"key": key}
+
+
+def array_index(data) -> tuple:
+    """An integer list indexing the first axis (repeats accumulate), possibly with a slice after it."""
+    shape = data.draw(_shape(min_dims=1, min_side=1))
+    rows_ = data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=4))  # [] : see gaps
+    return (shape,), {"rows": rows_, "rest": data.draw(st.booleans()) and len(shape) > 1}
+
+
+def mask_index(data) -> tuple:
+    return (data.draw(_shape()),), {}
+
+
+def setitem(data) -> tuple:
+    shape = data.draw(_shape(min_dims=1))
+    key = data.draw(hnp.basic_indices(shape, allow_newaxis=False, allow_ellipsis=True))
+    parts = key if isinstance(key, tuple) else (key,)
+    key = tuple(slice(k.start, k.stop) if isinstance(k, slice) else k for k in parts)
+    target = np.empty(shape)[key].shape
+    return (shape, _expandable_to(data, target)), {"key": key}
+
+
+def join(data) -> tuple:
+    """2 or 3 shapes equal except along ``axis`` (concatenate) or all equal (stack, with ``stack``)."""
+    shape = data.draw(_shape(min_dims=1))
+    axis = data.draw(_axis(len(shape)))
+    sizes = data.draw(st.lists(st.integers(0, SIDE), min_size=2, max_size=3))
+    shapes = tuple(tuple(s if i != axis % len(shape) else k for i, s in enumerate(shape)) for k in sizes)
+    return shapes, {"axis": axis}
+
+
+def stack(data) -> tuple:
+    shape = data.draw(_shape())
+    count = data.draw(st.integers(2, 3))
+    return (shape,) * count, {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+def parameters(data) -> tuple:
+    return (data.draw(_shape()), data.draw(_shape())), {}
+
+
+def bounds(data) -> tuple:
+    lo, hi = data.draw(st.sampled_from([(-0.5, 0.7), (-0.5, None), (None, 0.7)]))
+    return (data.draw(_shape()),), {"lo": lo, "hi": hi}
+
+
+STRATEGIES = {fn.__name__: fn for fn in (
+    unary, binary, ternary, into, reduction, nonempty_reduction, variance, along_axis, matmul, linear, same_shape,
+    rows, nonempty_rows, soft_rows, reshape, two_axes, permutation, matrices, expand, squeeze, unsqueeze, flatten,
+    basic_index, array_index, mask_index, setitem, join, stack, parameters, bounds,
+)}  # fmt: skip
+
+
+# ------------------------------------------------------------------ PyTorch's spellings
+def dims(axis, ndim: int):
+    """PyTorch's dim for chainrule's axis: None (every axis) is the tuple of them (0 for a 0-d tensor)."""
+    return (tuple(range(ndim)) or 0) if axis is None else axis
+
+
+def _reduce(method: str, torch_method: str | None = None) -> tuple:
+    ours = lambda m, a, axis, keepdims, **kw: getattr(a, method)(axis=axis, keepdims=keepdims, **kw)  # noqa: E731
+    theirs = lambda m, a, axis, keepdims, **kw: getattr(a, torch_method or method)(  # noqa: E731
+        dim=dims(axis, a.ndim), keepdim=keepdims, **kw
+    )
+    return ours, theirs
+
+
+def _reduce_fn(name: str) -> tuple:
+    ours = lambda m, a, axis, keepdims: getattr(m, name)(a, axis, keepdims)  # noqa: E731
+    theirs = lambda m, a, axis, keepdims: getattr(m, name)(a, dims(axis, a.ndim), keepdims)  # noqa: E731
+    return ours, theirs
+
+
+def _constant(m, like):
+    """Fixed values in ``like``'s shape (1.2 to 1.8: in every op's domain): an ndarray, or a tensor for torch."""
+    values = np.linspace(1.2, 1.8, like.numel()).reshape(tuple(like.shape))
+    return values if m is cr else m.tensor(values)
+
+
+def _index_rows(m, a, rows, rest):
+    key = m.tensor(rows, dtype=m.int64) if m is not cr else rows
+    return a[key, 1:] if rest else a[key]
+
+
+def _in_place(method: str, *args) -> Callable:
+    """``y = a * 1; y.<method>(b, ...)``; then y · 2, so the graph continues past the modified tensor."""
+
+    def f(m, a, b=None, **params):
+        y = a * 1.0
+        getattr(y, method)(*(b,) if b is not None else (), *args, **params)
+        return y * 2.0
+
+    return f
+
+
+def _augmented(op: Callable) -> Callable:
+    def f(m, a, b):
+        y = a * 1.0
+        y = op(y, b)
+        return y * 2.0
+
+    return f
+
+
+def _setitem(m, a, b, key):
+    y = a * 1.0
+    y[key] = b * 3.0
+    return y * 2.0
+
+
+def _svm(m, a, labels, reduction):
+    if m is cr:
+        return F(m).multiclass_svm_loss(a, m.tensor(labels, dtype=m.int64), reduction=reduction)
+    losses = F(m).multi_margin_loss(a, m.tensor(labels, dtype=m.int64), reduction=reduction)
+    return losses * a.shape[1]  # PyTorch's MultiMarginLoss divides by the number of classes
+
+
+def _labelled(name: str) -> Callable:
+    return lambda m, a, labels, reduction: getattr(F(m), name)(a, m.tensor(labels, dtype=m.int64), reduction=reduction)
+
+
+def _cast(name: str, to: str | None = None) -> tuple:
+    """A cast to float32 (rounds: gradcheck with a larger step) or float64, by method name."""
+    ours = lambda m, a: getattr(a, name)(*((dtype(m, to),) if to else ())) * 1.0  # noqa: E731
+    theirs = lambda m, a: a.to(dtype(m, to or ("float32" if name == "float" else "float64"))) * 1.0  # noqa: E731
+    return ours, theirs
+
+
+_SUM, _SUM_T = _reduce("sum")
+_MEAN, _MEAN_T = _reduce("mean")
+_MAX, _MAX_T = _reduce("max", "amax")
+_MIN, _MIN_T = _reduce("min", "amin")
+_LSE, _LSE_T = _reduce("logsumexp")
+_VAR, _VAR_T = _reduce("var")
+
+
+# ------------------------------------------------------------------ the specs
+MATH = {"exp": "real", "log": "positive", "sqrt": "positive", "abs": "kinkfree", "sin": "real", "cos": "real",
+        "tanh": "real", "sigmoid": "real", "relu": "kinkfree"}  # fmt: skip  (element-wise math: name → domain)
+
+
+def _method_specs() -> list:
+    """Tensor methods and operators."""
+    specs = [Spec(f"Tensor.{n}", "unary", lambda m, a, n=n: getattr(a, n)(), domain=d) for n, d in MATH.items()]
+    operators = {"__add__": operator.add, "__sub__": operator.sub, "__mul__": operator.mul,
+                 "__truediv__": operator.truediv, "__pow__": operator.pow, "__matmul__": operator.matmul}  # fmt: skip
+    for name, op in operators.items():
+        kind = "matmul" if name == "__matmul__" else "binary"
+        domain = {"__truediv__": "kinkfree", "__pow__": "positive"}.get(name, "real")
+        specs.append(Spec(f"Tensor.{name}", kind, lambda m, a, b, op=op: op(a, b), domain=domain))
+        reflected = name.replace("__", "__r", 1)  # an ndarray on the left calls the Tensor's reflected operator
+        specs.append(Spec(f"Tensor.{reflected}", kind, lambda m, a, b, op=op: op(_constant(m, a), b), domain=domain))
+    in_place_ops = {"__iadd__": operator.iadd, "__isub__": operator.isub, "__imul__": operator.imul,
+                    "__itruediv__": operator.itruediv}  # fmt: skip
+    for name, op in in_place_ops.items():
+        specs.append(Spec(f"Tensor.{name}", "into", _augmented(op), domain="kinkfree"))
+    specs += [
+        Spec("Tensor.__neg__", "unary", lambda m, a: -a),
+        Spec("Tensor.__pos__", "unary", lambda m, a: +a * 1.0),
+        Spec("Tensor.pow", "binary", lambda m, a, b: a.pow(b), domain="positive"),
+        Spec("Tensor.matmul", "matmul", lambda m, a, b: a.matmul(b)),
+        Spec("Tensor.maximum", "binary", lambda m, a, b: a.maximum(b), domain="kinkfree"),
+        Spec("Tensor.minimum", "binary", lambda m, a, b: a.minimum(b), domain="kinkfree"),
+        Spec("Tensor.clip", "bounds", lambda m, a, lo, hi: a.clip(lo, hi), lambda m, a, lo, hi: a.clamp(lo, hi),
+             domain="kinkfree"),
+        Spec("Tensor.clamp", "bounds", lambda m, a, lo, hi: a.clamp(lo, hi), domain="kinkfree"),
+        Spec("Tensor.sum", "reduction", _SUM, _SUM_T),
+        Spec("Tensor.mean", "reduction", _MEAN, _MEAN_T),
+        Spec("Tensor.max", "nonempty_reduction", _MAX, _MAX_T, domain="kinkfree"),
+        Spec("Tensor.min", "nonempty_reduction", _MIN, _MIN_T, domain="kinkfree"),
+        Spec("Tensor.var", "variance", _VAR, _VAR_T),
+        Spec("Tensor.logsumexp", "reduction", _LSE, _LSE_T),
+        Spec("Tensor.softmax", "along_axis", lambda m, a, axis: a.softmax(axis)),
+        Spec("Tensor.log_softmax", "along_axis", lambda m, a, axis: a.log_softmax(axis)),
+        Spec("Tensor.reshape", "reshape", lambda m, a, shape: a.reshape(shape)),  # (PyTorch: reshape() is an error)
+        Spec("Tensor.view", "reshape", lambda m, a, shape: (a * 1.0).view(shape)),
+        Spec("Tensor.flatten", "flatten", lambda m, a, start, end: a.flatten(start, end)),
+        Spec("Tensor.transpose", "two_axes", lambda m, a, dim0, dim1: a.transpose(dim0, dim1)),
+        Spec("Tensor.permute", "permutation", lambda m, a, axes: a.permute(axes)),
+        Spec("Tensor.T", "unary", lambda m, a: a.T, lambda m, a: a.permute(tuple(reversed(range(a.ndim))))),
+        Spec("Tensor.mT", "matrices", lambda m, a: a.mT),
+        Spec("Tensor.expand", "expand", lambda m, a, shape: a.expand(shape)),
+        Spec("Tensor.broadcast_to", "expand", lambda m, a, shape: a.broadcast_to(shape)),
+        Spec("Tensor.squeeze", "squeeze", lambda m, a, axis: a.squeeze() if axis is None else a.squeeze(axis)),
+        Spec("Tensor.unsqueeze", "unsqueeze", lambda m, a, axis: a.unsqueeze(axis)),
+        Spec("Tensor.clone", "unary", lambda m, a: a.clone() * a),
+        Spec("Tensor.__getitem__", "basic_index", lambda m, a, key: a[key]),
+        Spec("Tensor.__getitem__[array]", "array_index", _index_rows),
+        Spec("Tensor.__getitem__[mask]", "mask_index", lambda m, a: a[a > 0], domain="kinkfree"),
+        Spec("Tensor.__setitem__", "setitem", _setitem),
+        Spec("Tensor.add_", "into", _in_place("add_")),
+        Spec("Tensor.sub_", "into", _in_place("sub_")),
+        Spec("Tensor.mul_", "into", _in_place("mul_")),
+        Spec("Tensor.div_", "into", _in_place("div_"), domain="kinkfree"),
+        Spec("Tensor.clamp_", "unary", _in_place("clamp_", -0.5, 0.7), domain="kinkfree"),
+        Spec("Tensor.clip_", "unary", _in_place("clip_", -0.5, 0.7), domain="kinkfree"),
+        Spec("Tensor.copy_", "into", _in_place("copy_")),
+        Spec("Tensor.fill_", "unary", lambda m, a: _in_place("fill_", 0.25)(m, a) + a),
+        Spec("Tensor.zero_", "unary", lambda m, a: _in_place("zero_")(m, a) + a),
+        Spec("Tensor.astype", "unary", *_cast("astype", "float32"), eps=1e-3),
+        Spec("Tensor.to", "unary", *_cast("to", "float64")),
+        Spec("Tensor.float", "unary", *_cast("float"), eps=1e-3),
+        Spec("Tensor.double", "unary", *_cast("double")),
+    ]
+    return specs
+
+
+def _function_specs() -> list:
+    """``chainrule.<op>`` (ops/api.py) against ``torch.<op>``."""
+    specs = [Spec(f"cr.{n}", "unary", lambda m, a, n=n: getattr(m, n)(a), domain=d) for n, d in MATH.items()]
+    specs += [
+        Spec("cr.softmax", "along_axis", lambda m, a, axis: m.softmax(a, axis)),
+        Spec("cr.log_softmax", "along_axis", lambda m, a, axis: m.log_softmax(a, axis)),
+        Spec("cr.sum", "reduction", *_reduce_fn("sum")),
+        Spec("cr.mean", "reduction", *_reduce_fn("mean")),
+        Spec("cr.logsumexp", "reduction", *_reduce_fn("logsumexp")),
+        Spec("cr.clip", "bounds", lambda m, a, lo, hi: m.clip(a, lo, hi), lambda m, a, lo, hi: m.clamp(a, lo, hi),
+             domain="kinkfree"),
+        Spec("cr.maximum", "binary", lambda m, a, b: m.maximum(a, b), domain="kinkfree"),
+        Spec("cr.minimum", "binary", lambda m, a, b: m.minimum(a, b), domain="kinkfree"),
+        Spec("cr.matmul", "matmul", lambda m, a, b: m.matmul(a, b)),
+        Spec("cr.where", "ternary", lambda m, c, a, b: m.where(c > 0, a, b)),
+        Spec("cr.cat", "join", lambda m, *xs, axis: m.cat(list(xs), axis)),
+        Spec("cr.concatenate", "join", lambda m, *xs, axis: m.concatenate(list(xs), axis),
+             lambda m, *xs, axis: m.cat(list(xs), axis)),
+        Spec("cr.stack", "stack", lambda m, *xs, axis: m.stack(list(xs), axis)),
+    ]
+    return specs
+
+
+def _functional_specs() -> list:
+    """``chainrule.nn.functional`` against ``torch.nn.functional``."""
+    return [
+        Spec("F.linear", "linear", lambda m, x, w, b: F(m).linear(x, w, b)),
+        Spec("F.sigmoid", "unary", lambda m, a: F(m).sigmoid(a)),
+        Spec("F.tanh", "unary", lambda m, a: F(m).tanh(a)),
+        Spec("F.relu", "unary", lambda m, a: F(m).relu(a), domain="kinkfree"),
+        Spec("F.leaky_relu", "unary", lambda m, a: F(m).leaky_relu(a, 0.1), domain="kinkfree"),
+        Spec("F.softmax", "along_axis", lambda m, a, axis: F(m).softmax(a, axis)),
+        Spec("F.log_softmax", "along_axis", lambda m, a, axis: F(m).log_softmax(a, axis)),
+        Spec("F.dropout", "unary", lambda m, a: F(m).dropout(a, 0.4, training=False) * F(m).dropout(a, 0.0)),
+        Spec("F.dropout[random]", "unary", lambda m, a: F(m).dropout(a, 0.4, generator=cr.Generator(5)), torch=False),
+        Spec("F.cross_entropy", "rows", _labelled("cross_entropy")),
+        Spec("F.cross_entropy[probabilities]", "soft_rows",
+             lambda m, a, t, reduction: F(m).cross_entropy(a, t.softmax(1), reduction=reduction)),
+        Spec("F.nll_loss", "rows", _labelled("nll_loss")),
+        Spec("F.multiclass_svm_loss", "nonempty_rows", _svm, domain="kinkfree", twice=False),  # torch: no second order
+        Spec("F.mse_loss", "same_shape", lambda m, a, t, reduction: F(m).mse_loss(a, t, reduction=reduction)),
+        Spec("F.binary_cross_entropy", "same_shape",
+             lambda m, p, t, reduction: F(m).binary_cross_entropy(p, t, reduction=reduction), domain="unit"),
+        Spec("F.binary_cross_entropy_with_logits", "same_shape",
+             lambda m, x, t, reduction: F(m).binary_cross_entropy_with_logits(x, t.sigmoid(), reduction=reduction)),
+        Spec("F.l2_penalty", "parameters", lambda m, a, b: F(m).l2_penalty([a, b]),
+             lambda m, a, b: (a * a).sum() + (b * b).sum()),
+    ]  # fmt: skip
+
+
+SPECS = _method_specs() + _function_specs() + _functional_specs()

@@ -1,0 +1,87 @@
+"""Every public name of chainrule that computes a tensor from tensors is in op_specs.SPECS, or said not to be.
+
+A new op (a Tensor method, a function in ``chainrule``, ``chainrule.ops.api`` or ``nn.functional``)
+fails here until it is given a Spec (and so differential tests against PyTorch) or is listed
+below with the reason it has no gradient to check.
+"""
+
+import pytest
+from op_specs import SPECS
+
+import chainrule as cr
+from chainrule.nn import functional
+from chainrule.ops import api
+
+COVERED = {spec.name.split("[")[0] for spec in SPECS}
+
+NOT_DIFFERENTIABLE = {
+    "Tensor": {
+        # booleans and indices: no gradient (as in PyTorch)
+        "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__invert__", "__and__", "__or__",
+        "argmax", "argmin", "any", "all", "long",
+        # leaving the graph, or reading out of it
+        "detach", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
+        "__len__", "__iter__",
+        # the graph's own controls and metadata
+        "backward", "requires_grad_", "retain_grad", "requires_grad", "grad", "grad_fn", "is_leaf", "data", "name",
+        "shape", "ndim", "size", "numel", "dtype",
+    },
+    "cr": {
+        # factories: nothing to differentiate with respect to
+        "arange", "eye", "from_numpy", "full", "linspace", "ones", "ones_like", "rand", "randint", "randn", "tensor",
+        "zeros", "zeros_like", "manual_seed", "Generator", "float32", "float64", "int64",
+        # autograd machinery and checks (tested in tests/autograd and tests/check)
+        "Function", "Tensor", "autograd", "grad", "hvp", "jacobian", "gradcheck", "gradcheck_report",
+        "gradgradcheck", "numerical_grad", "GradcheckReport", "detect_anomaly", "enable_grad", "is_grad_enabled",
+        "no_grad", "set_grad_enabled",
+        # errors, packages, files and drawings
+        "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "GradcheckError", "ShapeError",
+        "data", "nn", "optim", "load", "save", "draw", "explain",
+    },
+}  # fmt: skip
+
+# Python's object protocol: not operations on values.
+PROTOCOL = {
+    "__init__", "__repr__", "__hash__", "__deepcopy__", "__reduce_ex__", "__array_ufunc__", "__slots__",
+    "__weakref__", "__module__", "__doc__", "__dict__", "__annotations__", "__firstlineno__", "__static_attributes__",
+    "__array_priority__", "__class_getitem__", "__str__", "__format__", "__copy__", "__getstate__", "__setstate__",
+}  # fmt: skip
+
+
+def _tensor_names() -> set:
+    """Tensor's public methods, properties and operators (private ``_name``s and the object protocol aside)."""
+    names = set()
+    for klass in cr.Tensor.__mro__[:-1]:  # (not object's own)
+        names |= {n for n in vars(klass) if not n.startswith("_") or (n.endswith("__") and n not in PROTOCOL)}
+    return names
+
+
+def _public() -> list:
+    return (
+        [("Tensor", n) for n in sorted(_tensor_names())]
+        + [("cr", n) for n in sorted(set(cr.__all__) | set(api.__all__))]
+        + [("F", n) for n in sorted(functional.__all__)]
+    )
+
+
+@pytest.mark.parametrize("space, name", _public(), ids=lambda v: v)
+def test_every_public_op_has_a_spec_or_a_reason(space, name):
+    if name in NOT_DIFFERENTIABLE.get(space, ()):
+        assert f"{space}.{name}" not in COVERED, f"{space}.{name} is listed as not differentiable but has a Spec"
+        return
+    assert f"{space}.{name}" in COVERED, (
+        f"{space}.{name} is public: give it a Spec in tests/oracle/op_specs.py (differential tests against "
+        "PyTorch) or list it in NOT_DIFFERENTIABLE with the reason"
+    )
+
+
+def test_every_spec_names_a_public_op():
+    public = {f"{space}.{name}" for space, name in _public()}
+    assert COVERED <= public, f"specs for names that are not public: {sorted(COVERED - public)}"
+
+
+def test_every_excluded_name_exists():
+    """A name removed from chainrule must leave the list too, so the list stays the truth."""
+    public = set(_public())
+    stale = {(s, n) for s, names in NOT_DIFFERENTIABLE.items() for n in names} - public
+    assert not stale, f"listed as not differentiable but not public: {sorted(stale)}"
