@@ -23,7 +23,7 @@ from chainrule.viz.format import number, summary
 from chainrule.viz.naming import assign_names, parameter_names
 from chainrule.viz.op_rules import combined
 from chainrule.viz.roles import roles
-from chainrule.viz.rules import Site, rule_for
+from chainrule.viz.rules import GIVEN_BY, Site, local_clause, rule_for
 from chainrule.viz.trace import Op, Trace, Value, trace
 
 
@@ -148,13 +148,17 @@ class _Narrator:
         head = f"{n[-1]} = {rule.formula(n)}"
         if not self.is_scalar(op):
             return f"{head} → {', '.join(self.show(v.data) for v in self.outputs(op))}"
+        kind = type(op.node).__name__
         values = [self.show(a.data) if isinstance(a, Value) else x for a, x in zip(op.operands, n)]
-        shown = [arith.operand(t) if i or type(op.node).__name__ == "Neg" else t for i, t in enumerate(values)]
+        if kind in arith.RECOMPUTE:  # negative operands of arithmetic in brackets: 2 · (-1), -(-3)
+            values_shown = [arith.operand(t) if i or kind == "Neg" else t for i, t in enumerate(values)]
+        else:
+            values_shown = values
         result = self.show(self.outputs(op)[0].data)
-        substituted = rule.formula(shown + [""])
+        substituted = rule.formula(values_shown + [""])
         if substituted == result:
             return f"{head} = {result}"
-        return f"{head} = {substituted} {arith.forward_relation(type(op.node).__name__, values, result)} {result}"
+        return f"{head} = {substituted} {arith.forward_relation(kind, values, result)} {result}"
 
     def backward_step(self, op: Op) -> list[str]:
         rule = rule_for(op.node)
@@ -184,9 +188,11 @@ class _Narrator:
         lv = number(local_value) if local_value is not None else local
         got = self.show(e.grad)
         target = f"{self.target(e.value)}{tag}"
+        where = f"  ({local_clause(n[-1], self.names[e.value], local)})" if local != lv else ""
         if result is self.tr.output and np.all(result.grad == 1):
-            return f"{target} = {local} = {got}" if local != lv else f"{target} = {got}"
-        where = f"  (∂{n[-1]}/∂{self.names[e.value]} = {local})" if local != lv else ""
+            if where and not local.startswith(GIVEN_BY):
+                return f"{target} = {local} = {got}"
+            return f"{target} = {got}{where}"
         chain = f"{self.symbol(result)} · ∂{n[-1]}/∂{self.names[e.value]}"
         return f"{target} = {chain} = {arith.product([self.show(result.grad), lv], got)}{where}"
 
@@ -201,7 +207,7 @@ class _Narrator:
             outs = self.outputs(op)
             expr = " + ".join(f"{self.symbol(o)} · ∂{self.names[o]}/∂{self.names[e.value]}" for o in outs)
             if len(outs) == 1:
-                expr += f", with ∂{n[-1]}/∂{self.names[e.value]} = {rule.local(n, e.slot)}"
+                expr += f", with {local_clause(n[-1], self.names[e.value], rule.local(n, e.slot))}"
         if e.broadcast:
             expr += ", summed over the broadcast axes"
         together = self.combined(op)

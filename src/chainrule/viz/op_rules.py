@@ -243,8 +243,7 @@ RULES: dict[str, Rule] = {
                      lambda s, i: f"{upstream(s)} reshaped back to {shape_text(s.shapes[0])}"),
     "Permute": _rule(lambda n: f"{n[0]} permuted", lambda n, i: "1",
                      lambda s, i: f"{upstream(s)} with the axes permuted back"),
-    "Expand": _rule(lambda n: f"expand({n[0]})", lambda n, i: "1",
-                    lambda s, i: f"{upstream(s)} summed back to {shape_text(s.shapes[0])}", ADD),
+    "Expand": _rule(lambda n: f"expand({n[0]})", lambda n, i: "1", lambda s, i: upstream(s), ADD),  # then summed back
     "SumTo": _rule(lambda n: f"sum_to({n[0]})", lambda n, i: "1",
                    lambda s, i: f"{upstream(s)} copied back to {shape_text(s.shapes[0])}"),
     "Clone": _rule(lambda n: f"copy of {n[0]}", lambda n, i: "1", lambda s, i: upstream(s)),
@@ -269,8 +268,8 @@ RULES: dict[str, Rule] = {
     "NLL": _rule(lambda n: f"NLL({n[0]}, {n[1]})", lambda n, i: "-1 at the label, 0 elsewhere",
                  lambda s, i: _reduction(s, f"-onehot({s.names[1]})", _rows(s))),
     "MulticlassSVM": _rule(lambda n: f"SVM({n[0]}, {n[1]})", lambda n, i: "1 per violated margin",
-                           lambda s, i: _reduction(s, f"1[{s.names[0]}ⱼ - {s.names[0]}_y + margin > 0] for j ≠ y, "
-                                                      "minus their count at y", _rows(s))),
+                           lambda s, i: _reduction(s, f"[1[{s.names[0]}ⱼ - {s.names[0]}_y + margin > 0] for j ≠ y, "
+                                                      "minus their count at j = y]", _rows(s))),
     "MSE": _rule(lambda n: f"MSE({n[0]}, {n[1]})", lambda n, i: f"2({n[0]} - {n[1]})" if i == 0
                  else f"-2({n[0]} - {n[1]})", _mse),
     "BCEWithLogits": _rule(lambda n: f"BCE(σ({n[0]}), {n[1]})", lambda n, i: f"σ({n[0]}) - {n[1]}" if i == 0

@@ -58,6 +58,14 @@ def upstream(site: Site) -> str:
     return site.up or "1"
 
 
+GIVEN_BY = "given by"  # how a local gradient known only to the node's backward is described
+
+
+def local_clause(out: str, name: str, local: str) -> str:
+    """``∂q/∂x = y``, or ``∂q/∂x given by Mul3.backward`` for a node without a written rule."""
+    return f"∂{out}/∂{name} {local}" if local.startswith(GIVEN_BY) else f"∂{out}/∂{name} = {local}"
+
+
 def rule_for(node: object) -> Rule:
     """The rule of a node: its class's own ``explain_*`` members, a built-in rule, or a generic one.
 
@@ -81,7 +89,7 @@ def generic(symbol: str, cls_name: str) -> Rule:
     """A node without a rule: every input in its formula, the local gradient from its backward."""
     return Rule(
         lambda n: f"{symbol}({', '.join(n[:-1])})",
-        lambda n, i: f"∂{n[-1]}/∂{n[i]} (from {cls_name}.backward)",
+        lambda n, i: f"{GIVEN_BY} {cls_name}.backward",
     )
 
 

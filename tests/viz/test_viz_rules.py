@@ -1,0 +1,150 @@
+"""Every op chainrule can record has a written narration rule: explain never invents a derivative (``f'(x)``).
+
+The test walks every Function subclass of chainrule (the ops and the fused nn ops); an op added without a
+rule in ``chainrule.viz.op_rules`` or without a sample graph here fails it.
+"""
+
+import importlib
+import pkgutil
+import re
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.ops
+from chainrule.autograd.function import Function
+from chainrule.nn import functional as F
+from chainrule.ops.indexing import ScatterAdd
+from chainrule.ops.shape import SumTo
+from chainrule.viz.op_rules import RULES
+from chainrule.viz.trace import trace
+
+PLACEHOLDER = re.compile(r"\w'\(")  # sigmoid'(x), linear'(r): a derivative named, not given
+
+
+def op_classes() -> list[type]:
+    """Every concrete op class chainrule defines (not the abstract bases, not user Functions)."""
+    for module in pkgutil.iter_modules(chainrule.ops.__path__):
+        importlib.import_module(f"chainrule.ops.{module.name}")
+    found, stack = set(), [Function]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            # private bases (_Select, _Extreme) hold what their ops share and are never recorded themselves
+            if sub.__module__.startswith("chainrule.") and "forward" in _own_members(sub) and sub.__name__[0] != "_":
+                found.add(sub)
+    return sorted(found, key=lambda c: c.__name__)
+
+
+def _own_members(cls: type) -> set:
+    """What ``cls`` or its bases below Function define: an op is a class with a forward of its own lineage."""
+    members = set()
+    for base in cls.__mro__:
+        if base in (Function, object) or base.__name__ == "Primitive":
+            break
+        members |= set(vars(base))
+    return members
+
+
+def leaf(*shape, seed=0, positive=False):
+    rng = np.random.default_rng(seed)
+    data = rng.uniform(0.5, 2.0, shape) if positive else rng.normal(size=shape)
+    return cr.tensor(data, dtype=cr.float64, requires_grad=True)
+
+
+def _set_item():
+    a = leaf(3, 2).clone()
+    a[0] = leaf(2, seed=1)
+    return a
+
+
+# op class name -> a small graph in which it appears (tensors, so the vector forms are narrated)
+SAMPLES = {
+    "Add": lambda: leaf(3, 2) + leaf(2, seed=1),
+    "Sub": lambda: leaf(3, 2) - leaf(3, 2, seed=1),
+    "Mul": lambda: leaf(3, 2) * leaf(3, 2, seed=1),
+    "Div": lambda: leaf(3, 2) / leaf(3, 2, seed=1, positive=True),
+    "Neg": lambda: -leaf(3, 2),
+    "Pow": lambda: leaf(3, 2, positive=True) ** leaf(3, 2, seed=1),
+    "Exp": lambda: leaf(3, 2).exp(),
+    "Log": lambda: leaf(3, 2, positive=True).log(),
+    "Sqrt": lambda: leaf(3, 2, positive=True).sqrt(),
+    "Abs": lambda: leaf(3, 2).abs(),
+    "Sin": lambda: leaf(3, 2).sin(),
+    "Cos": lambda: leaf(3, 2).cos(),
+    "Maximum": lambda: cr.maximum(leaf(3, 2), leaf(3, 2, seed=1)),
+    "Minimum": lambda: cr.minimum(leaf(3, 2), leaf(3, 2, seed=1)),
+    "Clip": lambda: leaf(3, 2).clip(-0.5, 0.5),
+    "Where": lambda: cr.where(np.array([[True, False]] * 3), leaf(3, 2), leaf(3, 2, seed=1)),
+    "Cast": lambda: leaf(3, 2).astype(cr.float32),
+    "Sigmoid": lambda: leaf(3, 2).sigmoid(),
+    "Tanh": lambda: leaf(3, 2).tanh(),
+    "Relu": lambda: leaf(3, 2).relu(),
+    "Softmax": lambda: leaf(3, 2).softmax(axis=1) * leaf(3, 2, seed=1),
+    "LogSoftmax": lambda: leaf(3, 2).log_softmax(axis=1) * leaf(3, 2, seed=1),
+    "Sum": lambda: leaf(3, 2).sum(axis=0) * leaf(2, seed=1),
+    "Mean": lambda: leaf(3, 2).mean(axis=1) * leaf(3, seed=1),
+    "Max": lambda: leaf(3, 2).max(axis=1) * leaf(3, seed=1),
+    "Min": lambda: leaf(3, 2).min(axis=1) * leaf(3, seed=1),
+    "Var": lambda: leaf(3, 2).var(axis=0) * leaf(2, seed=1),
+    "LogSumExp": lambda: leaf(3, 2).logsumexp(axis=1) * leaf(3, seed=1),
+    "Reshape": lambda: leaf(3, 2).reshape(6) * leaf(6, seed=1),
+    "Permute": lambda: leaf(3, 2).T * leaf(2, 3, seed=1),
+    "Expand": lambda: leaf(1, 2).expand(3, 2) * leaf(3, 2, seed=1),
+    "SumTo": lambda: SumTo.apply(leaf(3, 2), shape=(2,)) * leaf(2, seed=1),
+    "Clone": lambda: leaf(3, 2).clone() * leaf(3, 2, seed=1),
+    "Index": lambda: leaf(3, 2)[1:, 0] * leaf(2, seed=1),
+    "ScatterAdd": lambda: ScatterAdd.apply(leaf(2), key=(slice(0, 2), 1), shape=(3, 2)) * leaf(3, 2, seed=1),
+    "SetItem": _set_item,
+    "Concatenate": lambda: cr.concatenate([leaf(1, 2), leaf(2, 2, seed=1)]) * leaf(3, 2, seed=2),
+    "Stack": lambda: cr.stack([leaf(2), leaf(2, seed=1)]) * leaf(2, 2, seed=2),
+    "MatMul": lambda: leaf(3, 2) @ leaf(2, 4, seed=1),
+    "Linear": lambda: F.linear(leaf(3, 2), leaf(4, 2, seed=1), leaf(4, seed=2)),
+    "CrossEntropy": lambda: F.cross_entropy(leaf(3, 4), cr.tensor([0, 3, 1])),
+    "NLL": lambda: F.nll_loss(leaf(3, 4), cr.tensor([0, 3, 1])),
+    "MulticlassSVM": lambda: F.multiclass_svm_loss(leaf(3, 4), cr.tensor([0, 3, 1])),
+    "MSE": lambda: F.mse_loss(leaf(3, 2), cr.tensor(np.zeros((3, 2)))),
+    "BCEWithLogits": lambda: F.binary_cross_entropy_with_logits(leaf(3, 2), cr.tensor(np.ones((3, 2)))),
+    "BCE": lambda: F.binary_cross_entropy(leaf(3, 2).sigmoid(), cr.tensor(np.ones((3, 2)))),
+}
+
+# ops that also take scalars: narrated with numbers and their local gradients
+SCALAR_SAMPLES = {
+    "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,
+    "Neg": lambda a, b: -a, "Pow": lambda a, b: a**b, "Exp": lambda a, b: a.exp(), "Log": lambda a, b: a.log(),
+    "Sqrt": lambda a, b: a.sqrt(), "Abs": lambda a, b: a.abs(), "Sin": lambda a, b: a.sin(),
+    "Cos": lambda a, b: a.cos(), "Maximum": lambda a, b: cr.maximum(a, b), "Minimum": lambda a, b: cr.minimum(a, b),
+    "Clip": lambda a, b: a.clip(0, 1), "Sigmoid": lambda a, b: a.sigmoid(), "Tanh": lambda a, b: a.tanh(),
+    "Relu": lambda a, b: a.relu(), "Sum": lambda a, b: a.sum(), "Mean": lambda a, b: a.mean(),
+    "Cast": lambda a, b: a.astype(cr.float32), "Clone": lambda a, b: a.clone() * b,
+}  # fmt: skip
+
+
+def test_every_op_class_has_a_rule_and_a_sample():
+    names = {cls.__name__ for cls in op_classes()}
+    assert len(names) > 40  # the walk found the ops (not an empty list)
+    assert names - set(RULES) == set(), "ops without a narration rule in chainrule/viz/op_rules.py"
+    assert names - set(SAMPLES) == set(), "ops without a sample graph in this test"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_tensor_narration_gives_a_real_rule(name):
+    out = SAMPLES[name]()
+    assert name in {type(op.node).__name__ for op in trace(out).ops}, "the sample does not record the op"
+    text = cr.explain(out if out.ndim == 0 else out.sum(), echo=False)
+    assert not PLACEHOLDER.search(text), text
+    assert "given by" not in text, text  # the generic rule: only for user Functions without a description
+    backward = text.split("**Backward pass**")[1].split("**Gradients of the inputs**")[0]
+    for step in backward.split("\n- at `")[1:]:  # every gate narrates a gradient with its vector form
+        assert re.search(r"\n  - (∂|δ).* = .+ → ", step), f"{name}: no gradient narrated in step {step!r}"
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_SAMPLES))
+def test_scalar_narration_gives_a_real_local_gradient(name):
+    a = cr.tensor(0.7, dtype=cr.float64, requires_grad=True, name="a")
+    b = cr.tensor(1.3, dtype=cr.float64, requires_grad=True, name="b")
+    out = SCALAR_SAMPLES[name](a, b)
+    assert name in {type(op.node).__name__ for op in trace(out).ops}
+    text = cr.explain(out * 1.0, echo=False)  # the op then has an upstream, so its local gradient is printed
+    assert not PLACEHOLDER.search(text) and "given by" not in text, text
