@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from helpers.oracle import UNARY, Case, op_tests, torch
+from helpers.oracle import UNARY, Case, op_tests, requires_torch, torch
 
 ROWS = [((3,),), ((2, 4),), ((2, 3, 2),)]
 
@@ -49,12 +49,18 @@ def test_softmax_family_is_stable_at_huge_logits(fn, expected_row0):
     assert np.isfinite(values).all() and np.isfinite(grad).all()
     if expected_row0 is not None:
         np.testing.assert_allclose(values[0], expected_row0, atol=1e-9)
-    if torch is not None:
-        t = torch.tensor(HUGE, requires_grad=True)
-        out = fn(t)
-        (out * torch.arange(out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
-        np.testing.assert_allclose(values, out.detach().numpy(), rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [lambda x: x.softmax(-1), lambda x: x.log_softmax(-1), lambda x: x.logsumexp(-1)],
+                         ids=["softmax", "log_softmax", "logsumexp"])  # fmt: skip
+def test_softmax_family_at_huge_logits_matches_torch(fn):
+    values, grad = _values_and_grad(fn, HUGE)
+    t = torch.tensor(HUGE, requires_grad=True)
+    out = fn(t)
+    (out * torch.arange(out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+    np.testing.assert_allclose(values, out.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_logsumexp_of_huge_logits_is_exact():
@@ -93,10 +99,18 @@ def test_non_finite_rows_stay_in_their_rows(dtype):
         np.testing.assert_equal(reduced.item(), combine(losses))
         rows = cr.tensor(x[[3, 2, 5]])  # an infinite loss among finite ones
         assert cr.nn.functional.cross_entropy(rows, cr.tensor([0, 2, 2]), reduction=reduction).item() == np.inf
-    if torch is not None:  # PyTorch agrees row by row
-        np.testing.assert_allclose(lse, torch.tensor(x).logsumexp(1).numpy(), rtol=1e-6)
-        theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(labels.numpy()), reduction="none")
-        np.testing.assert_allclose(losses, theirs.numpy(), rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_non_finite_rows_match_torch_row_by_row(dtype):
+    x = NON_FINITE.astype(dtype)
+    labels = [1, 0, 2, 0, 1, 2]
+    lse = cr.tensor(x).logsumexp(axis=1).numpy()
+    np.testing.assert_allclose(lse, torch.tensor(x).logsumexp(1).numpy(), rtol=1e-6)
+    losses = cr.nn.functional.cross_entropy(cr.tensor(x), cr.tensor(labels), reduction="none").numpy()
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(labels), reduction="none")
+    np.testing.assert_allclose(losses, theirs.numpy(), rtol=1e-6)
 
 
 def test_softmax_rows_sum_to_one_in_float32():

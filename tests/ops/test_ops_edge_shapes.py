@@ -4,6 +4,7 @@ Where PyTorch gives a result, chainrule gives the same (values, gradients, secon
 where PyTorch raises (the max of no elements), chainrule raises a ShapeError that says why.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -90,20 +91,21 @@ def test_what_empty_inputs_give():
 @pytest.mark.parametrize("op", ["max", "min"])
 @pytest.mark.parametrize(
     "shape, axis, where",
-    [((0,), None, "the whole tensor"), ((0,), 0, "axis 0"), ((2, 0), 1, "axis 1"), ((2, 0), None, "the whole tensor"),
-     ((0, 3), (0, 1), r"axis \(0, 1\)"), ((0, 3), -2, "axis 0")],
+    [((0,), None, ""), ((0,), 0, "axis 0 of "), ((2, 0), 1, "axis 1 of "), ((2, 0), None, ""),
+     ((0, 3), (0, 1), "axis (0, 1) of "), ((0, 3), -2, "axis 0 of ")],
 )  # fmt: skip
 def test_max_and_min_of_no_elements_are_shape_errors(op, shape, axis, where):
     x = cr.zeros(*shape, requires_grad=True)
-    with pytest.raises(cr.ShapeError, match=rf"{op}: {where} of a tensor of shape {re_shape(shape)} has no elements"):
+    with pytest.raises(cr.ShapeError, match=re.escape(f"{op}: {where}a tensor of shape {shape} has no elements")):
         getattr(x, op)(axis=axis)
-    if torch is not None:  # (the agreement on raising; without torch the error is still checked above)
-        with pytest.raises((IndexError, RuntimeError)):
-            getattr(torch.zeros(shape), f"a{op}")(dim=_torch_dims(axis, len(shape)))
 
 
-def re_shape(shape):
-    return str(shape).replace("(", r"\(").replace(")", r"\)")
+@requires_torch
+@pytest.mark.parametrize("op", ["amax", "amin"])
+@pytest.mark.parametrize("shape, axis", [((0,), None), ((0,), 0), ((2, 0), 1), ((2, 0), None), ((0, 3), (0, 1))])
+def test_torch_raises_for_the_max_and_min_of_no_elements_too(op, shape, axis):
+    with pytest.raises((IndexError, RuntimeError), match="non-zero size|numel\\(\\) == 0"):
+        getattr(torch.zeros(shape), op)(dim=_torch_dims(axis, len(shape)))
 
 
 def _zero_d(op: str, axis: int, torch_op: str | None = None) -> Case:

@@ -96,9 +96,9 @@ class _Extreme(Primitive):
     def forward(cls, ctx, a, axis=None, keepdims=False, select=None):
         axis = _axis_of(a, axis)
         if a.size == 0 and _count(a.shape, axis) == 0:  # PyTorch raises too: a max of nothing has no value
-            where = "the whole tensor" if axis is None else f"axis {axis}"
+            where = "" if axis is None else f"axis {axis} of "
             raise ShapeError(
-                f"{cls.label}: {where} of a tensor of shape {a.shape} has no elements, and the {cls.label} "
+                f"{cls.label}: {where}a tensor of shape {a.shape} has no elements, and the {cls.label} "
                 "of no elements is undefined; reduce only over axes of non-zero size"
             )
         select = select or ("all" if axis is None else "equal")
