@@ -27,9 +27,28 @@ def value_of(text: str) -> float:
     return float(text.strip().strip("()"))
 
 
+def half_unit(printed: str) -> float:
+    """What rounding may hide in a number ``format.number`` printed: half its last digit's value.
+
+    It prints 2 decimals (trailing zeros dropped), 4 significant digits from 100, and 3 in
+    e-notation (``1.24e-5``, ``-2.25e4``).
+    """
+    mantissa, e, exponent = printed.strip("()").partition("e")
+    if e:
+        return 0.5 * 10.0 ** (int(exponent) - 2)
+    v = abs(float(mantissa))
+    return 0.5 * 10.0 ** (math.floor(math.log10(v)) - 3) if v >= 100 else 0.005
+
+
 def relation(recomputed: float, printed: str) -> str:
-    """``=`` when ``recomputed`` (from the printed operands) prints as ``printed``, else ``≈``."""
-    return "=" if number(recomputed) == printed else APPROX
+    """``=`` when ``recomputed`` (from the printed operands) lies within the rounding of ``printed``, else ``≈``."""
+    if not math.isfinite(recomputed):
+        return "=" if number(recomputed) == printed else APPROX
+    try:
+        exact = abs(recomputed - value_of(printed)) <= half_unit(printed)
+    except ValueError:  # nan, inf printed
+        return APPROX
+    return "=" if exact else APPROX
 
 
 def checked(operands: list[str], symbol: str, combine: Callable[[list[float]], float], result: str) -> str:
