@@ -96,15 +96,16 @@ def check_case(case: Case, shapes: tuple, seed: int = 0) -> None:
     check_rules(lambda *t: case.f(cr, *t), inputs_for(case, shapes, seed), case.twice, case.eps)
 
 
-def check_rules(f: Callable, arrays: list, twice: bool = True, eps: float = 1e-6) -> None:
+def check_rules(f: Callable, arrays: list, twice: bool = True, eps: float = 1e-6, uninformative: bool = False) -> None:
     """gradcheck (both backward rules), or gradgradcheck (which runs it first) when ``twice``.
 
-    Size-0 inputs leave nothing to compare: the check may then be "not informative".
+    A check that compares nothing (every gradient ≈ 0 or at a kink) fails unless ``uninformative``
+    allows it; size-0 inputs always allow it, as they leave nothing to compare.
     """
     xs = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in arrays]
-    empty = any(a.size == 0 for a in arrays)
+    allowed = uninformative or any(a.size == 0 for a in arrays)
     check = cr.gradgradcheck if twice else cr.gradcheck
-    assert check(f, xs, eps=eps, allow_uninformative=empty)
+    assert check(f, xs, eps=eps, allow_uninformative=allowed)
 
 
 def check_torch(case: Case, shapes: tuple, seed: int = 0) -> None:
