@@ -68,7 +68,8 @@ def _numeric(output: Tensor, upstream: Any) -> tuple[str, list[Port], Port]:
         raise ValueError("draw_gate: backward() already freed this gate's saved values; draw it before backward()")
     op = tr.output.producer
     result = tr.output
-    names = [_name(a, i) for i, a in enumerate(op.operands)] + [output.name or "z"]
+    names = [_name(a, i) for i, a in enumerate(op.operands)]
+    names.append(output.name or next(n for n in ("z", "f", "q", "out") if n not in names))
     rule = rule_for(op.node)
     up = summary(result.grad)
     out = Port(names[-1], summary(result.data), "", f"∂L/∂{names[-1]} = {up}")
