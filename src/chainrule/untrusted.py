@@ -6,24 +6,30 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["check_nesting", "read_bounded"]
 
-_STEPS = np.zeros(256, dtype=np.int8)  # +1 for an opening bracket, -1 for a closing one
-_STEPS[[ord(c) for c in "[{("]], _STEPS[[ord(c) for c in "]})"]] = 1, -1
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
+# A quoted string (one left open runs to the end, so no search ever fails and rescans: linear time), or a bracket.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)' + r"|'(?:[^'\\]|\\.)*(?:'|\\?\Z)" + r"|[\[\]{}()]", re.DOTALL)
+_OPENING, _CLOSING = frozenset("[{("), frozenset("]})")
 
 
 def check_nesting(text: str, limit: int) -> int | None:
     """None when brackets in ``text`` (outside quoted strings) nest at most ``limit`` deep, else the depth found.
 
-    Linear in ``len(text)`` and free of recursion, so it can run before a recursive parser (``json``,
-    ``ast.literal_eval``) sees the text. ``check_nesting('{"a": [1, [2]]}', 2)`` → 3.
+    One pass without recursion and in constant memory, stopping as soon as ``limit`` is passed, so it can run
+    before a recursive parser (``json``, ``ast.literal_eval``) sees the text.
+    ``check_nesting('{"a": [1, [2]]}', 2)`` → 3.
     """
-    codes = np.frombuffer(_STRINGS.sub("", text).encode("utf-8", "replace"), dtype=np.uint8)
-    deepest = int(np.cumsum(_STEPS[codes], dtype=np.int32).max(initial=0))
-    return deepest if deepest > limit else None
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in _OPENING:
+            depth += 1
+            if depth > limit:
+                return depth
+        elif bracket in _CLOSING:
+            depth -= 1
+    return None
 
 
 def read_bounded(path: str | os.PathLike, limit: int) -> bytes:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
+from hypothesis.control import currently_in_test_context
 
 from chainrule.cli.main import main
 
@@ -76,6 +77,12 @@ def assert_clean(code: int, stderr: str, command: str, expected: set | int, *wor
 def _caret(lines: list) -> bool:
     """An expression error: the message, the expression indented, carets under the part at fault."""
     return lines[1].startswith("  ") and set(lines[2].strip()) == {"^"}
+
+
+def outcome(label: str) -> None:
+    """Count ``label`` in hypothesis's statistics (``--hypothesis-show-statistics``) when a probe is generated."""
+    if currently_in_test_context():
+        event(label)
 
 
 def snapshot(folder: Path) -> dict:
