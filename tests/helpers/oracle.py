@@ -43,10 +43,12 @@ class Case:
     name: str
     f: Callable
     shapes: list
-    domain: str = "real"  # "real", "positive", "unit" (0.05..0.95) or "kinkfree" (|x| >= 0.25, no ties)
+    # "real", "positive", "unit" (0.05..0.95), "kinkfree" (|x| >= 0.25, no ties) or "grid" (multiples of
+    # 1/16 in [-2, 2]: with eps = 1/16 every x ± eps is exact in float16, for the casts that round)
+    domain: str = "real"
     twice: bool = True  # second derivatives defined (gradgradcheck, torch second order)
     torch_f: Callable | None = None
-    eps: float = 1e-6  # finite-difference step (larger for ops that round, such as a cast to float32)
+    eps: float = 1e-6  # finite-difference step (1/16 for the casts that round, on the "grid" domain)
 
     def __str__(self) -> str:
         return self.name
@@ -58,6 +60,8 @@ def draw(shape: tuple, domain: str, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(0.5, 2.0, size=shape)
     if domain == "unit":
         return rng.uniform(0.05, 0.95, size=shape)
+    if domain == "grid":
+        return rng.integers(-32, 33, size=shape) / 16.0
     if domain == "kinkfree":
         size = int(np.prod(shape))
         magnitude = 0.25 + 0.3 * rng.permutation(size) + rng.uniform(0.0, 0.1, size)

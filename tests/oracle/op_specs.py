@@ -109,6 +109,12 @@ def nonempty_reduction(data) -> tuple:
     return shapes, params
 
 
+def nonempty_axis(data) -> tuple:
+    """max(dim)/min(dim): one axis, of non-zero size."""
+    shape = tuple(max(n, 1) for n in data.draw(_shape()))
+    return (shape,), {"axis": data.draw(_axis(len(shape)))}
+
+
 def variance(data) -> tuple:
     """var with n > correction (n ≤ correction: see test_ops_edge_shapes.py)."""
     shapes, params = nonempty_reduction(data)
@@ -256,9 +262,9 @@ def bounds(data) -> tuple:
 
 
 STRATEGIES = {fn.__name__: fn for fn in (
-    unary, binary, ternary, into, reduction, nonempty_reduction, variance, along_axis, matmul, linear, same_shape,
-    rows, nonempty_rows, soft_rows, reshape, two_axes, permutation, matrices, expand, squeeze, unsqueeze, flatten,
-    basic_index, array_index, mask_index, setitem, join, stack, parameters, bounds,
+    unary, binary, ternary, into, reduction, nonempty_reduction, nonempty_axis, variance, along_axis, matmul,
+    linear, same_shape, rows, nonempty_rows, soft_rows, reshape, two_axes, permutation, matrices, expand, squeeze,
+    unsqueeze, flatten, basic_index, array_index, mask_index, setitem, join, stack, parameters, bounds,
 )}  # fmt: skip
 
 
@@ -330,17 +336,17 @@ def _labelled(name: str) -> Callable:
     return lambda m, a, labels, reduction: getattr(F(m), name)(a, m.tensor(labels, dtype=m.int64), reduction=reduction)
 
 
-def _cast(name: str, to: str | None = None) -> tuple:
-    """A cast to float32 (rounds: gradcheck with a larger step) or float64, by method name."""
-    ours = lambda m, a: getattr(a, name)(*((dtype(m, to),) if to else ())) * 1.0  # noqa: E731
-    theirs = lambda m, a: a.to(dtype(m, to or ("float32" if name == "float" else "float64"))) * 1.0  # noqa: E731
-    return ours, theirs
+def _cast(name: str, to: str | None = None) -> Callable:
+    """A cast by method name (``a.float()``, ``a.to(float64)`` ...), spelled the same in both libraries."""
+    return lambda m, a: getattr(a, name)(*((dtype(m, to),) if to else ())) * 1.0
 
 
 _SUM, _SUM_T = _reduce("sum")
 _MEAN, _MEAN_T = _reduce("mean")
 _MAX, _MAX_T = _reduce("max", "amax")
 _MIN, _MIN_T = _reduce("min", "amin")
+_AMAX = lambda m, a, axis, keepdims: a.amax() if axis is None else a.amax(axis, keepdims)  # noqa: E731
+_AMIN = lambda m, a, axis, keepdims: a.amin() if axis is None else a.amin(axis, keepdims)  # noqa: E731
 _LSE, _LSE_T = _reduce("logsumexp")
 _VAR, _VAR_T = _reduce("var")
 
@@ -379,6 +385,10 @@ def _method_specs() -> list:
         Spec("Tensor.mean", "reduction", _MEAN, _MEAN_T),
         Spec("Tensor.max", "nonempty_reduction", _MAX, _MAX_T, domain="kinkfree"),
         Spec("Tensor.min", "nonempty_reduction", _MIN, _MIN_T, domain="kinkfree"),
+        Spec("Tensor.max[dim]", "nonempty_axis", lambda m, a, axis: a.max(axis).values, domain="kinkfree"),
+        Spec("Tensor.min[dim]", "nonempty_axis", lambda m, a, axis: a.min(axis).values, domain="kinkfree"),
+        Spec("Tensor.amax", "nonempty_reduction", _AMAX, domain="kinkfree"),
+        Spec("Tensor.amin", "nonempty_reduction", _AMIN, domain="kinkfree"),
         Spec("Tensor.var", "variance", _VAR, _VAR_T),
         Spec("Tensor.logsumexp", "reduction", _LSE, _LSE_T),
         Spec("Tensor.softmax", "along_axis", lambda m, a, axis: a.softmax(axis)),
@@ -408,10 +418,14 @@ def _method_specs() -> list:
         Spec("Tensor.copy_", "into", _in_place("copy_")),
         Spec("Tensor.fill_", "unary", lambda m, a: _in_place("fill_", 0.25)(m, a) + a),
         Spec("Tensor.zero_", "unary", lambda m, a: _in_place("zero_")(m, a) + a),
-        Spec("Tensor.astype", "unary", *_cast("astype", "float32"), eps=1e-3),
-        Spec("Tensor.to", "unary", *_cast("to", "float64")),
-        Spec("Tensor.float", "unary", *_cast("float"), eps=1e-3),
-        Spec("Tensor.double", "unary", *_cast("double")),
+        Spec("Tensor.astype", "unary", _cast("astype", "float32"), lambda m, a: a.to(m.float32) * 1.0,
+             domain="grid", eps=1 / 16),
+        Spec("Tensor.to", "unary", _cast("to", "float32"), domain="grid", eps=1 / 16),
+        Spec("Tensor.type", "unary", _cast("type", "float16"), domain="grid", eps=1 / 16),
+        Spec("Tensor.float", "unary", _cast("float"), domain="grid", eps=1 / 16),
+        Spec("Tensor.half", "unary", _cast("half"), domain="grid", eps=1 / 16),
+        Spec("Tensor.double", "unary", _cast("double")),
+        Spec("Tensor.cpu", "unary", _cast("cpu")),
     ]
     return specs
 

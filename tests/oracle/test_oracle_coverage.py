@@ -18,18 +18,24 @@ NOT_DIFFERENTIABLE = {
     "Tensor": {
         # booleans and indices: no gradient (as in PyTorch)
         "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__invert__", "__and__", "__or__",
-        "argmax", "argmin", "any", "all", "long",
+        "argmax", "argmin", "any", "all", "long", "int", "bool",
         # leaving the graph, or reading out of it
         "detach", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
         "__len__", "__iter__",
         # the graph's own controls and metadata
         "backward", "requires_grad_", "retain_grad", "requires_grad", "grad", "grad_fn", "is_leaf", "data", "name",
-        "shape", "ndim", "size", "numel", "dtype",
+        "shape", "ndim", "size", "numel", "dtype", "dim", "ndimension", "device",
+        # no such device: a clear error
+        "cuda",
     },
     "cr": {
         # factories: nothing to differentiate with respect to
         "arange", "eye", "from_numpy", "full", "linspace", "ones", "ones_like", "rand", "randint", "randn", "tensor",
-        "zeros", "zeros_like", "manual_seed", "Generator", "float32", "float64", "int64",
+        "zeros", "zeros_like", "as_tensor", "manual_seed", "Generator",
+        # dtypes and devices, and what reductions return
+        "bool", "complex64", "complex128", "double", "float16", "float32", "float64", "half", "int8", "int16",
+        "int32", "int64", "long", "short", "uint8", "get_default_dtype", "set_default_dtype", "cuda", "device",
+        "MaxResult", "MinResult", "Size",
         # autograd machinery and checks (tested in tests/autograd and tests/check)
         "Function", "Tensor", "autograd", "grad", "hvp", "jacobian", "gradcheck", "gradcheck_report",
         "gradgradcheck", "numerical_grad", "GradcheckReport", "detect_anomaly", "enable_grad", "is_grad_enabled",
