@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import unicodedata
+import warnings
 from collections.abc import Callable
 from functools import reduce
 
@@ -66,8 +68,14 @@ def parse(text: str) -> ast.expr:
     """The syntax tree of ``text``, checked against the whitelist (raises ExpressionError)."""
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    odd = next((i for i, ch in enumerate(text) if unicodedata.category(ch) in ("Cc", "Zl", "Zp")), None)
+    if odd is not None:  # a line break or control character would break the one-line message and its caret
+        raise ExpressionError(f"the expression holds the control character {text[odd]!r} at position {odd + 1}; "
+                              "write it on one line of printable characters")  # fmt: skip
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: errors here, not a 2nd line
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         if "too many nested" in exc.msg:
             raise ExpressionError(_too_deep(f"more than {MAX_DEPTH} levels")) from None
