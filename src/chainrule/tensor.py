@@ -25,7 +25,10 @@ class Tensor:
     (None for leaves). Create tensors with :func:`chainrule.tensor`.
     """
 
-    __slots__ = ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "__weakref__")
+    # _grad_fn: the node that made it; _vc: its memory's VersionCounter; _view: (base, the base's grad_fn
+    # when this view's history was last read off it) for a view; _acc: a leaf's AccumulateGrad node,
+    # made when a recorded op first uses the leaf (see autograd.graph).
+    __slots__ = ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "_acc", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> None:
@@ -44,6 +47,7 @@ class Tensor:
         self.name = name
         self._vc = VersionCounter()
         self._view = None
+        self._acc = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -60,6 +64,7 @@ class Tensor:
         t.name = None
         t._vc = VersionCounter()
         t._view = None
+        t._acc = None
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -282,10 +287,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ copies (as in PyTorch)
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickling keeps a leaf whole; a tensor made by an op travels as a leaf, without its graph."""
-        if self.grad_fn is None:
-            return super().__reduce_ex__(protocol)
-        return _rebuilt_leaf, (type(self), self.data, self._rg, self.name)
+        """Pickling keeps a leaf's data, grad, requires_grad and name; a tensor made by an op travels as a
+        leaf of the same values, without its graph (and a view without its base), as in PyTorch."""
+        grad = self.grad if self.grad_fn is None else None
+        return _rebuilt_leaf, (type(self), self.data, self._rg, self.name, grad)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
         """A deep copy of a leaf (data, grad, requires_grad, name); a tensor made by an op refuses."""
@@ -298,7 +303,7 @@ class Tensor:
         memo[id(self)] = new
         for field in ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc"):
             setattr(new, field, copy.deepcopy(getattr(self, field), memo))
-        new._view = None
+        new._view = new._acc = None
         return new
 
     def detach(self) -> Tensor:
@@ -736,10 +741,11 @@ MinResult = namedtuple("min", ["values", "indices"])
 MinResult.__doc__ = "``t.min(dim)``: the smallest values along ``dim`` and their indices, as PyTorch returns them."
 
 
-def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None) -> Tensor:
-    """Unpickle a tensor that was made by an op as a leaf of the same values (its graph stays behind)."""
+def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, grad: Any = None) -> Tensor:
+    """Unpickle a tensor as a leaf of the same values (a graph or a base stays behind)."""
     t = Tensor._make(data, requires_grad, cls=cls)
     t.name = name
+    t.grad = grad
     return t
 
 
