@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from chainrule import __version__
 from chainrule.cli import eval as eval_cmd
 from chainrule.cli import gradcheck, graph, train
-from chainrule.cli.errors import INTERRUPTED, CLIError
+from chainrule.cli.errors import INTERRUPTED, USAGE, CLIError
 from chainrule.cli.options import HelpFormatter
 
 EXAMPLES = """\
@@ -22,8 +23,15 @@ Run "chainrule COMMAND --help" for each command's options.
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is the README's one line on stderr (with where to look) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="chainrule", description="Reverse-mode autodiff on a computational graph: train, see and verify.",
         epilog=EXAMPLES, formatter_class=HelpFormatter,
     )  # fmt: skip
@@ -31,13 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (train, eval_cmd, graph, gradcheck):
         module.add_parser(commands)
+    parser.commands = commands.choices  # each command's parser, to word its own errors
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see :mod:`chainrule.cli.errors`)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse would word this as the top-level command's error
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except CLIError as exc:
