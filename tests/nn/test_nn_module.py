@@ -311,3 +311,17 @@ def test_sequential_calls_a_layer_whose_class_defines_its_own_call():
 def test_functional_activations_need_a_tensor(name, value):
     with pytest.raises(TypeError, match=f"{name}: input must be a Tensor, got {type(value).__name__}"):
         getattr(F, name)(value)
+
+
+def test_sequential_calls_each_layer_through_module_call(monkeypatch):
+    calls = []
+    original = cr.nn.Module.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cr.nn.Module, "__call__", counting)
+    net = cr.nn.Sequential(cr.nn.Linear(2, 3), cr.nn.Sigmoid(), cr.nn.Linear(3, 1))
+    net(cr.ones(4, 2))
+    assert calls == ["Sequential", "Linear", "Sigmoid", "Linear"]

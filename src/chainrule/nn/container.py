@@ -17,8 +17,6 @@ ACTIVATIONS: dict[str, Callable[[], Module]] = {
 }  # fmt: skip
 
 
-_MODULE_CALL = Module.__call__
-
 
 class Sequential(Module):
     """Modules applied in order; built from modules (named "0", "1", ...) or an OrderedDict of them."""
@@ -34,9 +32,7 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
-            # Module.__call__ only runs forward: call that directly (one Python call fewer per layer),
-            # unless the layer's class defines a __call__ of its own.
-            input = module.forward(input) if type(module).__call__ is _MODULE_CALL else module(input)
+            input = module(input)  # through Module.__call__, as every caller of a layer goes
         return input
 
     def append(self, module: Module) -> Sequential:

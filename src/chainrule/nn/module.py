@@ -56,8 +56,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` (there are no hooks: ``Sequential`` calls a layer's ``forward`` directly unless
-        its class defines its own ``__call__``)."""
+        """Run ``forward`` (chainrule has no hooks; every caller of a layer, ``Sequential`` too, comes here)."""
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
