@@ -166,7 +166,7 @@ def test_the_command_line_takes_the_same_values(key_value):
     assert parsed == expected, (words, value)
 
 
-@settings(ROBUST, max_examples=30)
+@settings(ROBUST, max_examples=20)
 @given(changes=CHANGES)
 def test_commands_on_a_run_with_a_changed_config(run_dir, tmp_path_factory, changes):
     """eval and train --resume: a refused config exits 4 naming the key and changes nothing; any other ends
