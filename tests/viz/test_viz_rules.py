@@ -109,6 +109,46 @@ SAMPLES = {
     "BCE": lambda: F.binary_cross_entropy(leaf(3, 2).sigmoid(), cr.tensor(np.ones((3, 2)))),
 }
 
+def images(*shape, seed=0):
+    return leaf(*shape, seed=seed)
+
+
+def differentiated(build, wrt_index=0, times=1):
+    """The graph of a derivative taken with create_graph=True (``times`` over): where adjoint ops are recorded."""
+    inputs = [images(1, 2, 4, 4), images(3, 2, 3, 3, seed=1)]
+    out = build(*inputs)
+    for k in range(times):
+        (out,) = cr.autograd.grad((out * images(*out.shape, seed=2 + k)).sum(), [inputs[wrt_index]],
+                                  create_graph=True)  # fmt: skip
+    return out
+
+
+def image_samples() -> dict:
+    """Samples of the image ops (convolution, pooling, padding, batch norm), where chainrule has them."""
+    try:
+        from chainrule.nn import functional_conv as C
+    except ImportError:  # a checkout before the image ops: none of their classes exist either
+        return {}
+    return {
+        "Conv": lambda: C.conv2d(images(1, 2, 5, 5), images(3, 2, 3, 3, seed=1)),
+        "BiasedConv": lambda: C.conv2d(images(1, 2, 5, 5), images(3, 2, 3, 3, seed=1), images(3, seed=2)),
+        "ConvTranspose": lambda: C.conv_transpose2d(images(1, 2, 3, 3), images(2, 3, 3, 3, seed=1)),
+        "ConvWeight": lambda: differentiated(lambda x, w: C.conv2d(x, w) ** 2, wrt_index=1),
+        "Unfold": lambda: C.unfold(images(1, 2, 4, 4), 2) * images(1, 8, 9, seed=1),
+        "Fold": lambda: C.fold(images(1, 8, 9), (4, 4), 2) * images(1, 2, 4, 4, seed=1),
+        "MaxPool": lambda: C.max_pool2d(images(1, 2, 4, 4), 2) * images(1, 2, 2, 2, seed=1),
+        "Scatter": lambda: differentiated(lambda x, w: C.max_pool2d(x, 2) ** 2),  # the gradient put back
+        "Gather": lambda: differentiated(lambda x, w: C.max_pool2d(x, 2) ** 3, times=2),  # ... and read again
+        "AvgPool": lambda: C.avg_pool2d(images(1, 2, 4, 4), 2) * images(1, 2, 2, 2, seed=1),
+        "AvgPoolAdjoint": lambda: differentiated(lambda x, w: C.avg_pool2d(x, 2) ** 2),
+        "Pad": lambda: C.pad(images(1, 2, 3, 3), (1, 1, 1, 1)) * images(1, 2, 5, 5, seed=1),
+        "BatchNorm": lambda: C.batch_norm(images(4, 3, 2, 2), None, None, images(3, seed=1), images(3, seed=2),
+                                          training=True) * images(4, 3, 2, 2, seed=3),
+    }
+
+
+SAMPLES.update(image_samples())
+
 # ops that also take scalars: narrated with numbers and their local gradients
 SCALAR_SAMPLES = {
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from chainrule.viz.format import number, shape_text
+from chainrule.viz.image_rules import IMAGE_RULES
 from chainrule.viz.rules import Rule, Site, hadamard, times, upstream
 
 ADD = "add gate: distributes the upstream gradient unchanged to every input"
@@ -276,6 +277,7 @@ RULES: dict[str, Rule] = {
                            else f"-{n[0]}", _bce_logits),
     "BCE": _rule(lambda n: f"BCE({n[0]}, {n[1]})", lambda n, i: f"({n[0]} - {n[1]}) / ({n[0]}(1 - {n[0]}))" if i == 0
                  else f"log(1 - {n[0]}) - log {n[0]}", _bce),
+    **IMAGE_RULES,
 }
 
 
