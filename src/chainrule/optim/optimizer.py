@@ -179,6 +179,10 @@ class Optimizer:
             if isinstance(value, xp.ndarray) != isinstance(fresh[key], xp.ndarray):
                 kind = "an array" if isinstance(fresh[key], xp.ndarray) else "a number"
                 raise ValueError(f"{where}: {key} is {type(value).__name__}; {type(self).__name__} keeps {kind}")
+            if isinstance(fresh[key], int) and not (type(value) is int and value >= 0):
+                raise ValueError(f"{where}: {key} is {value!r}; it counts steps, an integer >= 0")
+            if isinstance(fresh[key], float) and not math.isfinite(value):
+                raise ValueError(f"{where}: {key} is {value!r}; it must be finite")
         return restored
 
     def _first_state(self, p: Tensor, group: dict) -> dict | None:
