@@ -148,6 +148,7 @@ def test_mlp_with_sigmoid_and_bce_narrates_the_notes_formulas(float64):
     shows(text, "h₁ = σ(z₁)", h1)
     shows(text, "z₂ = 2.weight·h₁ + 2.bias", z2)
     shows(text, "ŷ = σ(z₂)", yhat)
+    shows(text, "∂L/∂ŷ = (ŷ - y) / (5·ŷ(1 - ŷ))", (yhat - ys) / (5 * yhat * (1 - yhat)))
     shows(text, "δ₂ = ∂L/∂z₂ = ∂L/∂ŷ ∘ σ(z₂)(1 - σ(z₂)) = (ŷ - y)/5", delta2)
     assert "sigmoid with binary cross-entropy: the notes' δ = ŷ - y per sample" in step(text, "δ₂ = ")
     shows(text, "∂L/∂2.weight = Σₙ δ₂ h₁ᵀ (summed over the 5 samples)", delta2.T @ h1)

@@ -123,8 +123,11 @@ def _bce_logits(s: Site, i: int) -> tuple[str, str | None]:
 
 def _bce(s: Site, i: int) -> str:
     p, y = s.names[:2]
+    count = math.prod(s.shapes[0])
+    if i == 0 and s.up is None and getattr(s.node, "reduction", "mean") == "mean":  # the mean's 1/n below the line
+        return f"({p} - {y}) / ({count}·{p}(1 - {p}))" if count != 1 else f"({p} - {y}) / ({p}(1 - {p}))"
     core = f"({p} - {y}) / ({p}(1 - {p}))" if i == 0 else f"log(1 - {p}) - log {p}"
-    return _reduction(s, core, math.prod(s.shapes[0]))
+    return _reduction(s, core, count)
 
 
 def _key(s: Site) -> str:
