@@ -12,11 +12,10 @@ The top level holds tensors and their factories, gradient modes, custom
 and data live in ``chainrule.nn``, ``chainrule.optim`` and ``chainrule.data``.
 """
 
-# isort: skip_file  (Tensor is imported first: the ops bind to it at import)
 import warnings as _warnings
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from chainrule import autograd, data, nn, optim
+from chainrule import autograd, cuda, data, nn, optim
 from chainrule.autograd.function import Function
 from chainrule.autograd.functional import grad_of as grad
 from chainrule.autograd.functional import hvp, jacobian
@@ -37,6 +36,26 @@ from chainrule.creation import (
     tensor,
     zeros,
     zeros_like,
+)
+from chainrule.device import device
+from chainrule.dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
+from chainrule.dtypes import (
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
 )
 from chainrule.errors import (
     AnomalyError,
@@ -72,7 +91,7 @@ from chainrule.ops.api import (
     where,
 )
 from chainrule.random import Generator, manual_seed
-from chainrule.tensor import Tensor
+from chainrule.tensor import MaxResult, MinResult, Size, Tensor
 
 if _TYPE_CHECKING:
     from chainrule.viz import Explanation, Graph
@@ -96,28 +115,6 @@ def explain(output: Tensor, **options: object) -> "Explanation":  # imports chai
 # them would only repeat what the values already show (use detect_anomaly()).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
 
-from chainrule import cuda  # noqa: E402
-from chainrule.device import device  # noqa: E402
-from chainrule.dtypes import bool_ as bool  # noqa: E402, A001  (PyTorch's name)
-from chainrule.dtypes import (  # noqa: E402
-    complex64,
-    complex128,
-    double,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    half,
-    int8,
-    int16,
-    int32,
-    int64,
-    long,
-    set_default_dtype,
-    short,
-    uint8,
-)
-from chainrule.tensor import MaxResult, MinResult, Size  # noqa: E402
 
 __version__ = "0.1.0"
 

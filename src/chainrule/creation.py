@@ -6,6 +6,8 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.device import available
+from chainrule.ops.shape import shape_arg
 from chainrule.random import Generator, resolve
 from chainrule.tensor import Tensor
 
@@ -22,8 +24,6 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor without a copy where possible (a Tensor or NumPy array of that dtype is shared),
     as ``torch.as_tensor``; Python floats become the default float."""
     if device is not None:
-        from chainrule.device import available
-
         available(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
@@ -52,8 +52,6 @@ def _finish(data: Any, requires_grad: bool, name: str | None = None) -> Tensor:
 
 
 def _size(size: tuple) -> tuple:
-    from chainrule.ops.shape import shape_arg
-
     shape = shape_arg(size)
     if any(n < 0 for n in shape):
         raise ValueError(f"sizes must be non-negative, got {shape}")

@@ -144,7 +144,7 @@ class Tensor:
             return
         self._view = (base, current)
         if base._rg:
-            node = view_ops.view_of(base, self.data)
+            node = index_ops.view_of(base, self.data)
             self._grad_fn, self._output_nr, self._rg = node, 0, True
 
     def __len__(self) -> int:
@@ -749,17 +749,15 @@ def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, g
     return t
 
 
-# The ops import Tensor, so they are bound here, after the class exists.
-from chainrule.autograd import engine  # noqa: E402
-from chainrule.ops import (  # noqa: E402
-    compare,
-    inplace,  # noqa: E402
-    reduce,
-)
-from chainrule.ops import shape as shape_ops  # noqa: E402
-from chainrule.ops import views as view_ops  # noqa: E402
-from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh  # noqa: E402
-from chainrule.ops.elementwise import (  # noqa: E402
+# The one import cycle in chainrule, on purpose: Tensor's methods call the ops, and the ops make
+# Tensors. So the ops are imported here, once the class exists (pyproject.toml exempts this file
+# from E402 for it); every other module imports at its top.
+from chainrule.autograd import engine
+from chainrule.ops import compare, inplace, reduce
+from chainrule.ops import indexing as index_ops
+from chainrule.ops import shape as shape_ops
+from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh
+from chainrule.ops.elementwise import (
     Abs,
     Add,
     Cast,
@@ -777,7 +775,7 @@ from chainrule.ops.elementwise import (  # noqa: E402
     Sqrt,
     Sub,
 )
-from chainrule.ops.indexing import Index, index_key  # noqa: E402
-from chainrule.ops.linalg import MatMul  # noqa: E402
-from chainrule.ops.reduce import LogSumExp, Max, Mean, Min, Sum  # noqa: E402
-from chainrule.ops.shape import Clone, Permute, Reshape  # noqa: E402
+from chainrule.ops.indexing import Index, index_key
+from chainrule.ops.linalg import MatMul
+from chainrule.ops.reduce import LogSumExp, Max, Mean, Min, Sum
+from chainrule.ops.shape import Clone, Permute, Reshape

@@ -8,7 +8,7 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.autograd import engine
-from chainrule.autograd.mode import state
+from chainrule.autograd.mode import enable_grad, state
 from chainrule.backend import xp
 from chainrule.errors import BackwardError
 from chainrule.tensor import Tensor
@@ -71,8 +71,6 @@ def grad_of(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Calla
                 if not backend.is_floating(a.dtype):
                     a = a.astype(backend.default_float)
                 args[i] = a.requires_grad_(True)
-        from chainrule.autograd.mode import enable_grad
-
         with enable_grad():
             out = f(*args)
             if not isinstance(out, Tensor) or out.size != 1:
@@ -100,8 +98,6 @@ def jacobian(f: Callable[..., Tensor], x: Tensor) -> Tensor:
     has a 4096×4096 Jacobian that is almost all zeros; backward never forms it).
     """
     x = (x.detach() if isinstance(x, Tensor) else Tensor(x)).requires_grad_(True)
-    from chainrule.autograd.mode import enable_grad
-
     with enable_grad():
         y = f(x)
     if not isinstance(y, Tensor):
@@ -119,8 +115,6 @@ def jacobian(f: Callable[..., Tensor], x: Tensor) -> Tensor:
 
 def hvp(f: Callable[..., Tensor], x: Tensor, v: Any) -> Tensor:
     """The Hessian of a scalar ``f`` at ``x`` times the vector ``v`` (double backward, no Hessian built)."""
-    from chainrule.autograd.mode import enable_grad
-
     x = (x.detach() if isinstance(x, Tensor) else Tensor(x)).requires_grad_(True)
     v = v if isinstance(v, Tensor) else Tensor(v, dtype=x.dtype)
     if v.shape != x.shape:

@@ -11,7 +11,9 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Primitive
+from chainrule.autograd.mode import state
 from chainrule.backend import xp
+from chainrule.ops.views import index_in_base
 from chainrule.tensor import Tensor
 
 
@@ -143,3 +145,13 @@ class SetItem(Primitive):
             g * Tensor._make(ctx.kept) if need_a else None,
             Index.apply(g, key=ctx.key) if need_v else None,
         )
+
+
+def view_of(base: Tensor, view: Any) -> Any:
+    """The node that reads the array ``view`` off ``base``'s current history (recorded even under no_grad)."""
+    previous = state.grad_enabled
+    state.grad_enabled = True
+    try:
+        return Index.apply(base, key=index_in_base(view, base.data))._grad_fn
+    finally:
+        state.grad_enabled = previous

@@ -18,6 +18,8 @@ from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError, ShapeError
 from chainrule.ops import views
+from chainrule.ops.elementwise import Add, Clip, Div, Mul, Sub
+from chainrule.ops.indexing import SetItem, index_key, put
 from chainrule.tensor import Tensor
 
 # The arrays' own in-place operators: the same ufuncs with out= and same-kind casting, minus keyword parsing.
@@ -58,8 +60,6 @@ def _record(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
     if new.dtype != t.dtype:
         new = new.astype(t.dtype)
     if base is not None:  # the base is the old base with this view's elements replaced
-        from chainrule.ops.indexing import SetItem
-
         old_base = Tensor._make(base.data, base._rg, base._grad_fn, base._output_nr)
         new = SetItem.apply(old_base, new, key=views.index_in_base(t.data, base.data))
         xp.copyto(base.data, new.data)
@@ -80,9 +80,6 @@ def _refuse_untracked_view(t: Tensor, kind: str) -> None:
 
 
 def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
-    from chainrule.ops.elementwise import Add, Clip, Div, Mul, Sub
-    from chainrule.ops.indexing import SetItem, index_key
-
     ops = {"add": Add, "sub": Sub, "mul": Mul, "div": Div}
     if kind in ops:
         return ops[kind].apply(t, args[0])
@@ -110,8 +107,6 @@ def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
         elif kind == "fill":
             data[...] = value
         else:
-            from chainrule.ops.indexing import index_key, put
-
             put(data, index_key(key), value)
     except TypeError as exc:
         raise DTypeError(

@@ -4,14 +4,13 @@ A view op (reshape, permute, basic indexing, expand) whose result shares the ope
 links the result to the operand's *base* (the tensor that owns the memory) and to its version
 counter. In-place ops on a view then write through to the base (see ``ops.inplace``), and the
 base's new history reaches every view through ``Tensor._sync_view``, which reads the view off
-the base again with the index arrays computed here.
+the base again (``indexing.view_of``) with the index arrays computed here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
@@ -53,15 +52,3 @@ def _byte_offsets(a: Any, start: int) -> Any:
         step = xp.arange(n, dtype=xp.intp) * stride
         offsets += step.reshape((n,) + (1,) * (a.ndim - axis - 1))
     return offsets
-
-
-def view_of(base: Tensor, view: Any) -> Any:
-    """The node that reads the array ``view`` off ``base``'s current history (recorded even under no_grad)."""
-    from chainrule.ops.indexing import Index
-
-    previous = state.grad_enabled
-    state.grad_enabled = True
-    try:
-        return Index.apply(base, key=index_in_base(view, base.data))._grad_fn
-    finally:
-        state.grad_enabled = previous
