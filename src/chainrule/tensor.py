@@ -503,6 +503,8 @@ class Tensor:
         return Minimum.apply(self, other)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        if min is None and max is None:
+            raise ValueError("clip needs at least one of min and max (clamp(min=..., max=...))")
         return Clip.apply(self, lo=min, hi=max)
 
     clamp = clip
@@ -535,19 +537,19 @@ class Tensor:
         if axis is not None:
             raise TypeError(f"{name}: give dim (PyTorch) or axis= (NumPy), not both")
         d = dim_index(dim, self.ndim, name)
-        values = op.apply(self, axis=d, keepdims=keepdim)
+        values = op.apply(self, axis=d, keepdims=keepdim, select="index")  # the gradient goes to the index
         indices = arg(self, d, keepdim) if self.ndim else Tensor._make(xp.zeros((), xp.int64))
         return (MaxResult if op is Max else MinResult)(values, indices)
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest values over ``dim`` (all by default), without indices (PyTorch's ``amax``)."""
         axis, keepdims = _dims("amax", self.ndim, None, keepdim, () if dim is None else dim, None)
-        return Max.apply(self, axis=axis, keepdims=keepdims)
+        return Max.apply(self, axis=axis, keepdims=keepdims, select="equal")
 
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The smallest values over ``dim`` (all by default), without indices (PyTorch's ``amin``)."""
         axis, keepdims = _dims("amin", self.ndim, None, keepdim, () if dim is None else dim, None)
-        return Min.apply(self, axis=axis, keepdims=keepdims)
+        return Min.apply(self, axis=axis, keepdims=keepdims, select="equal")
 
     def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1, *, dim: Any = None,
             keepdim: bool | None = None, unbiased: bool | None = None) -> Tensor:  # fmt: skip

@@ -1,8 +1,4 @@
-"""Where chainrule still differs from PyTorch in code other modules own (tensor.py, ops/indexing.py, ops/shape.py).
-
-Each test states PyTorch's behaviour and is a strict xfail naming the change that fixes it: once
-fixed, the xfail turns into a failure, and the mark is to be removed (the test then guards the fix).
-"""
+"""Corners where chainrule once differed from PyTorch: max(dim) and amax gradients, x[[]], cat of 0-d tensors."""
 
 import numpy as np
 import pytest
@@ -18,9 +14,6 @@ def _grad(f, values):
     return x.grad.numpy()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="tensor.py Tensor._extreme: pass select='index' to Max/Min.apply for t.max(dim)/t.min(dim)"
-)
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_over_dim_sends_the_gradient_to_the_index_it_returns(op):
     """torch.max(x, dim): all of it to the first extreme element (the index returned), NaN first."""
@@ -29,14 +22,12 @@ def test_max_over_dim_sends_the_gradient_to_the_index_it_returns(op):
     np.testing.assert_array_equal(_grad(lambda x: getattr(x, op)(1).values, rows), [[1, 0, 0], [0, 1, 0]])
 
 
-@pytest.mark.xfail(strict=True, reason="tensor.py Tensor.amax/amin: pass select='equal' to Max/Min.apply")
 @pytest.mark.parametrize("op", ["amax", "amin"])
 def test_amax_of_every_element_with_a_nan_gives_nan_gradients(op):
     """torch.amax(x) (no dim) is torch.amax over every dim: a NaN result gives NaN gradients."""
     assert np.isnan(_grad(lambda x: getattr(x, op)(), [1.0, nan, 3.0])).all()
 
 
-@pytest.mark.xfail(strict=True, reason="ops/indexing.py: an empty list key becomes a float64 NumPy array")
 def test_an_empty_list_selects_nothing():
     """x[[]] is an empty selection in PyTorch and NumPy (shape (0, 3)), with a zero gradient."""
     x = cr.zeros(2, 3, dtype=cr.float64, requires_grad=True)
@@ -46,7 +37,6 @@ def test_an_empty_list_selects_nothing():
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
 
 
-@pytest.mark.xfail(strict=True, reason="ops/shape.py concatenate: name 0-d inputs, not 'tuple index out of range'")
 def test_concatenating_0d_tensors_says_why_not():
     """PyTorch: 'zero-dimensional tensor (at position 0) cannot be concatenated'."""
     with pytest.raises(cr.ShapeError, match="zero-dimensional|0-d|at least one dimension"):

@@ -25,7 +25,7 @@ def index_key(key: Any) -> tuple:
         if isinstance(k, Tensor):
             k = k.data
         elif isinstance(k, list):
-            k = xp.asarray(k)
+            k = xp.asarray(k) if k else xp.zeros(0, dtype=xp.intp)  # [] selects nothing (NumPy would make floats)
         if isinstance(k, backend.ndarray) and k.dtype.kind not in "iub":
             raise IndexError(f"index arrays must be integer or boolean, got dtype {k.dtype}")
         if not isinstance(k, (int, slice, type(None), type(Ellipsis), backend.ndarray, xp.integer)):

@@ -124,7 +124,8 @@ class _Extreme(Primitive):
 def _equal_share(cls: type, a: Any, out: Any, axis: Any) -> Any:
     """1/k for each of the k elements equal to the result (0/0 = NaN when the result is NaN)."""
     hits = a == out
-    return hits / hits.sum(axis=axis, keepdims=True)
+    with backend.errstate():
+        return hits / hits.sum(axis=axis, keepdims=True)
 
 
 def _all_share(cls: type, a: Any, out: Any, axis: Any) -> Any:
