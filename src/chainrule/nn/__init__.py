@@ -8,13 +8,18 @@
 from chainrule.nn import functional, init
 from chainrule.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from chainrule.nn.container import MLP, Sequential
+from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose2d, Dropout2d
 from chainrule.nn.linear import Dropout, Flatten, Identity, Linear
 from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MulticlassSVMLoss, NLLLoss
 from chainrule.nn.module import IncompatibleKeys, Module, StateDictError
+from chainrule.nn.norm import BatchNorm1d, BatchNorm2d
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys",
     "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "Module", "MulticlassSVMLoss", "NLLLoss", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "functional", "init",
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout2d",
+    "MaxPool2d",
 ]  # fmt: skip
