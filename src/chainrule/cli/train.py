@@ -131,6 +131,8 @@ def _write_report(out: Path, config: Config, split, model, loss_fn, history: lis
 
 def _check_checkpoint(out: Path, model, optimizer, batches: int) -> None:
     """Refuse a damaged checkpoint before anything in the run folder changes (fit loads it again, then trains)."""
+    if (out / CHECKPOINT).exists() and not (out / CHECKPOINT).is_file():
+        raise RunFolderError(f"--resume {out}: its {CHECKPOINT} is not a file")
     if (out / CHECKPOINT).is_file():
         try:
             restore(out / CHECKPOINT, model, optimizer, Generator(0), batches)
