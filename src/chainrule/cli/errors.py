@@ -1,12 +1,15 @@
 """Exit codes of the ``chainrule`` command and the errors that carry them.
 
-0 success; 1 an unexpected internal error (a bug: please report the traceback);
-2 bad command line (argparse's code: unknown options, impossible values, an unsafe
-expression); 3 a dataset that is missing or corrupt, or a missing optional
-package (scikit-learn for digits, Graphviz for drawings); 4 an output or run
-folder problem (unwritable, already used without ``--force``, not a run, a
-config or checkpoint that does not match); 5 a gradient check that failed;
-130 stopped by Ctrl-C (after saving a checkpoint).
+Every failure on bad input is one line on stderr, ``chainrule COMMAND: error: ...`` (an expression error
+adds the expression and a caret under the part at fault), and one of these codes:
+
+0 success; 1 an unexpected internal error (a bug: the traceback is printed, please report it);
+2 bad command line: unknown options, impossible values or sizes that cannot fit in memory, an unsafe,
+malformed or too deeply nested expression; 3 a dataset that is missing, unreadable or corrupt, or a
+missing optional package (scikit-learn for digits, Graphviz for drawings); 4 an output or run folder
+problem: unwritable, already used without ``--force``, not a run, a config.json or checkpoint that is
+damaged, tampered with or does not match; 5 a gradient check that failed; 130 stopped by Ctrl-C
+(after saving a checkpoint).
 """
 
 from __future__ import annotations
