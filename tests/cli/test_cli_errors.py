@@ -13,7 +13,8 @@ def refused(capsys, code, message, *argv):
     assert got == code, (stdout, stderr)
     assert message in stderr
     assert "Traceback" not in stderr
-    assert stderr.strip().splitlines()[-1].startswith("chainrule")  # "chainrule train: error: ..."
+    assert len(stderr.strip().splitlines()) == 1, stderr  # one line: no usage block, no traceback
+    assert stderr.startswith("chainrule")  # "chainrule train: error: ..."
     return stderr
 
 
