@@ -22,7 +22,9 @@ def _reduce(losses, reduction: str):
     if reduction == "none":
         return losses
     total = xp.add.reduce(losses, axis=None)  # a scalar of losses' dtype (the ufunc itself: no Python wrapper)
-    return total / losses.size if reduction == "mean" else total
+    if reduction != "mean":
+        return total
+    return total / losses.size if losses.size else total * xp.nan  # the mean of nothing is NaN, quietly
 
 
 def _scale(g: Tensor, reduction: str, count: int, per_sample: bool) -> Tensor:
