@@ -238,3 +238,14 @@ def test_renderer_stderr_is_passed_on_without_fontconfig_warnings(capfd):
         os.write(2, b'Fontconfig warning: "/etc/fonts/x.conf", line 6: unknown element "reset-dirs"\n')
         os.write(2, b"Error: syntax error in line 1\n")
     assert capfd.readouterr().err == "Error: syntax error in line 1\n"
+
+
+@pytest.mark.parametrize("direction, enter, leave", [("LR", "w", "e"), ("RL", "e", "w"), ("TB", "n", "s"),
+                                                      ("BT", "s", "n")])  # fmt: skip
+def test_each_edge_enters_its_label_from_the_tail_side_in_every_direction(direction, enter, leave):
+    """Right to left, an edge entering a label's west port would loop around it (the ports follow the direction)."""
+    x, y = cr.tensor(2.0, requires_grad=True, name="x"), cr.tensor(3.0, requires_grad=True, name="y")
+    source = cr.draw(x * y, direction=direction).source
+    into = re.findall(r"-> e\d+:(\w) \[arrowhead=none\]", source)
+    out_of = re.findall(r"e\d+:(\w) -> ", source)
+    assert into and set(into) == {enter} and set(out_of) == {leave}

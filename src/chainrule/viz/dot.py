@@ -55,7 +55,7 @@ def to_dot(scene: Scene, direction: str = "LR", title: str | None = None) -> str
     for i, line in enumerate(scene.lines):
         stagger = 0 if across else seen.get(line.head, 0)  # top to bottom: each input's label one rank higher
         seen[line.head] = stagger + 1
-        mid, drawn = _edge(i, line, across, stagger)
+        mid, drawn = _edge(i, line, direction, stagger)
         edges += drawn
         if mid:  # a label node goes in the innermost cluster holding both ends, keeping clusters compact
             home = _common(cluster_of.get(line.tail), cluster_of.get(line.head), scene.clusters)
@@ -110,7 +110,11 @@ def _node(node: Node) -> str:
     return f"{node.id} [label=<{text}>, {style}];"
 
 
-def _edge(i: int, line: Line, across: bool, stagger: int = 0) -> tuple[str | None, list[str]]:
+#: The ports where an edge enters and leaves its label node, by direction: the side facing its tail, then its head.
+PORTS = {"LR": ("w", "e"), "RL": ("e", "w"), "TB": ("n", "s"), "BT": ("s", "n")}
+
+
+def _edge(i: int, line: Line, direction: str, stagger: int = 0) -> tuple[str | None, list[str]]:
     """The label node (or None) and the edge statements of one use of a value.
 
     ``stagger`` lifts the label that many ranks above the gate: top to bottom, a gate's inputs
@@ -121,12 +125,9 @@ def _edge(i: int, line: Line, across: bool, stagger: int = 0) -> tuple[str | Non
     mid = f"e{i}"
     value = _cell(line.value, VALUE_COLOR)
     grad = _cell(line.grad, GRAD_COLOR)
-    if across:
-        table = f"<tr>{value}</tr><hr/><tr>{grad}</tr>"
-        enter, leave = "w", "e"
-    else:
-        table = f"<tr>{value}<vr/>{grad}</tr>"
-        enter, leave = "n", "s"
+    across = direction in ("LR", "RL")
+    table = f"<tr>{value}</tr><hr/><tr>{grad}</tr>" if across else f"<tr>{value}<vr/>{grad}</tr>"
+    enter, leave = PORTS[direction]
     label = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1" color="{EDGE_COLOR}">{table}</table>'
     lift = f" [minlen={1 + stagger}]" if stagger else ""
     return f"{mid} [shape=plain, label=<{label}>];", [
