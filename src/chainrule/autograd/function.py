@@ -153,16 +153,28 @@ class Function:
 
 
 class Primitive(Function):
-    """A built-in op: ``forward`` maps backend arrays to an array; ``backward`` uses Tensor ops.
+    """A built-in op: ``forward`` maps backend arrays to an array, beside one backward formula.
 
-    Set ``saves_inputs`` to read the input Tensors back in ``backward`` as
-    ``ctx.saved_inputs`` and ``saves_output`` for ``ctx.saved_output``; both are
-    guarded against in-place modification and against use after the graph is freed.
-    ``unread_inputs`` lists the operands (by position) that ``backward`` does not read: they may change.
-    Non-Tensor positional operands (Python numbers) stay constants; keyword
-    arguments are parameters (axis, shape, ...).
+    The formula is either ``rule`` or ``backward`` (see CONTRIBUTING.md):
+
+    - ``rule(ctx, g, *saved)``, written with what arrays and Tensors share (``+ - * / @``, ``.T``,
+      ``.reshape``, comparisons ...). ``saved`` holds the operands (``saves_inputs``), then the output
+      (``saves_output``). The op then has both of the engine's rules from that one formula:
+      ``backward`` runs it on Tensors (recorded, for higher derivatives) and ``array_backward`` on
+      arrays (a plain first-order pass, without wrapping).
+    - ``backward(ctx, g)``, written with Tensor ops, reading ``ctx.saved_inputs`` and
+      ``ctx.saved_output``, where the formula needs what only Tensors have. An ``array_backward``
+      beside it is a measured fast path (benchmarks/README.md lists them), computed by the same
+      helpers.
+
+    Saved values are guarded against in-place modification and against use after the graph is
+    freed; ``unread_inputs`` lists the operands (by position) the formula never reads, which may
+    change. Non-Tensor positional operands (Python numbers) stay constants; keyword arguments are
+    parameters (axis, shape, ...).
     """
 
+    #: The backward formula on arrays and Tensors alike (see the class docstring), or None.
+    rule: Any = None
     saves_inputs = False
     unread_inputs: tuple = ()
     #: Two operands, each read only for the other's gradient (d(ab)/da = b): a change to one operand
@@ -172,6 +184,12 @@ class Primitive(Function):
     #: The output may share the first operand's memory (reshape, permute, basic indexing, expand): when
     #: it does, it becomes a view of that operand's base, sharing its version counter (``ops.views``).
     is_view = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "rule" in cls.__dict__:  # one formula, both rules
+            cls.backward = staticmethod(_tensor_rule)
+            cls.array_backward = staticmethod(_array_rule)
 
     @classmethod
     def apply(cls, *operands: Any, **params: Any) -> Tensor:
@@ -290,3 +308,23 @@ class Primitive(Function):
 
 _SCALARS = backend.SCALAR_TYPES
 _NDARRAY = backend.ndarray
+
+
+def _tensor_rule(ctx: Primitive, g: Tensor) -> tuple:
+    """``rule`` on Tensors: every op it uses is recorded, so its result can be differentiated again."""
+    saved = ctx.saved_inputs if type(ctx).saves_inputs else ()
+    if type(ctx).saves_output:
+        saved = (*saved, ctx.saved_output)
+    return type(ctx).rule(ctx, g, *saved)
+
+
+def _array_rule(ctx: Primitive, g: Any) -> tuple:
+    """``rule`` on arrays, for a first-order pass."""
+    cls = type(ctx)
+    if cls.saves_output:
+        if cls.saves_inputs:
+            return cls.rule(ctx, g, *ctx.saved_input_arrays, ctx.saved_output_array)
+        return cls.rule(ctx, g, ctx.saved_output_array)
+    if cls.saves_inputs:
+        return cls.rule(ctx, g, *ctx.saved_input_arrays)
+    return cls.rule(ctx, g)

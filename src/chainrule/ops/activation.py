@@ -5,7 +5,6 @@ from __future__ import annotations
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
-from chainrule.tensor import Tensor
 
 _INF = float("inf")
 
@@ -33,17 +32,8 @@ class Sigmoid(Primitive):
         return xp.divide(1, out, out=out)  # NumPy's reciprocal has no SIMD loop: divide is 1.6x faster
 
     @staticmethod
-    def backward(ctx, g):
-        out = ctx.saved_output
-        return (g * out * (1 - out),)
-
-    @staticmethod
-    def array_backward(ctx, g):
-        out = ctx.saved_output_array
-        d = 1 - out
-        d *= out
-        d *= g
-        return (d,)
+    def rule(ctx, g, out):
+        return (g * (out * (1 - out)),)
 
 
 class Tanh(Primitive):
@@ -56,14 +46,8 @@ class Tanh(Primitive):
         return xp.tanh(a)
 
     @staticmethod
-    def backward(ctx, g):
-        out = ctx.saved_output
+    def rule(ctx, g, out):
         return (g * (1 - out * out),)
-
-    @staticmethod
-    def array_backward(ctx, g):
-        y = ctx.saved_output_array
-        return (g * (1 - y * y),)
 
 
 class Relu(Primitive):
@@ -78,12 +62,8 @@ class Relu(Primitive):
         return xp.maximum(a, 0)
 
     @staticmethod
-    def backward(ctx, g):
-        return (g * Tensor._make(ctx.saved_output_array != 0),)
-
-    @staticmethod
-    def array_backward(ctx, g):
-        return (g * (ctx.saved_output_array != 0),)  # the output is 0, positive or NaN
+    def rule(ctx, g, out):
+        return (g * (out != 0),)  # the output is 0, positive or NaN
 
     @staticmethod
     def branches(node):

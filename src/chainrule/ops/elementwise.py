@@ -33,10 +33,8 @@ class Add(Primitive):
         return a + b
 
     @staticmethod
-    def backward(ctx, g):
+    def rule(ctx, g):
         return g, g
-
-    array_backward = backward  # the same rule on arrays
 
 
 class Sub(Primitive):
@@ -47,10 +45,8 @@ class Sub(Primitive):
         return a - b
 
     @staticmethod
-    def backward(ctx, g):
+    def rule(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
-
-    array_backward = backward
 
 
 class Mul(Primitive):
@@ -63,16 +59,9 @@ class Mul(Primitive):
         return a * b
 
     @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_inputs
+    def rule(ctx, g, a, b):
         need_a, need_b = ctx.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
-
-    @staticmethod
-    def array_backward(ctx, g):
-        a, b = ctx.saved_input_arrays
-        edge_a, edge_b = ctx.edges
-        return (None if edge_a is None else g * b), (None if edge_b is None else g * a)
 
 
 class Div(Primitive):
@@ -101,10 +90,8 @@ class Neg(Primitive):
         return -a
 
     @staticmethod
-    def backward(ctx, g):
+    def rule(ctx, g):
         return (-g,)
-
-    array_backward = backward
 
 
 class Pow(Primitive):
@@ -154,12 +141,8 @@ class Exp(Primitive):
             return xp.exp(a)
 
     @staticmethod
-    def backward(ctx, g):
-        return (g * ctx.saved_output,)
-
-    @staticmethod
-    def array_backward(ctx, g):
-        return (g * ctx.saved_output_array,)
+    def rule(ctx, g, out):
+        return (g * out,)
 
 
 class Log(Primitive):
