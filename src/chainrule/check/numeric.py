@@ -1,4 +1,4 @@
-"""Central differences in float64: the numbers every analytic gradient is compared with.
+"""Finite differences in float64 (central by default): the numbers every analytic gradient is compared with.
 
 A *probe* evaluates what is being differentiated at a point given as float64 arrays
 and returns ``(value, branches)``: the value as a float64 array and, when asked for
@@ -34,22 +34,36 @@ def to_arrays(inputs: list) -> list:
     return [np.array(as_float64(x)) for x in inputs]
 
 
-def numerical_grad(f: Callable[..., Any], inputs: Any, eps: float = 1e-6, grad_output: Any = None) -> list:
-    """Central-difference gradient of ``sum(grad_output * f(*inputs))`` in float64.
+#: The two points each difference quotient uses, as multiples of eps: (f(x + hi·eps) − f(x + lo·eps)) / ((hi − lo)·eps).
+METHODS = {"central": (1, -1), "forward": (1, 0), "backward": (0, -1)}
+
+
+def numerical_grad(
+    f: Callable[..., Any], inputs: Any, eps: float = 1e-6, grad_output: Any = None, method: str = "central"
+) -> list:
+    """Finite-difference gradient of ``sum(grad_output * f(*inputs))`` in float64.
 
     ``inputs`` is one tensor/array or a sequence of them; returns one float64
     array per input, in its shape. ``grad_output`` defaults to ones (the plain
-    gradient of a scalar ``f``).
+    gradient of a scalar ``f``). ``method`` picks the quotient: ``"central"``
+    (f(x + eps) − f(x − eps)) / 2eps, error O(eps²); or the one-sided ``"forward"``
+    (f(x + eps) − f(x)) / eps and ``"backward"`` (f(x) − f(x − eps)) / eps, the
+    lectures' first formula, error O(eps).
 
     >>> cr.numerical_grad(lambda t: (t ** 3).sum(), cr.tensor([1.0, 2.0]))   # [3., 12.]
+    >>> cr.numerical_grad(lambda t: t ** 2, cr.tensor(1.0), eps=1e-3, method="forward")   # [2.001]
     """
+    if method not in METHODS:
+        raise ValueError(f"numerical_grad: method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
     arrays = to_arrays(as_inputs(inputs))
     weight = None if grad_output is None else as_float64(grad_output)
 
     def weighted_sum(value: np.ndarray) -> np.ndarray:
         return np.array([value.sum() if weight is None else (value * weight).sum()])
 
-    columns, _ = differences(forward_probe(f), arrays, range(len(arrays)), eps, weighted_sum, 1, kinks=False)
+    columns, _ = differences(
+        forward_probe(f), arrays, range(len(arrays)), eps, weighted_sum, 1, kinks=False, method=method
+    )
     return [c.reshape(a.shape) for c, a in zip(columns, arrays)]
 
 
@@ -75,8 +89,10 @@ def differences(
     reduce: Callable[[np.ndarray], np.ndarray],
     rows: int,
     kinks: bool,
+    method: str = "central",
 ) -> tuple[list, list]:
-    """Central differences of ``reduce(probe value)`` (a vector of ``rows`` numbers) for the inputs in ``which``.
+    """Finite differences (``method``, one of METHODS) of ``reduce(probe value)`` (a vector of ``rows`` numbers)
+    for the inputs in ``which``.
 
     Returns, per input (None for those not in ``which``), a ``(rows, size)`` float64
     array whose column j is the derivative along the input's flat element j, and a
@@ -84,6 +100,7 @@ def differences(
     (all False unless ``kinks``). NaN and Inf are kept, not warned about: the caller reports them.
     """
     which = set(which)
+    hi, lo = METHODS[method]
     grads, flags = [], []
     for i, a in enumerate(arrays):
         if i not in which:
@@ -96,12 +113,12 @@ def differences(
         for j in range(flat.size):
             orig = flat[j]
             with np.errstate(all="ignore"):
-                flat[j] = orig + eps
+                flat[j] = orig + hi * eps
                 plus, branches_plus = probe(arrays, i if kinks else None)
-                flat[j] = orig - eps
+                flat[j] = orig + lo * eps
                 minus, branches_minus = probe(arrays, i if kinks else None)
                 flat[j] = orig
-                columns[:, j] = (reduce(plus) - reduce(minus)) / (2 * eps)
+                columns[:, j] = (reduce(plus) - reduce(minus)) / ((hi - lo) * eps)
             kinked[j] = kinks and not same_branches(branches_plus, branches_minus)
         grads.append(columns)
         flags.append(kinked)
