@@ -29,8 +29,9 @@ def test_one_sided_error_is_first_order_and_central_second_order(method, sign):
     (one_sided,) = cr.numerical_grad(quartic, POINTS, eps=H, method=method)
     (central,) = cr.numerical_grad(quartic, POINTS, eps=H)
     # Taylor: (f(x ± h) − f(x)) / ±h = f' ± h f''/2 + h² f'''/6 ± h³ f''''/24, with f'''' = 12
-    np.testing.assert_allclose(one_sided - analytic, sign * H * second / 2 + H**2 * third / 6 + sign * H**3 / 2,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        one_sided - analytic, sign * H * second / 2 + H**2 * third / 6 + sign * H**3 / 2, atol=1e-9
+    )
     np.testing.assert_allclose(central - analytic, H**2 * third / 6, atol=1e-9)  # the even terms cancel
 
 
