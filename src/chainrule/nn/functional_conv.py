@@ -112,7 +112,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     out = out.squeeze(0) if unbatched else out
     if not return_indices:
         return out
-    index %= x.shape[2] * x.shape[3]  # the position within its plane (this array is ours to change)
+    index = index % (x.shape[2] * x.shape[3])  # the position within its plane (a new array: MaxPool keeps its own)
     return out, Tensor._make(index[0] if unbatched else index)
 
 
@@ -155,9 +155,8 @@ def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: A
     kernel = args.pair(kernel_size, "kernel_size", op)
     step = kernel if stride is None or stride == () else args.pair(stride, "stride", op)
     pads, dil = args.pair(padding, "padding", op), args.pair(dilation, "dilation", op)
-    if any(2 * p > d * (k - 1) + 1 for p, d, k in zip(pads, dil, kernel)):
-        raise ValueError(f"{op}: padding {pads} should be at most half of the effective kernel size "
-                         f"dilation·(kernel_size − 1) + 1 (kernel_size {kernel}, dilation {dil})")  # fmt: skip
+    if any(p > k // 2 for p, k in zip(pads, kernel)):
+        raise ValueError(f"{op}: padding {pads} should be at most half of kernel_size {kernel} (as PyTorch requires)")
     return geometry(op, tuple(x.shape[2:]), kernel, step, tuple((p, p) for p in pads), dil, bool(ceil_mode))
 
 

@@ -83,22 +83,21 @@ def conv_backward(x, g, w, geom, groups: int, x_shape: tuple, need_x: bool, need
         steps = windows.chunks(n, per_sample * g.itemsize, CHUNK_BYTES)
         first = steps[0][1]
         g_buf = xp.zeros(o * first * p, dtype)  # its extra columns on the extended grid stay 0
+        buf = xp.empty(first * per_sample, dtype)  # a chunk's cols, then (once dw has it) its D
         if need_w:
             views = windows.tap_views(windows.pad_planes(x, geom), geom, ext)
             views = views.transpose((1, 2, 3, 0) + tuple(range(4, views.ndim)))  # (C, kh, kw, N, *grid)
-            cols_buf = xp.empty(first * per_sample, dtype)
         if need_x:
             wt = w.reshape(groups, og, k).swapaxes(1, 2)
-            d_buf = xp.empty(first * per_sample, dtype)
         for lo, hi in steps:
             m = hi - lo
             gk = _gradient_rows(g[lo:hi], g_buf, geom).reshape(groups, og, m * p)
             if need_w:
-                cols = cols_buf[: m * per_sample].reshape((c, kh, kw, m) + grid)
+                cols = buf[: m * per_sample].reshape((c, kh, kw, m) + grid)
                 xp.copyto(cols, views[:, :, :, lo:hi])
                 dwt += _weight_product(cols.reshape(groups, k, m, p), gk.reshape(groups, og, m, p))
             if need_x:
-                d = xp.matmul(wt, gk, out=d_buf[: m * per_sample].reshape(groups, k, m * p))
+                d = xp.matmul(wt, gk, out=buf[: m * per_sample].reshape(groups, k, m * p))
                 taps = d.reshape((c, kh, kw, m) + grid).transpose((3, 0, 1, 2) + tuple(range(4, 4 + len(grid))))
                 windows.fold_add(dxp[lo:hi], taps, geom, ext)
     dx = windows.crop(dxp, geom) if need_x else None
