@@ -5,9 +5,9 @@
 >>> loss = nn.BCEWithLogitsLoss()(net(x), y)
 """
 
-from chainrule.nn import functional, init
+from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from chainrule.nn.container import MLP, Sequential
+from chainrule.nn.container import MLP, ModuleDict, ModuleList, ParameterList, Sequential
 from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose2d, Dropout2d
 from chainrule.nn.linear import Dropout, Flatten, Identity, Linear
 from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MulticlassSVMLoss, NLLLoss
@@ -21,5 +21,5 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "Module", "MulticlassSVMLoss", "NLLLoss", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "functional", "init",
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout2d",
-    "MaxPool2d",
+    "MaxPool2d", "ModuleDict", "ModuleList", "ParameterList", "utils",
 ]  # fmt: skip

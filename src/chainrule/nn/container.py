@@ -1,21 +1,27 @@
-"""Sequential and the multi-layer perceptron helper MLP."""
+"""Containers (PyTorch's semantics): Sequential, ModuleList, ModuleDict, ParameterList; and the MLP helper.
+
+What a container holds is registered, so ``parameters()``, ``state_dict()`` (keys such as
+``"layers.0.weight"`` or ``"params.1"``), ``to()`` and ``train()`` reach it.
+"""
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from chainrule.nn.activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from chainrule.nn.linear import Identity, Linear
 from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
 from chainrule.random import Generator
+from chainrule.tensor import Tensor
 
 ACTIVATIONS: dict[str, Callable[[], Module]] = {
     "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity,
     "softmax": lambda: Softmax(dim=-1),
 }  # fmt: skip
-
 
 
 class Sequential(Module):
@@ -85,3 +91,237 @@ class MLP(Sequential):
         if output_activation is not None:
             layers.append(activation_module(output_activation))
         super().__init__(*layers)
+
+
+def _position(container: Module, index: Any) -> int:
+    """``index`` (negative counts from the end) as a position in ``container``, or IndexError naming the range."""
+    i, n = operator.index(index), len(container)
+    if not -n <= i < n:
+        raise IndexError(f"{type(container).__name__}: index {i} is out of range for {n} item(s)")
+    return i + n if i < 0 else i
+
+
+def _set_module(container: Module, name: str, module: Module | None) -> None:
+    """Register ``module`` as ``name``; a name already there keeps its place in the order, as in PyTorch."""
+    if name not in container._modules:
+        container.add_module(name, module)
+    elif module is None or isinstance(module, Module):
+        container._modules[name] = module
+    else:
+        raise TypeError(f"{type(container).__name__}: {name!r} must be a Module or None, got {type(module).__name__}")
+
+
+def _iterable(container: Module, method: str, values: Any, what: str) -> Iterable:
+    if not isinstance(values, Iterable) or isinstance(values, Tensor):
+        raise TypeError(f"{type(container).__name__}.{method} expects an iterable of {what}, got "
+                        f"{type(values).__name__}")  # fmt: skip
+    return values
+
+
+class ModuleList(Module):
+    """Sub-modules in a list, each registered under its position ("0", "1", ...), as ``torch.nn.ModuleList``.
+
+    >>> self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])   # state_dict: layers.0.weight, ...
+    >>> for layer in self.layers: x = layer(x).relu()
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Module | ModuleList:
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[str(_position(self, index))]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        _set_module(self, str(_position(self, index)), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self._modules.values())
+        del modules[index if isinstance(index, slice) else _position(self, index)]
+        self._renumber(modules)
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *_iterable(self, "__add__", other, "modules")])
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in list(_iterable(self, "extend", modules, "modules")):
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index`` (Python's ``list.insert``); later modules move up one."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"ModuleList.insert: expected a Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        modules.insert(operator.index(index), module)
+        self._renumber(modules)
+
+    def pop(self, index: int | slice = -1) -> Module | ModuleList:
+        popped = self[index]
+        del self[index]
+        return popped
+
+    def _renumber(self, modules: list) -> None:
+        """Register ``modules`` (already checked) under "0", "1", ... in order, as after a list edit."""
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
+
+    def __repr__(self) -> str:
+        """PyTorch's layout: a run of equal children is one line, ``(0-2): 3 x Linear(...)``."""
+        runs: list[list] = []  # [first, last, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return "ModuleList()"
+        lines = [f"({a}): {t}" if a == b else f"({a}-{b}): {b - a + 1} x {t}" for a, b, t in runs]
+        return "ModuleList(\n  " + "\n  ".join(line.replace("\n", "\n  ") for line in lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """Sub-modules in an ordered dict, each registered under its key, as ``torch.nn.ModuleDict``.
+
+    >>> self.heads = nn.ModuleDict({"digit": nn.Linear(64, 10), "parity": nn.Linear(64, 2)})
+    >>> logits = self.heads[task](features)
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys are strings, got {type(key).__name__} {key!r}")
+        if not key or "." in key:
+            raise KeyError(f"ModuleDict: key {key!r} must be a non-empty name without '.' (dots join state_dict keys)")
+        if key not in self._modules and hasattr(self, key):
+            raise KeyError(f"ModuleDict: key {key!r} is already an attribute of ModuleDict; choose another name")
+        _set_module(self, key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Any:
+        return self._modules.keys()
+
+    def items(self) -> Any:
+        return self._modules.items()
+
+    def values(self) -> Any:
+        return self._modules.values()
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping or from (key, module) pairs, in their order."""
+        pairs = modules.items() if isinstance(modules, Mapping | ModuleDict) else modules
+        for j, pair in enumerate(_iterable(self, "update", pairs, "(key, module) pairs")):
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ValueError(f"ModuleDict.update: element #{j} is {pair!r}; each must be a (key, module) pair")
+            self[pair[0]] = pair[1]
+
+
+class ParameterList(Module):
+    """Parameters in a list, each registered under its position, as ``torch.nn.ParameterList``.
+
+    A Tensor that is not a Parameter becomes one when added; other objects are kept as they are (unregistered).
+
+    >>> self.weights = nn.ParameterList([nn.Parameter(cr.randn(4, 4)) for _ in range(3)])   # keys weights.0, ...
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)([self[i] for i in range(len(self))[index]])
+        return getattr(self, str(_position(self, index)))
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        self._put(_position(self, index), value)
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        self._put(len(self), value)
+        self._size += 1
+        return self
+
+    def _put(self, i: int, value: Any) -> None:
+        """Store ``value`` at position ``i``: a Tensor as a registered Parameter, anything else as is."""
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        if isinstance(value, Parameter) and str(i) in self._parameters:
+            self._parameters[str(i)] = value  # replaced where it stands: state_dict keeps its order, as in PyTorch
+        else:
+            setattr(self, str(i), value)
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for value in list(_iterable(self, "extend", values, "parameters")):
+            self.append(value)
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called: it holds parameters; index it or iterate over it")
+
+    def extra_repr(self) -> str:
+        lines = []
+        for i, p in enumerate(self):
+            if isinstance(p, Tensor):
+                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+                size = "x".join(str(d) for d in p.shape)
+                lines.append(f"({i}): {kind} containing: [{p.dtype.name} of size {size}]")
+            else:
+                lines.append(f"({i}): Object of type: {type(p).__name__}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        body = self.extra_repr()
+        return "ParameterList(\n    " + body.replace("\n", "\n    ") + "\n)" if body else "ParameterList()"
