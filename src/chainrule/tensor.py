@@ -381,6 +381,9 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
 
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
     def __pos__(self) -> Tensor:
         return self
 
