@@ -373,6 +373,7 @@ def _method_specs() -> list:
         specs.append(Spec(f"Tensor.{name}", "into", _augmented(op), domain="kinkfree"))
     specs += [
         Spec("Tensor.__neg__", "unary", lambda m, a: -a),
+        Spec("Tensor.__abs__", "unary", lambda m, a: abs(a), domain="kinkfree"),
         Spec("Tensor.__pos__", "unary", lambda m, a: +a * 1.0),
         Spec("Tensor.pow", "binary", lambda m, a, b: a.pow(b), domain="positive"),
         Spec("Tensor.matmul", "matmul", lambda m, a, b: a.matmul(b)),
