@@ -4,7 +4,8 @@ Epochs of shuffled mini-batches, a metrics history, a checkpoint after every
 epoch and an exact resume: the checkpoint holds the model, the optimizer state
 and the shuffling stream's position at the start of the next epoch (plus, after
 Ctrl-C, how many batches of the current epoch were done), so a resumed run ends
-with exactly the parameters of an uninterrupted one. Ctrl-C (SIGINT) stops after
+with exactly the parameters of an uninterrupted one. The loss of every mini-batch is
+kept too (``FitResult.batch_losses``): the noisy per-iteration curve of the lectures. Ctrl-C (SIGINT) stops after
 the current batch, saves a checkpoint and returns with ``interrupted=True``.
 """
 
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
@@ -44,11 +47,14 @@ FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"
 
 @dataclass
 class FitResult:
-    """What ``fit`` did: the per-epoch ``history`` (dicts with FIELDS), completed ``epochs``, ``interrupted``."""
+    """What ``fit`` did: the per-epoch ``history`` (dicts with FIELDS), completed ``epochs``, ``interrupted``,
+    and ``batch_losses``: the loss of every mini-batch in training order, one per optimizer step (resumed runs
+    included), so ``len(batch_losses)`` is the number of steps taken."""
 
     history: list = field(default_factory=list)
     epochs: int = 0
     interrupted: bool = False
+    batch_losses: list = field(default_factory=list)
 
     @property
     def final(self) -> dict:
@@ -87,7 +93,7 @@ def fit(
     loader = DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=shuffle)
     if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
         state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
-    result = FitResult(state.history, state.epoch)
+    result = FitResult(state.history, state.epoch, batch_losses=state.batch_losses)
     with _sigint_flag() as stop:
         while state.epoch < epochs and not stop.is_set():
             epoch_start = shuffle.get_state()
@@ -113,6 +119,7 @@ class _State:
     seen: int = 0
     seconds: float = 0.0
     history: list = field(default_factory=list)
+    batch_losses: list = field(default_factory=list)  # every step's mini-batch loss, kept across epochs
 
 
 def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress: bool, desc: str) -> bool:
@@ -128,8 +135,9 @@ def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress:
             loss = loss_fn(out, yb)
             loss.backward()
             optimizer.step()
-            n = len(yb)
-            state.loss_sum += float(loss.item()) * n
+            n, value = len(yb), float(loss.item())
+            state.batch_losses.append(value)
+            state.loss_sum += value * n
             state.correct += int((out.data.argmax(axis=1) == yb.data).sum())
             state.seen += n
             state.batch += 1
@@ -194,7 +202,7 @@ def _checkpoint(run_dir: Path, model, optimizer, shuffle: Generator, state: _Sta
         {
             "format": "chainrule-run", "epoch": state.epoch, "batch": state.batch, "partial": partial,
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "shuffle": shuffle.get_state(),
-            "history": state.history,
+            "history": state.history, "batch_losses": np.asarray(state.batch_losses, dtype=np.float64),
         },
         run_dir / CHECKPOINT,
     )  # fmt: skip
@@ -221,7 +229,8 @@ def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, ba
         model.load_state_dict(before)
         raise
     shuffle.set_state(scratch.get_state())
-    return _State(ckpt["epoch"], ckpt["batch"], history=list(ckpt["history"]), **ckpt["partial"])
+    losses = ckpt.get("batch_losses", np.zeros(0)).tolist()  # absent from checkpoints written before it was kept
+    return _State(ckpt["epoch"], ckpt["batch"], history=list(ckpt["history"]), batch_losses=losses, **ckpt["partial"])
 
 
 def load_checkpoint_model(path: str | Path, model: Any) -> dict:
@@ -261,6 +270,10 @@ def _run_problem(ckpt: Any, batches: int | None) -> str | None:
     partial = ckpt["partial"]
     if set(partial) != set(_PARTIAL) or not all(_number(partial[k], kind) for k, kind in _PARTIAL.items()):
         return f"its 'partial' must hold the numbers {', '.join(_PARTIAL)}"
+    losses = ckpt.get("batch_losses", np.zeros(0))
+    if not isinstance(losses, np.ndarray) or losses.ndim != 1 or losses.dtype != np.float64:
+        found = f"a {losses.dtype} array of shape {losses.shape}" if isinstance(losses, np.ndarray) else _kind(losses)
+        return f"its 'batch_losses' is {found}; expected a 1-D float64 array (one loss per step)"
     history = ckpt["history"]
     if len(history) != epoch:
         return f"it is at epoch {epoch} but its history has {len(history)} rows"
