@@ -116,3 +116,12 @@ def test_console_script_path_has_no_traceback(tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert "argument --lr: must be a number > 0, got 0" in stderr and "Traceback" not in stderr
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
+    """``chainrule train | head -1``: no traceback and no run-folder error, the shell's SIGPIPE code."""
+    proc = spawn("train", "--data", "xor", "--epochs", "50", "--out", str(tmp_path / "r"))
+    assert proc.stdout.readline().startswith("data: xor")
+    proc.stdout.close()  # as head does after its line
+    proc.wait(timeout=60)
+    assert proc.returncode == 141 and proc.stderr.read() == ""

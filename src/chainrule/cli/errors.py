@@ -9,12 +9,13 @@ malformed or too deeply nested expression; 3 a dataset that is missing, unreadab
 missing optional package (scikit-learn for digits, Graphviz for drawings); 4 an output or run folder
 problem: unwritable, already used without ``--force``, not a run, a config.json or checkpoint that is
 damaged, tampered with or does not match; 5 a gradient check that failed; 130 stopped by Ctrl-C
-(after saving a checkpoint).
+(after saving a checkpoint); 141 the reader of standard output went away (``| head``), quietly, as
+the shell reports a program ended by SIGPIPE.
 """
 
 from __future__ import annotations
 
-OK, INTERNAL, USAGE, DATA, RUN_FOLDER, GRADCHECK_FAILED, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+OK, INTERNAL, USAGE, DATA, RUN_FOLDER, GRADCHECK_FAILED, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 3, 4, 5, 130, 141
 
 
 class CLIError(Exception):

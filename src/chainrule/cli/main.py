@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn
 
 from chainrule import __version__
 from chainrule.cli import eval as eval_cmd
 from chainrule.cli import gradcheck, graph, train
-from chainrule.cli.errors import INTERRUPTED, USAGE, CLIError
+from chainrule.cli.errors import BROKEN_PIPE, INTERRUPTED, USAGE, CLIError
 from chainrule.cli.options import HelpFormatter
 
 EXAMPLES = """\
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # stdout closed by its reader (``chainrule train | head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

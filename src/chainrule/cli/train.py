@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if resume is None:
             raise
         raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {one_line(exc)}") from None
+    except BrokenPipeError:
+        raise  # the reader of our output went away (``| head``): not the run folder's fault
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
     report = _write_report(out, config, split, model, loss_fn, result.history)
