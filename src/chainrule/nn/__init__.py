@@ -14,6 +14,7 @@ from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSEL
 from chainrule.nn.module import IncompatibleKeys, Module, StateDictError
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.perceptron import Perceptron
 from chainrule.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "Module", "MulticlassSVMLoss", "NLLLoss", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "functional", "init",
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout2d",
-    "MaxPool2d", "ModuleDict", "ModuleList", "ParameterList", "utils",
+    "MaxPool2d", "ModuleDict", "ModuleList", "ParameterList", "utils", "Perceptron",
 ]  # fmt: skip
