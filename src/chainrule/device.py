@@ -69,3 +69,4 @@ def available(spec: Any, op: str) -> device:
             "or write device-agnostic code: device = 'cuda' if cr.cuda.is_available() else 'cpu'"
         )
     return d
+

@@ -209,15 +209,7 @@ class Tensor:
         Returns ``self`` when nothing changes (unless ``copy``); another dtype gives a differentiable copy.
         A device other than the CPU is a clear error (chainrule computes with NumPy).
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype if dtype is None else dtype
-            elif isinstance(a, (str, device_mod.device)):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            device_mod.available(device, "to")
+        dtype = to_arguments(args, dtype, device, "to")
         target = self.dtype if dtype is None else dtypes.as_dtype(dtype, "to")
         if target != self.dtype:
             return self.astype(target)
@@ -697,6 +689,21 @@ def _axes(axis: Any, ndim: int, op: str) -> Any:
             raise ValueError(f"{op}: repeated axis in {axis!r}")
         return out
     return dim_index(axis, ndim, op)
+
+
+def to_arguments(args: tuple, dtype: Any, device: Any, op: str) -> Any:
+    """The dtype asked for by PyTorch's ``to(...)`` arguments (a device, a dtype, both, or a tensor whose
+    dtype to take), once a device named there is checked to be available; None when none is asked for."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype if dtype is None else dtype
+        elif isinstance(a, (str, device_mod.device)):
+            device = a
+        else:
+            dtype = a
+    if device is not None:
+        device_mod.available(device, op)
+    return dtype
 
 
 def _either(op: str, axis: Any, dim: Any) -> Any:

@@ -11,13 +11,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from chainrule import device as device_mod
 from chainrule import dtypes
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.errors import ChainruleError, DTypeError
 from chainrule.nn.parameter import Parameter
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, to_arguments
 
 
 class StateDictError(ChainruleError, RuntimeError):
@@ -219,13 +218,7 @@ class Module:
         A floating dtype converts every floating parameter and buffer (their gradients are dropped);
         "cpu" is where they are already, and another device is a clear error.
         """
-        for a in args:
-            if isinstance(a, (str, device_mod.device)):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            device_mod.available(device, "Module.to")
+        dtype = to_arguments(args, dtype, device, "Module.to")
         if dtype is None:
             return self
         dtype = dtypes.as_dtype(dtype, "Module.to")
