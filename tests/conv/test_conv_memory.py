@@ -26,7 +26,7 @@ def test_a_conv_step_needs_one_chunk_of_unfolded_input_beyond_its_tensors():
     x = cr.tensor(np.random.default_rng(0).random((n, c, size, size), dtype=np.float32), requires_grad=True)
     w = cr.tensor(np.random.default_rng(1).random((o, c, k, k), dtype=np.float32), requires_grad=True)
     unfolded = n * c * k * k * (size - k + 1) ** 2 * 4  # what a whole-layer im2col holds: 20 MB
-    chunk = conv_kernels.CHUNK_BYTES  # one chunk's unfolded input is about this (2 MiB)
+    chunk = conv_kernels.CHUNK_BYTES  # one chunk's unfolded input is about this (1 MiB)
     forward = _peak(lambda: F.conv2d(x, w))
     out = F.conv2d(x, w)
     seed = cr.ones(*out.shape)

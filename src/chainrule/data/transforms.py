@@ -1,7 +1,8 @@
-"""Array helpers for preparing data: one-hot labels, train/test splits and standardisation."""
+"""Array helpers for preparing data: one-hot labels, train/test splits, standardisation and image shapes."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from chainrule.backend import as_array, xp
@@ -32,6 +33,28 @@ def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = xp.int64) 
         raise ValueError(f"one_hot: labels must be in [0, {num_classes - 1}], got values in [{y.min()}, {y.max()}]")
     out = (y[..., None] == xp.arange(num_classes)).astype(dtype)
     return _like(out, labels)
+
+
+def to_images(x: Any, size: tuple | None = None) -> Any:
+    """Rows of pixels as one-channel images (N, 1, H, W), the shape convolution layers take.
+
+    ``x`` is (N, H, W), or (N, H·W) of square images (or of ``size`` = (H, W)); a Tensor gives a
+    Tensor (a view, differentiable), an array an array.
+
+    >>> x_train = to_images(datasets.mnist_sample().x_train)      # (4000, 784) → (4000, 1, 28, 28)
+    """
+    shape = tuple(x.shape)
+    pixels = math.prod(shape[1:]) if len(shape) in (2, 3) else None
+    if size is None and len(shape) == 3:
+        size = shape[1:]
+    elif size is None and pixels is not None:
+        side = math.isqrt(pixels)
+        size = (side, side) if side * side == pixels else None
+    if size is None or pixels is None or size[0] * size[1] != pixels:
+        given = "" if size is None else f" with size {tuple(size)}"
+        raise ValueError(f"to_images: expected (N, H, W), or (N, H·W) of square images (or give size=(H, W)), got "
+                         f"shape {shape}{given}")  # fmt: skip
+    return x.reshape(shape[0], 1, int(size[0]), int(size[1]))
 
 
 def train_test_split(

@@ -19,8 +19,9 @@ from __future__ import annotations
 from chainrule.backend import xp
 from chainrule.ops import windows
 
-#: Bytes of unfolded input per chunk (measured on LeNet's layers: 1–4 MiB are equally fast).
-CHUNK_BYTES = 2 << 20
+#: Bytes of unfolded input per chunk. LeNet's step (benchmarks/lenet_step.py) is as fast with 0.5–2 MiB;
+#: 1 MiB keeps its peak memory within PyTorch's plus one layer's unfolded input at batch 64 too.
+CHUNK_BYTES = 1 << 20
 #: Weight gradients with fewer elements per group than this are summed sample by sample (``_weight_product``).
 SMALL_PRODUCT = 2048
 

@@ -150,7 +150,10 @@ def fold_add(dxp, cols, geom: Geometry, extended: bool = False) -> None:
 
 
 def crop(xp_, geom: Geometry):
-    """The unpadded part of padded planes (a view)."""
+    """The unpadded part of padded planes: a view, or ``xp_`` itself when there is no padding (an array
+    that owns its memory is handed on as it is, where a view would be copied into a leaf's ``.grad``)."""
+    if not geom.is_padded:
+        return xp_
     (top, _), (left, _) = geom.padding
     h, w = geom.size
     return xp_[:, :, top : top + h, left : left + w]
