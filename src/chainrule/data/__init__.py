@@ -1,14 +1,23 @@
-"""Datasets, mini-batches and data preparation (``chainrule.data``), following ``torch.utils.data``.
+"""Datasets, samplers, mini-batches and data preparation (``chainrule.data``), following ``torch.utils.data``.
 
 Ready-made datasets (MNIST, digits, synthetic 2-D sets) are in ``chainrule.data.datasets``.
 """
 
 from chainrule.data import datasets
-from chainrule.data.dataset import Dataset, Subset, TensorDataset, random_split
-from chainrule.data.loader import DataLoader, collate
+from chainrule.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from chainrule.data.loader import DataLoader, collate, default_collate, default_convert
+from chainrule.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from chainrule.data.transforms import Standardizer, one_hot, standardize, train_test_split
 
 __all__ = [
-    "DataLoader", "Dataset", "Standardizer", "Subset", "TensorDataset", "collate", "datasets", "one_hot",
-    "random_split", "standardize", "train_test_split",
+    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
+    "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate",
+    "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "train_test_split",
 ]  # fmt: skip
