@@ -55,6 +55,8 @@ class _Scene:
         self.grid = np.linspace(lo, hi, 400)
         self.curve = _values(self.f, self.grid)
         self.steps = steps
+        margin = 0.08 * (self.curve.max() - self.curve.min() or 1.0)
+        self.ylim = (self.curve.min() - margin, self.curve.max() + margin)  # the same in every frame
 
     def show(self, ax: Any, k: int) -> None:
         ax.clear()
@@ -68,6 +70,8 @@ class _Scene:
             x = shown[-1]
             slope = _slope(self.f, x)
             ax.plot([x - width, x + width], [ys[-1] - slope * width, ys[-1] + slope * width], color=color, lw=2)
+        ax.set_xlim(self.grid[0], self.grid[-1])
+        ax.set_ylim(*self.ylim)
         ax.set_title(f"gradient descent, lr = {self.lr:g}, step {min(k, self.steps)}")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
@@ -100,7 +104,7 @@ def animate_descent(
     span: tuple = (-6.0, 6.0),
     fps: int = 3,
 ) -> Path:
-    """Write the descent step by step as an animated GIF; returns its path."""
+    """Write the descent step by step as an animated GIF (the axes fixed across frames); returns its path."""
     scene = _Scene(f, starts, lr, steps, span)
     fig = figure(6.4, 4.2)
     ax = fig.add_subplot()

@@ -60,3 +60,32 @@ def plot_history(history: Any, x: str = "epoch", title: str | None = None) -> An
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_batch_loss(batch_losses: Any, steps_per_epoch: int | None = None, title: str | None = None) -> Any:
+    """The loss of every mini-batch against the iteration (``fit``'s ``FitResult.batch_losses``): noisy, because
+    each step sees a different small sample, and falling over time. With ``steps_per_epoch`` each epoch's mean
+    is drawn over its iterations and the epochs are marked."""
+    import numpy as np
+
+    losses = np.asarray(list(batch_losses), dtype=np.float64)
+    if losses.ndim != 1 or not len(losses):
+        raise ValueError(f"plot_batch_loss: expected a non-empty list of losses, got {len(losses)} values")
+    steps = np.arange(1, len(losses) + 1)
+    fig = figure(5.6, 3.4)
+    ax = fig.add_subplot()
+    ax.plot(steps, losses, color="C0", lw=0.7, alpha=0.75, label="mini-batch loss")
+    if steps_per_epoch:
+        starts = range(0, len(losses), steps_per_epoch)
+        for i, s in enumerate(starts):
+            chunk = losses[s : s + steps_per_epoch]
+            ax.hlines(chunk.mean(), s + 1, s + len(chunk), color="C3", lw=2, label="epoch mean" if i == 0 else None)
+            if s and len(starts) <= 60:
+                ax.axvline(s + 0.5, color="0.8", lw=0.6, zorder=0)
+    ax.set_xlabel("iteration (mini-batch)")
+    ax.set_ylabel("loss")
+    ax.set_xlim(0.5, len(losses) + 0.5)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title or "loss per iteration")
+    return fig

@@ -11,6 +11,11 @@ from chainrule.files import atomic_target
 
 INSTALL = "chainrule.viz.plots needs matplotlib and pillow: pip install 'chainrule[viz]'"
 
+#: One colour per class, strong enough to stay visible as a light tint: class 0 red and class 1 green (the
+#: essay's colours), then blue, orange, purple ... (matplotlib's tab10, reordered).
+CLASS_COLORS = ("#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                "#17becf")  # fmt: skip
+
 
 def figure(*size: float) -> Any:
     """A new Figure drawn by the Agg backend (no GUI, no global pyplot state)."""
@@ -51,3 +56,23 @@ def as_array(x: Any) -> Any:
     import numpy as np
 
     return np.asarray(getattr(x, "data", x))
+
+
+def class_color(k: int) -> str:
+    """The colour of class ``k`` (the palette repeats after ten classes)."""
+    return CLASS_COLORS[int(k) % len(CLASS_COLORS)]
+
+
+def tint(color: str, strength: float = 0.35) -> tuple:
+    """``color`` mixed with white: what a region of that class is filled with (RGB in [0, 1])."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(1 - strength * (1 - c) for c in to_rgb(color))
+
+
+def class_legend(ax: Any, classes: Iterable[int]) -> None:
+    """A legend 'class k' with each class's marker, outside the axes on the right (it never hides a point)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", mfc=class_color(k), mec="k", label=f"class {k}") for k in classes]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0)

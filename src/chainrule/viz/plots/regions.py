@@ -9,9 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.viz.plots.mpl import as_array, figure, write_gif
-
-CMAP = "coolwarm"
+from chainrule.viz.plots.mpl import as_array, class_color, class_legend, figure, tint, write_gif
 
 
 def classes_of(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
@@ -33,15 +31,23 @@ def classes_of(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
 class RegionRecorder:
     """Snapshots of the regions during training, written as one animated GIF.
 
+    Each class has its colour (class 0 red, class 1 green, class 2 blue, ...): its region is a light tint of
+    it and its points are drawn in it, outlined in black, with a legend and the axes labelled ``xlabel``,
+    ``ylabel``; the axes stay the same in every frame.
+
     >>> rec = RegionRecorder(x, y)
     >>> for epoch in range(20): train_one_epoch(); rec.capture(model, f"epoch {epoch}")
     >>> rec.save_gif("regions.gif")
     """
 
-    def __init__(self, x: Any, y: Any, resolution: int = 120, pad: float = 0.5) -> None:
+    def __init__(
+        self, x: Any, y: Any, resolution: int = 120, pad: float = 0.5, xlabel: str = "x₁", ylabel: str = "x₂"
+    ) -> None:
         self.x = as_array(x)[:, :2]
         self.y = as_array(y).astype(int).ravel()
+        self.labels = (xlabel, ylabel)
         lo, hi = self.x.min(axis=0) - pad, self.x.max(axis=0) + pad
+        self.extent = (lo[0], hi[0], lo[1], hi[1])
         self.gx, self.gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
         self.frames: list[tuple[np.ndarray, str]] = []
 
@@ -56,27 +62,37 @@ class RegionRecorder:
     def draw(self, ax: Any, classes: np.ndarray, label: str) -> None:
         ax.clear()
         k = max(int(self.y.max(initial=0)), int(classes.max(initial=0))) + 1
-        levels = np.arange(k + 1) - 0.5
-        ax.contourf(self.gx, self.gy, classes, levels=levels, cmap=CMAP, alpha=0.35)
-        if k == 2:
-            ax.contour(self.gx, self.gy, classes, levels=[0.5], colors="k", linewidths=1)
-        ax.scatter(self.x[:, 0], self.x[:, 1], c=self.y, cmap=CMAP, vmin=0, vmax=k - 1, edgecolors="k", s=22)
+        fills = np.array([tint(class_color(c)) for c in range(k)])
+        ax.imshow(fills[classes], origin="lower", extent=self.extent, aspect="auto", interpolation="nearest")
+        ax.contour(self.gx, self.gy, classes, levels=np.arange(k - 1) + 0.5, colors="k", linewidths=0.8)
+        ax.scatter(self.x[:, 0], self.x[:, 1], c=[class_color(c) for c in self.y], edgecolors="k", s=22, lw=0.6)
+        class_legend(ax, range(k))
         ax.set_title(label)
-        ax.set_xlim(self.gx.min(), self.gx.max())
-        ax.set_ylim(self.gy.min(), self.gy.max())
+        ax.set_xlabel(self.labels[0])
+        ax.set_ylabel(self.labels[1])
+        ax.set_xlim(self.extent[:2])
+        ax.set_ylim(self.extent[2:])
 
     def save_gif(self, path: str | os.PathLike, fps: int = 4) -> Path:
         """Write the captured snapshots as an animated GIF."""
         if not self.frames:
             raise ValueError("RegionRecorder.save_gif: nothing captured yet; call capture(model) during training")
-        fig = figure(4.5, 4.2)
+        fig = figure(5.4, 4.2)
         ax = fig.add_subplot()
         return write_gif(fig, self.frames, lambda frame: self.draw(ax, *frame), path, fps=fps)
 
 
-def plot_regions(predict: Callable[[Any], Any], x: Any, y: Any, title: str = "", resolution: int = 200) -> Any:
-    """The classes ``predict`` assigns over the plane, with the data points on top."""
-    rec = RegionRecorder(x, y, resolution)
-    fig = figure(4.8, 4.4)
+def plot_regions(
+    predict: Callable[[Any], Any],
+    x: Any,
+    y: Any,
+    title: str = "",
+    resolution: int = 200,
+    xlabel: str = "x₁",
+    ylabel: str = "x₂",
+) -> Any:
+    """The classes ``predict`` assigns over the plane, with the data points on top, a legend and labelled axes."""
+    rec = RegionRecorder(x, y, resolution, xlabel=xlabel, ylabel=ylabel)
+    fig = figure(5.6, 4.4)
     rec.draw(fig.add_subplot(), rec.grid(predict), title)
     return fig
