@@ -3,6 +3,7 @@ first-layer weights or decision regions, the loss graph, and the gradient check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -33,16 +34,27 @@ def settings(config: dict, split: Any, history: list) -> str:
     return f"<table>\n{body}\n</table>"
 
 
-def curves(history: list) -> str:
+def curves(history: list, batch_losses: Sequence[float] | None = None, steps_per_epoch: int | None = None) -> str:
+    """The per-epoch loss and accuracy curves and, beside them, the loss of every mini-batch
+    (``FitResult.batch_losses``) with each epoch's mean over its ``steps_per_epoch`` iterations (when not given:
+    taken from the history where the losses divide evenly into its epochs, else no means are drawn)."""
     if not history:
         return note("no epoch finished yet")
     try:
-        from chainrule.viz.plots import plot_history
+        from chainrule.viz.plots import plot_batch_loss, plot_history
     except ImportError:
         return note(f"the loss and accuracy curves {PLOTS_MISSING}")
     keys = ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")
     fig = plot_history([{k: row[k] for k in keys} for row in history])
-    return image(images.figure_uri(fig), "loss and accuracy per epoch, train and test")
+    epochs = image(images.figure_uri(fig), "loss and accuracy per epoch, train and test")
+    if not batch_losses:
+        return epochs
+    if steps_per_epoch is None and len(batch_losses) % len(history) == 0:  # else part of an epoch stopped by Ctrl-C
+        steps_per_epoch = len(batch_losses) // len(history)
+    title = f"loss of each of the {len(batch_losses)} mini-batches"
+    fig = plot_batch_loss(batch_losses, steps_per_epoch, title=title)
+    steps = image(images.figure_uri(fig), "the loss of every mini-batch, noisy, and each epoch's mean")
+    return f'<div style="display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start">{epochs}{steps}</div>'
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> str:
