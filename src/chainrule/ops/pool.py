@@ -39,11 +39,8 @@ def max_pool_index(x, geom):
             which += before
     if values.size and _unusual(values, geom):
         which = _scan(taps, geom, which.dtype)
-    (dh, dw), (top, _), (left, _) = geom.dilation, *geom.padding
-    offsets = xp.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], xp.int64)
-    index = offsets[which]
-    ho, wo = geom.out
-    index += ((xp.arange(ho) * geom.stride[0] - top) * w)[:, None] + (xp.arange(wo) * geom.stride[1] - left)
+    index = geom.flat_taps[which]
+    index += geom.flat_starts
     index += (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
     return values, index
 

@@ -73,6 +73,18 @@ class Geometry:
     def is_padded(self) -> bool:
         return any(p for pair in self.padding for p in pair)
 
+    @cached_property
+    def flat_taps(self):
+        """Each tap's offset from its window's start in a flattened (unpadded) input plane, (kh · kw,) int64."""
+        (kh, kw), (dh, dw), w = self.kernel, self.dilation, self.size[1]
+        return xp.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], xp.int64)
+
+    @cached_property
+    def flat_starts(self):
+        """Each window's start in a flattened (unpadded) input plane, (Ho, Wo) int64 (outside it in the padding)."""
+        (ho, wo), (sh, sw), ((top, _), (left, _)), w = self.out, self.stride, self.padding, self.size[1]
+        return ((xp.arange(ho) * sh - top) * w)[:, None] + (xp.arange(wo) * sw - left)
+
 
 def make_geometry(op: str, size: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
                   ceil_mode: bool = False) -> Geometry:
@@ -118,7 +130,7 @@ def pad_planes(x, geom: Geometry, value: float = 0.0):
 
 
 def tap_views(xp_, geom: Geometry, extended: bool = False):
-    """The taps of every window as one read-only view (N, C, kh, kw, *grid) of the padded planes ``xp_``.
+    """The taps of every window as one view (N, C, kh, kw, *grid) of the padded planes ``xp_`` (only read).
 
     The grid is (L,) on the extended grid (see the module docstring; ``geom.extended`` must hold),
     else (Ho, Wo).
@@ -126,9 +138,12 @@ def tap_views(xp_, geom: Geometry, extended: bool = False):
     sn, sc, sh, sw = xp_.strides
     head, taps = xp_.shape[:2] + geom.kernel, (geom.dilation[0] * sh, geom.dilation[1] * sw)
     if extended:
-        return _as_strided(xp_, head + (geom.positions,), (sn, sc) + taps + (sw,), writeable=False)
-    steps = (geom.stride[0] * sh, geom.stride[1] * sw)
-    return _as_strided(xp_, head + geom.out, (sn, sc) + taps + steps, writeable=False)
+        shape, strides = head + (geom.positions,), (sn, sc) + taps + (sw,)
+    else:
+        shape, strides = head + geom.out, (sn, sc) + taps + (geom.stride[0] * sh, geom.stride[1] * sw)
+    if xp_.flags.c_contiguous and xp_.size:  # 5 times cheaper than as_strided
+        return xp.ndarray(shape, xp_.dtype, buffer=xp_, strides=strides)
+    return _as_strided(xp_, shape, strides, writeable=False)
 
 
 def fold_add(dxp, cols, geom: Geometry, extended: bool = False) -> None:
