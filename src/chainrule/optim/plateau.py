@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from chainrule.optim.optimizer import Optimizer
-from chainrule.optim.scheduler import LRScheduler, check_optimizer, per_group
+from chainrule.optim.scheduler import EPOCH_DEPRECATION, LRScheduler, check_optimizer, per_group
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -46,6 +47,8 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Count this epoch's ``metrics`` (a number or 0-d tensor) and lower the rates if it is time."""
         current = float(metrics)
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION, UserWarning, stacklevel=2)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best = current
