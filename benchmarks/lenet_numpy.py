@@ -69,7 +69,7 @@ class Conv:
         kk, per = c * k * k, c * k * k * length
         step = max(1, CHUNK // (4 * per))
         buf, rows = np.empty(step * per, F32), np.zeros(o * step * length, F32)
-        dwt = np.zeros((kk, o), F32)
+        dwt, self.db, ones = np.zeros((kk, o), F32), np.zeros(o, F32), np.ones(step * length, F32)
         wt = self.w.reshape(o, kk).T
         dxp = np.zeros(xp.shape, F32) if need_x else None
         for lo in range(0, n, step):
@@ -77,6 +77,7 @@ class Conv:
             gk = np.ndarray((m, o, ho, wo), F32, rows, strides=(length * 4, m * length * 4, wp * 4, 4))
             gk[...] = g[lo : lo + m]  # g as (O, m, L), zero in the extended grid's extra columns
             gk = rows[: o * m * length].reshape(o, m * length)
+            self.db += gk @ ones[: m * length]  # the bias gradient: the rows' sums, by BLAS
             cols = buf[: m * per].reshape(c, k, k, m, length)
             np.copyto(cols, taps[:, :, :, lo : lo + m])
             if kk * o >= 2048:  # one GEMM over the chunk
@@ -91,7 +92,6 @@ class Conv:
                     for j in range(k):
                         flat[:, :, i * wp + j : i * wp + j + length] += d[:, i, j].transpose(1, 0, 2)
         self.dw = dwt.T.reshape(self.w.shape)
-        self.db = g.sum(axis=(0, 2, 3))
         if not need_x:
             return None
         p = self.p

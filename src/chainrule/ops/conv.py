@@ -42,16 +42,16 @@ def weight_grad(x, g, geom, groups, shape):
 
 
 def _conv_grads(ctx, g, x, w):
-    """Conv's gradients (x, w[, bias]); on arrays, those of x and w come from one pass over the batch."""
+    """Conv's gradients (x, w[, bias]); on arrays, all three come from one pass over the batch."""
     need_x, need_w = ctx.edges[0] is not None, ctx.edges[1] is not None
+    need_b = len(ctx.edges) == 3 and ctx.edges[2] is not None
     if isinstance(g, Tensor):
         dx = input_grad(g, w, ctx.geom, ctx.groups, x.shape) if need_x else None
         dw = weight_grad(x, g, ctx.geom, ctx.groups, w.shape) if need_w else None
+        db = g.sum(axis=(0, 2, 3)) if need_b else None
     else:
-        dx, dw = conv_backward(x, g, w, ctx.geom, ctx.groups, x.shape, need_x, need_w)
-    if len(ctx.edges) == 2:
-        return dx, dw
-    return dx, dw, (g.sum(axis=(0, 2, 3)) if ctx.edges[2] is not None else None)
+        dx, dw, db = conv_backward(x, g, w, ctx.geom, ctx.groups, x.shape, need_x, need_w, need_b=need_b)
+    return (dx, dw) if len(ctx.edges) == 2 else (dx, dw, db)
 
 
 class Conv(Primitive):
