@@ -46,6 +46,10 @@ def _is_int(v: Any) -> bool:
 
 def pair(value: Any, name: str, op: str, none: bool = False) -> tuple:
     """An int or a sequence of two ints (None allowed where ``none``) as an (h, w) pair."""
+    if type(value) is int:  # the common cases first: this runs several times per layer call
+        return (value, value)
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+        return value
     items = (value, value) if _is_int(value) or (none and value is None) else value
     try:
         h, w = items
