@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     report = cr.gradcheck_report(neuron(AskersSigmoid), [w, x])
     print("   the asker's rule, grad · σ:\n" + "\n".join(f"     {line}" for line in str(report).splitlines()))
     wrong = sum(c.failed for c in report.checks)
-    check.claim("gradcheck fails the asker's rule", report.status == "FAILED", f"{wrong} failing (5 elements × 2 passes)")
+    check.claim(
+        "gradcheck fails the asker's rule", report.status == "FAILED", f"{wrong} failing (5 elements × 2 passes)"
+    )
     try:
         cr.gradcheck(neuron(AskersSigmoid), [w, x])
         caught = "no error raised"
