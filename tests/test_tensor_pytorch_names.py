@@ -229,3 +229,21 @@ def test_as_tensor_shares_memory_where_it_can():
     assert t[0].item() == 5.0
     assert cr.as_tensor(t) is t and cr.as_tensor(a, dtype=cr.float64).dtype == cr.float64
     assert cr.as_tensor([1.0, 2.0]).dtype == cr.float32
+
+
+def test_the_mnist_example_idioms_run():
+    """pytorch/examples' accuracy count and top-level functions, as a PyTorch script spells them."""
+    out = cr.tensor([[0.1, 2.0, 0.3], [1.5, 0.2, 0.1], [0.0, 0.1, 0.9]])
+    target = cr.tensor([1, 0, 0])
+    pred = out.argmax(dim=1, keepdim=True)
+    assert pred.eq(target.view_as(pred)).sum().item() == 2
+    _, top = cr.max(out, 1)
+    assert top.tolist() == [1, 0, 2] and cr.argmax(out, dim=1).tolist() == [1, 0, 2]
+    assert cr.min(out).item() == pytest.approx(0.0) and cr.amax(out, 0).tolist() == pytest.approx([1.5, 2.0, 0.9])
+    assert cr.cat([out, out], dim=1).shape == (3, 6) and cr.stack([out, out], dim=0).shape == (2, 3, 3)
+    assert cr.flatten(out).shape == (9,) and out.expand_as(cr.zeros(2, 3, 3)).shape == (2, 3, 3)
+    assert (out.gt(1.0) & out.lt(1.8)).tolist() == [[False, False, False], [True, False, False], [False] * 3]
+    if torch is not None:
+        t_out, t_target = torch.tensor(out.numpy()), torch.tensor(target.numpy())
+        t_pred = t_out.argmax(dim=1, keepdim=True)
+        assert t_pred.eq(t_target.view_as(t_pred)).sum().item() == 2 and torch.max(t_out, 1)[1].tolist() == [1, 0, 2]

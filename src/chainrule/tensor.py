@@ -404,6 +404,25 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return compare.ge(self, other)
 
+    # PyTorch's method names for the comparisons (boolean tensors, no gradient)
+    def eq(self, other: Any) -> Tensor:
+        return compare.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return compare.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return compare.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return compare.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return compare.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return compare.ge(self, other)
+
     def __invert__(self) -> Tensor:
         return compare.logical_not(self)
 
@@ -608,6 +627,15 @@ class Tensor:
 
     def expand(self, *shape: Any) -> Tensor:
         return shape_ops.expand(self, shape_ops.shape_arg(shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s shape (PyTorch's ``view_as``)."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
 
     def broadcast_to(self, shape: Any) -> Tensor:
         return shape_ops.expand(self, shape_ops.shape_arg((shape,)))

@@ -294,6 +294,11 @@ def _constant(m, like):
     return values if m is cr else m.tensor(values)
 
 
+def _shaped(m, a, shape):
+    """Zeros in the shape ``a.reshape(shape)`` has (its -1 resolved): a tensor to take the shape of."""
+    return m.zeros(tuple(a.reshape(shape).shape), dtype=a.dtype)
+
+
 def _index_rows(m, a, rows, rest):
     key = m.tensor(rows, dtype=m.int64) if m is not cr else rows
     return a[key, 1:] if rest else a[key]
@@ -403,6 +408,9 @@ def _method_specs() -> list:
         Spec("Tensor.mT", "matrices", lambda m, a: a.mT),
         Spec("Tensor.expand", "expand", lambda m, a, shape: a.expand(shape)),
         Spec("Tensor.broadcast_to", "expand", lambda m, a, shape: a.broadcast_to(shape)),
+        Spec("Tensor.expand_as", "expand", lambda m, a, shape: a.expand_as(m.zeros(tuple(shape), dtype=a.dtype))),
+        Spec("Tensor.view_as", "reshape", lambda m, a, shape: (a * 1.0).view_as(_shaped(m, a, shape))),
+        Spec("Tensor.reshape_as", "reshape", lambda m, a, shape: a.reshape_as(_shaped(m, a, shape))),
         Spec("Tensor.squeeze", "squeeze", lambda m, a, axis: a.squeeze() if axis is None else a.squeeze(axis)),
         Spec("Tensor.unsqueeze", "unsqueeze", lambda m, a, axis: a.unsqueeze(axis)),
         Spec("Tensor.clone", "unary", lambda m, a: a.clone() * a),
@@ -451,6 +459,11 @@ def _function_specs() -> list:
         Spec("cr.concatenate", "join", lambda m, *xs, axis: m.concatenate(list(xs), axis),
              lambda m, *xs, axis: m.cat(list(xs), axis)),
         Spec("cr.stack", "stack", lambda m, *xs, axis: m.stack(list(xs), axis)),
+        Spec("cr.max", "nonempty_axis", lambda m, a, axis: m.max(a, axis).values, domain="kinkfree"),
+        Spec("cr.min", "nonempty_axis", lambda m, a, axis: m.min(a, axis).values, domain="kinkfree"),
+        Spec("cr.amax", "nonempty_axis", lambda m, a, axis: m.amax(a, axis), domain="kinkfree"),
+        Spec("cr.amin", "nonempty_axis", lambda m, a, axis: m.amin(a, axis), domain="kinkfree"),
+        Spec("cr.flatten", "flatten", lambda m, a, start, end: m.flatten(a, start, end)),
     ]
     return specs
 

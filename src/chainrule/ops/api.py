@@ -10,17 +10,15 @@ from chainrule.ops.shape import concatenate, stack
 from chainrule.tensor import Tensor, as_operand
 
 __all__ = [
-    "abs", "cat", "clip", "concatenate", "cos", "exp", "log", "log_softmax", "logsumexp", "matmul",
-    "maximum", "mean", "minimum", "relu", "sigmoid", "sin", "softmax", "sqrt", "stack", "sum",
-    "tanh", "where",
+    "abs", "amax", "amin", "argmax", "argmin", "cat", "clip", "concatenate", "cos", "exp", "flatten", "log",
+    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "sigmoid", "sin",
+    "softmax", "sqrt", "stack", "sum", "tanh", "where",
 ]  # fmt: skip
 
 
 def _t(x: Any, op: str) -> Tensor:
     if isinstance(x, (int, float)):
-        from chainrule.creation import tensor
-
-        return tensor(float(x))
+        return Tensor(float(x))
     return as_operand(x, op)
 
 
@@ -60,24 +58,57 @@ def relu(x: Any) -> Tensor:
     return _t(x, "relu").relu()
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return _t(x, "softmax").softmax(axis)
+# NumPy's axis/keepdims and PyTorch's dim/keepdim, as the Tensor methods take them.
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return _t(x, "softmax").softmax(axis, dim=dim)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return _t(x, "log_softmax").log_softmax(axis)
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return _t(x, "log_softmax").log_softmax(axis, dim=dim)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _t(x, "logsumexp").logsumexp(axis, keepdims)
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+              keepdim: bool | None = None) -> Tensor:  # fmt: skip
+    return _t(x, "logsumexp").logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return _t(x, "sum").sum(axis, keepdims)
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:  # fmt: skip
+    return _t(x, "sum").sum(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _t(x, "mean").mean(axis, keepdims)
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+    return _t(x, "mean").mean(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:  # noqa: A001
+    """``torch.max``: of every element, ``(values, indices)`` along ``dim``, or ``max(a, b)`` element-wise."""
+    return _t(x, "max").max(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:  # noqa: A001
+    """``torch.min``: the forms of :func:`max`."""
+    return _t(x, "min").min(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return _t(x, "amax").amax(dim, keepdim)
+
+
+def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return _t(x, "amin").amin(dim, keepdim)
+
+
+def argmax(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _t(x, "argmax").argmax(dim=dim, keepdim=keepdim)
+
+
+def argmin(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _t(x, "argmin").argmin(dim=dim, keepdim=keepdim)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return _t(x, "flatten").flatten(start_dim, end_dim)
 
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002

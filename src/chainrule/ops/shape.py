@@ -220,11 +220,11 @@ def _join(op: type, tensors: Sequence[Any], axis: int, extra_dim: int) -> Tensor
     return op.apply(*tensors, axis=axis % max(ndim, 1))
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (all other sizes must match)."""
-    return _join(Concatenate, tensors, axis, 0)
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (all other sizes must match); ``dim`` is PyTorch's name for it."""
+    return _join(Concatenate, tensors, axis if dim is None else dim, 0)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
-    return _join(Stack, tensors, axis, 1)
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis; ``dim`` is PyTorch's name for it."""
+    return _join(Stack, tensors, axis if dim is None else dim, 1)
