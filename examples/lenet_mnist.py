@@ -23,13 +23,15 @@ from chainrule.data import DataLoader, datasets
 from chainrule.data.transforms import to_images
 
 
-def build(seed: int) -> nn.Sequential:
-    """The LeNet, its weights drawn from ``cr.Generator(seed)`` layer by layer (PyTorch's default initialisation)."""
+def build(seed: int, channels: tuple = (8, 16), classes: int = 10) -> nn.Sequential:
+    """The LeNet for 28×28 images, its two convolutions with ``channels`` filters, weights drawn from
+    ``cr.Generator(seed)`` layer by layer (PyTorch's default initialisation)."""
     init = cr.Generator(seed)
+    first, second = channels
     return nn.Sequential(
-        nn.Conv2d(1, 8, 5, padding=2, generator=init), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 5, generator=init), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(400, 10, generator=init),
+        nn.Conv2d(1, first, 5, padding=2, generator=init), nn.ReLU(), nn.MaxPool2d(2),   # 28×28 → 14×14
+        nn.Conv2d(first, second, 5, generator=init), nn.ReLU(), nn.MaxPool2d(2),         # → 10×10 → 5×5
+        nn.Flatten(), nn.Linear(second * 5 * 5, classes, generator=init),
     )  # fmt: skip
 
 
@@ -39,8 +41,15 @@ def images(split: datasets.Split) -> datasets.Split:
     return datasets.Split(to_images(x_train), y_train, to_images(x_test), y_test, split.num_classes, split.name)
 
 
-def fit(split: datasets.Split, epochs: int, lr: float, batch_size: int, seed: int, momentum: float = 0.9,
-        log: Callable[[str], None] | None = print) -> nn.Module:
+def fit(
+    split: datasets.Split,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    momentum: float = 0.9,
+    log: Callable[[str], None] | None = print,
+) -> nn.Module:
     """Build, then train with SGD and momentum on ``split.train`` (images), logging each epoch."""
     net = build(seed)
     opt = optim.SGD(net.parameters(), lr=lr, momentum=momentum)

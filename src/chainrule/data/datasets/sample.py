@@ -13,7 +13,8 @@ def mnist_sample(flatten: bool = True, test_fraction: float = 0.2, seed: int = 0
 
     Pixels are float32 in [0, 1], shape (N, 784) (or (N, 28, 28) with
     ``flatten=False``); labels int64. The split is stratified and fixed by
-    ``seed``. Source and licence: ``chainrule/data/datasets/files/README.md``.
+    ``seed``. For convolution layers, ``data.transforms.to_images`` makes either
+    shape (N, 1, 28, 28). Source and licence: ``chainrule/data/datasets/files/README.md``.
     """
     path = resources.files("chainrule.data.datasets") / "files" / "mnist_sample.npz"
     with resources.as_file(path) as file, xp.load(file, allow_pickle=False) as archive:
