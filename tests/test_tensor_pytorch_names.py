@@ -247,3 +247,21 @@ def test_the_mnist_example_idioms_run():
         t_out, t_target = torch.tensor(out.numpy()), torch.tensor(target.numpy())
         t_pred = t_out.argmax(dim=1, keepdim=True)
         assert t_pred.eq(t_target.view_as(t_pred)).sum().item() == 2 and torch.max(t_out, 1)[1].tolist() == [1, 0, 2]
+
+
+def test_inference_mode_and_utils_data_as_pytorch_spells_them():
+    from chainrule.utils.data import DataLoader, TensorDataset
+
+    x = cr.tensor([1.0], requires_grad=True)
+    with cr.inference_mode():
+        assert not (x * 2).requires_grad
+    with cr.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @cr.inference_mode()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad
+    batches = list(DataLoader(TensorDataset(cr.arange(4.0)), batch_size=2))
+    assert [b[0].tolist() for b in batches] == [[0.0, 1.0], [2.0, 3.0]]

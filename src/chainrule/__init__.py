@@ -15,11 +15,18 @@ and data live in ``chainrule.nn``, ``chainrule.optim`` and ``chainrule.data``.
 import warnings as _warnings
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from chainrule import autograd, cuda, data, nn, optim
+from chainrule import autograd, cuda, data, nn, optim, utils
 from chainrule.autograd.function import Function
 from chainrule.autograd.functional import grad_of as grad
 from chainrule.autograd.functional import hvp, jacobian
-from chainrule.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.autograd.mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from chainrule.check import GradcheckReport, gradcheck, gradcheck_report, gradgradcheck, numerical_grad
 from chainrule.creation import (
     arange,
@@ -136,5 +143,5 @@ __all__ = [
     "softmax", "sqrt", "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
     "as_tensor", "bool", "complex64", "complex128", "cuda", "device", "double", "float16", "get_default_dtype",
     "half", "int8", "int16", "int32", "long", "set_default_dtype", "short", "uint8", "MaxResult", "MinResult",
-    "Size", "amax", "amin", "argmax", "argmin", "flatten", "max", "min",
+    "Size", "amax", "amin", "argmax", "argmin", "flatten", "max", "min", "inference_mode", "utils",
 ]  # fmt: skip

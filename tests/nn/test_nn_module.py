@@ -325,3 +325,24 @@ def test_sequential_calls_each_layer_through_module_call(monkeypatch):
     net = cr.nn.Sequential(cr.nn.Linear(2, 3), cr.nn.Sigmoid(), cr.nn.Linear(3, 1))
     net(cr.ones(4, 2))
     assert calls == ["Sequential", "Linear", "Sigmoid", "Linear"]
+
+
+def test_reassigning_a_registered_name_keeps_its_place_as_in_pytorch():
+    m = cr.nn.Module()
+    m.a, m.b = cr.nn.Linear(1, 1), cr.nn.Linear(1, 1)
+    m.a = cr.nn.Linear(1, 1)
+    assert list(m.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    lin = cr.nn.Linear(2, 2)
+    lin.weight = cr.nn.Parameter(cr.zeros(2, 2))
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("register", ["add_module", "register_parameter", "register_buffer"])
+@pytest.mark.parametrize("name", ["a.b", ""])
+def test_names_that_would_make_ambiguous_keys_are_refused(register, name):
+    m = cr.nn.Module()
+    value = {"add_module": cr.nn.Linear(1, 1), "register_parameter": cr.nn.Parameter(cr.zeros(1)),
+             "register_buffer": cr.zeros(1)}[register]  # fmt: skip
+    with pytest.raises(KeyError, match="be empty or contain"):
+        getattr(m, register)(name, value)
+    assert list(m.state_dict()) == []

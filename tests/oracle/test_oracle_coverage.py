@@ -39,10 +39,10 @@ NOT_DIFFERENTIABLE = {
         # autograd machinery and checks (tested in tests/autograd and tests/check)
         "Function", "Tensor", "autograd", "grad", "hvp", "jacobian", "gradcheck", "gradcheck_report",
         "gradgradcheck", "numerical_grad", "GradcheckReport", "detect_anomaly", "enable_grad", "is_grad_enabled",
-        "no_grad", "set_grad_enabled",
+        "no_grad", "set_grad_enabled", "inference_mode",
         # errors, packages, files and drawings
         "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "GradcheckError", "ShapeError",
-        "data", "nn", "optim", "load", "save", "draw", "explain",
+        "data", "nn", "optim", "utils", "load", "save", "draw", "explain",
     },
 }  # fmt: skip
 

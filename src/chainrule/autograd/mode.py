@@ -64,6 +64,15 @@ class no_grad(_BareSwitch):
     value = False
 
 
+class inference_mode(no_grad):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``mode=False`` records as usual)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return no_grad(mode)
+        return no_grad() if mode else enable_grad()
+
+
 class enable_grad(_BareSwitch):
     """Record operations again inside a ``no_grad`` region."""
 

@@ -64,10 +64,10 @@ class Module:
         if registries is None and isinstance(value, (Parameter, Module)):
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called (call super().__init__())")
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif registries is not None and name in self._parameters:
             if value is not None:
@@ -100,29 +100,34 @@ class Module:
         else:
             object.__delattr__(self, name)
 
-    def _forget(self, name: str) -> None:
-        """Drop ``name`` from every registry and plain attribute, before registering it anew."""
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Drop ``name`` from every registry but ``keep`` and from the plain attributes, before registering it
+        anew (in ``keep``, replacing it keeps its place in the order, as in PyTorch)."""
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self.__dict__.pop(name, None)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
-        self._forget(name)
+        _check_name(name, "parameter")
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """A non-learnable tensor saved in ``state_dict`` (e.g. running statistics)."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
-        self._forget(name)
+        _check_name(name, "buffer")
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
-        self._forget(name)
+        _check_name(name, "module")
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     # ------------------------------------------------------------------ traversal
@@ -315,3 +320,11 @@ def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
     if not xp.can_cast(value.dtype, target.dtype, casting="same_kind"):
         return None, f"checkpoint dtype {value.dtype} cannot be cast to the model's {target.dtype}"
     return value, None
+
+
+def _check_name(name: Any, kind: str) -> None:
+    """A registered name becomes one part of a dotted state_dict key: a non-empty string without dots."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f"{kind} name can't be empty or contain \".\", got: {name!r}")
