@@ -166,3 +166,22 @@ def test_load_state_dict_is_all_or_nothing(tmp_path):
         np.testing.assert_array_equal(value.numpy(), before[key], err_msg=key)
     with pytest.raises(nn.StateDictError, match="expected a dict of tensors, got list"):
         net.load_state_dict([1, 2])
+
+
+def test_save_and_load_take_file_objects_and_pytorchs_keywords(tmp_path):
+    import io
+
+    model = cr.nn.Linear(2, 3)
+    buffer = io.BytesIO()
+    cr.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    state = cr.load(buffer, map_location="cpu", weights_only=True)
+    np.testing.assert_array_equal(state["weight"].numpy(), model.weight.detach().numpy())
+    cr.save({"w": model.weight}, tmp_path / "m.ckpt")
+    with open(tmp_path / "m.ckpt", "rb") as f:
+        assert cr.load(f, map_location={"cuda:0": "cpu"})["w"].shape == (3, 2)
+    assert cr.load(tmp_path / "m.ckpt", map_location=cr.device("cpu"))["w"].shape == (3, 2)
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
+        cr.load(tmp_path / "m.ckpt", map_location="cuda")
+    with pytest.raises(CheckpointError, match="not a chainrule checkpoint"):
+        cr.load(io.BytesIO(b"not a zip file"))

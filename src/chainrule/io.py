@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from chainrule.device import available
 from chainrule.errors import ChainruleError
 from chainrule.files import atomic_write
 from chainrule.npyfile import NpyError, read_npy
@@ -48,8 +49,11 @@ class CheckpointError(ChainruleError, ValueError):
     """A checkpoint that cannot be read (truncated, corrupted, not a checkpoint) or an object that cannot be saved."""
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
+def save(obj: Any, path: str | os.PathLike | IO[bytes]) -> None:
     """Write ``obj`` — dicts, lists, tuples of Tensors, arrays, numbers, strings, bools, None — to ``path``.
+
+    A path is written atomically; a binary file object (``io.BytesIO``, ``open(p, "wb")``) is written
+    as given, its atomicity the caller's.
 
     >>> cr.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, "ckpt.npz")
     """
@@ -59,31 +63,57 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     if check_nesting(meta, MAX_DEPTH) is not None:
         raise CheckpointError(f"save: obj is nested deeper than a checkpoint may be ({MAX_DEPTH} levels of JSON)")
     arrays[_META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    atomic_write(path, lambda f: _write_payload(f, arrays))
+    if hasattr(path, "write"):
+        _write_payload(path, arrays)
+    else:
+        atomic_write(path, lambda f: _write_payload(f, arrays))
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read a checkpoint written by :func:`save`; tensors come back as Tensors (requires_grad=False).
+def load(path: str | os.PathLike | IO[bytes], map_location: Any = None, weights_only: bool | None = None) -> Any:
+    """Read a checkpoint written by :func:`save` (a path or a binary file object); tensors come back as
+    Tensors (requires_grad=False).
 
+    PyTorch's ``map_location`` is accepted: "cpu" (or a device, a dict or a function naming it) is
+    where chainrule's tensors always are; another device is a clear error. ``weights_only`` is accepted
+    and changes nothing: loading never runs code, whatever it says.
     Raises FileNotFoundError when there is no file, CheckpointError (naming the file and the problem) for
     anything else that is not an intact checkpoint.
     """
+    _check_map_location(map_location)
+    if hasattr(path, "read"):
+        return _load_from(path, Path(str(getattr(path, "name", "<file object>"))))
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
     try:
         with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
-            size = os.fstat(f.fileno()).st_size
-            with zipfile.ZipFile(f) as archive:
-                return _Reader(archive, path, size).load()
+            return _load_from(f, path)
+    except PermissionError as exc:
+        raise CheckpointError(f"load: cannot read {path}: {exc.strerror}") from None
+
+
+def _check_map_location(where: Any) -> None:
+    """PyTorch's ``map_location``, where every target must be the CPU (a function is not called: it could
+    only move tensors to the CPU, where they are)."""
+    targets = where.values() if isinstance(where, dict) else () if where is None or callable(where) else (where,)
+    for target in targets:
+        available(target, "load(map_location=...)")
+
+
+def _load_from(f: IO[bytes], path: Path) -> Any:
+    """The checkpoint in the binary file ``f`` (read from its start); ``path`` names it in errors."""
+    try:
+        if f.read(4) != b"PK\x03\x04":
+            raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
+        size = f.seek(0, os.SEEK_END)
+        with zipfile.ZipFile(f) as archive:
+            return _Reader(archive, path, size).load()
     except CheckpointError:
         raise
     except NpyError as exc:
         raise CheckpointError(f"load: {path} is corrupted: {exc}") from None
-    except PermissionError as exc:
-        raise CheckpointError(f"load: cannot read {path}: {exc.strerror}") from None
+    except PermissionError:
+        raise
     except _DAMAGE as exc:
         raise CheckpointError(f"load: {path} is truncated or corrupted ({type(exc).__name__}: {exc})") from None
 
