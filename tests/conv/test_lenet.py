@@ -29,7 +29,7 @@ def load(folder: str, name: str):
 
 
 def test_lenet_example_learns_in_one_epoch_the_same_way_every_run(capsys):
-    """One epoch over the 4,000 training images already gives ≥ 90% (the full 15 reach 97.8%, seeds 0–2 ≥ 97.3%)."""
+    """One epoch over the 4,000 training images already gives ≥ 90% (all 15: 97.4–97.8% over seeds 0–2)."""
     example = load("examples", "lenet_mnist")
     first = example.main(["--epochs", "1"])
     printed = capsys.readouterr().out

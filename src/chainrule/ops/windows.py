@@ -2,9 +2,9 @@
 
 A 2-d convolution or pooling layer slides a ``kh × kw`` window (with dilation) over a padded
 input by a stride. ``Geometry`` holds those sizes, checked once; every kernel here reads it.
-A window's taps are read through ``as_strided`` views of the padded input, never copied until
-a GEMM needs them contiguous (``unfold_into``). col2im (``fold_add``) adds the taps back with
-``kh · kw`` strided additions, each over the whole chunk at once.
+A window's taps are read through one strided view of the padded input (``tap_views``), copied
+only where a GEMM needs them contiguous (im2col, a chunk of samples at a time in ``conv_kernels``).
+col2im (``fold_add``) adds the taps back with ``kh · kw`` strided additions, each over a whole chunk.
 
 With stride 1 (and a small enough waste) the taps are read on an *extended grid*: output
 positions ``ho · Wp + wo`` of the flattened padded plane, ``wo`` running past ``Wo`` to ``Wp``.
