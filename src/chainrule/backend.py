@@ -140,28 +140,41 @@ def keep_freed_memory() -> bool:
     A training step allocates and frees the same large arrays (activations, gradients) over and
     over. Under glibc's default thresholds, memory freed at the top of the heap is handed back
     to the kernel and the next step's arrays fault in fresh, zeroed pages: about one fault per
-    4 KiB, which can cost as much as the arithmetic (benchmarks/README.md has the numbers).
-    Called once when chainrule is imported, on glibc systems only, and it affects the whole
-    process; set ``CHAINRULE_MALLOC=default`` to keep the C library's own settings (as does
-    any ``MALLOC_*`` or ``GLIBC_TUNABLES`` setting of yours). Returns whether it tuned.
+    4 KiB, which can cost as much as the arithmetic (benchmarks/README.md has the numbers). The
+    price: up to ``TRIM_THRESHOLD`` of freed heap stays mapped for reuse.
+
+    It changes the whole process, so importing chainrule does not do it: call this function, or
+    set ``CHAINRULE_MALLOC=tuned`` before importing. The ``chainrule`` command calls it. It does
+    nothing (and returns False) off glibc, with ``CHAINRULE_MALLOC=default``, or under a
+    ``MALLOC_*`` or ``GLIBC_TUNABLES`` setting of yours. Returns whether malloc is tuned.
     """
-    choice = os.environ.get("CHAINRULE_MALLOC") or "tuned"  # set but empty counts as unset
-    if choice not in ("tuned", "default"):
-        warnings.warn(
-            f"CHAINRULE_MALLOC={choice!r} is not understood: 'default' keeps the C library's malloc settings, "
-            "'tuned' (or unset, or empty) lets chainrule tune them; tuning",
-            stacklevel=2,
-        )
-    if choice == "default" or not sys.platform.startswith("linux"):
-        return False
+    global MALLOC_TUNED
+    if os.environ.get("CHAINRULE_MALLOC") == "default" or not sys.platform.startswith("linux"):
+        return MALLOC_TUNED
     if "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ):
-        return False
+        return MALLOC_TUNED
     try:
         mallopt = ctypes.CDLL(None).mallopt  # glibc's; musl and others have none
     except (OSError, AttributeError):
-        return False
+        return MALLOC_TUNED
     m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
+    tuned = bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
+    MALLOC_TUNED = MALLOC_TUNED or tuned
+    return MALLOC_TUNED
 
 
-MALLOC_TUNED = keep_freed_memory()
+def _malloc_at_import() -> bool:
+    """Whether ``CHAINRULE_MALLOC`` asks for tuning at import ("tuned"); other values are named in a warning."""
+    choice = os.environ.get("CHAINRULE_MALLOC") or "default"  # set but empty counts as unset
+    if choice not in ("tuned", "default"):
+        warnings.warn(
+            f"CHAINRULE_MALLOC={choice!r} is not understood: 'tuned' tunes glibc's malloc when chainrule is imported, "
+            "'default' (or unset, or empty) keeps the C library's settings; keeping them",
+            stacklevel=3,
+        )
+    return choice == "tuned"
+
+
+MALLOC_TUNED = False  # whether keep_freed_memory() has tuned malloc in this process
+if _malloc_at_import():
+    keep_freed_memory()

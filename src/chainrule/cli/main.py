@@ -7,7 +7,7 @@ import os
 import sys
 from typing import NoReturn
 
-from chainrule import __version__
+from chainrule import __version__, backend
 from chainrule.cli import eval as eval_cmd
 from chainrule.cli import gradcheck, graph, train
 from chainrule.cli.errors import BROKEN_PIPE, INTERRUPTED, USAGE, CLIError
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see :mod:`chainrule.cli.errors`)."""
+    backend.keep_freed_memory()  # the command owns its process: reuse freed memory (CHAINRULE_MALLOC=default declines)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # argparse would word this as the top-level command's error
