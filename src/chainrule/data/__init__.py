@@ -14,10 +14,11 @@ from chainrule.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from chainrule.data.transforms import Standardizer, one_hot, standardize, train_test_split
+from chainrule.data.transforms import Standardizer, one_hot, standardize, to_images, train_test_split
 
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
     "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate",
-    "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "train_test_split",
+    "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "to_images",
+    "train_test_split",
 ]  # fmt: skip
