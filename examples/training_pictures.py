@@ -1,5 +1,6 @@
-"""The lecture's training pictures, regenerated: decision regions over training (perceptron, MLPs on
-XOR / moons / spirals), loss and accuracy curves, gradient descent in 1-D, MNIST weights and confusion.
+"""Training pictures: the perceptron learning with its rule, decision regions over training of tanh MLPs
+trained with Adam on XOR / moons / spirals (not the notes' recipe: notes_figures.py draws those with sigmoid
+units and plain SGD), loss and accuracy curves, gradient descent in 1-D, MNIST weights and confusion.
 
     python examples/training_pictures.py --out pictures/training     (--small for a quick run)
 """
@@ -18,18 +19,18 @@ from chainrule.viz import plots
 
 
 def perceptron(out: Path, epochs: int) -> None:
-    """Rosenblatt's rule w ← w + (y − ŷ)·x on linearly separable points, regions after each epoch."""
+    """nn.Perceptron's rule w ← w + (y − ŷ)·x on linearly separable points, from a poor line: a frame per update."""
     x, y, _, _ = datasets.linearly_separable(n=60, seed=1, test_fraction=0.2)
-    xs, ys = x.numpy(), y.numpy()
-    w, b = np.zeros(2), 0.0
-    predict = lambda t: (np.asarray(t.data) @ w + b > 0).astype(np.int64)
-    rec = plots.RegionRecorder(xs, ys)
-    for epoch in range(epochs):
-        for xi, yi in zip(xs, ys):
-            err = yi - int(xi @ w + b > 0)
-            w, b = w + err * xi, b + err
-        rec.capture(predict, f"perceptron, epoch {epoch + 1}")
-    plots.save(plots.plot_regions(predict, xs, ys, "perceptron"), out / "perceptron.png")
+    p = nn.Perceptron(2)
+    p.weight.data[:] = [0.2, -1.0]
+    p.bias.data[:] = 0.4
+    rec = plots.PerceptronRecorder(x, y)
+    rec.capture(p, label="perceptron: the start")
+    for epoch in range(1, epochs + 1):
+        label = f"perceptron, epoch {epoch}: after point {{}}"
+        if not p.epoch(x, y, on_update=lambda i, label=label: rec.capture(p, i, label.format(i))):
+            break
+    plots.save(rec.plot(), out / "perceptron.png")
     rec.save_gif(out / "perceptron.gif")
 
 
@@ -54,8 +55,8 @@ def train_mlp(name: str, split: datasets.Split, out: Path, epochs: int, hidden: 
             history.append(
                 {"epoch": epoch, "loss": loss.item(), "test_loss": test_loss, "acc": acc, "test_acc": test_acc}
             )
-            rec.capture(net, f"{name}, epoch {epoch}")
-    plots.save(plots.plot_regions(net, x, y, f"{name}: MLP decision regions"), out / f"{name}_regions.png")
+            rec.capture(net, f"{name}: tanh MLP (Adam), epoch {epoch}")
+    plots.save(plots.plot_regions(net, x, y, f"{name}: tanh MLP (Adam) decision regions"), out / f"{name}_regions.png")
     rec.save_gif(out / f"{name}_regions.gif")
     plots.save(plots.plot_history(history, title=name), out / f"{name}_history.png")
     return history
