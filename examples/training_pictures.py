@@ -19,7 +19,8 @@ from chainrule.viz import plots
 
 
 def perceptron(out: Path, epochs: int) -> None:
-    """nn.Perceptron's rule w ← w + (y − ŷ)·x on linearly separable points, from a poor line: a frame per update."""
+    """nn.Perceptron's rule w ← w + (y − ŷ)·x on linearly separable points, from a poor line: a frame per epoch
+    until no point is misclassified (notes_figures.py draws every update)."""
     x, y, _, _ = datasets.linearly_separable(n=60, seed=1, test_fraction=0.2)
     p = nn.Perceptron(2)
     p.weight.data[:] = [0.2, -1.0]
@@ -27,11 +28,12 @@ def perceptron(out: Path, epochs: int) -> None:
     rec = plots.PerceptronRecorder(x, y)
     rec.capture(p, label="perceptron: the start")
     for epoch in range(1, epochs + 1):
-        label = f"perceptron, epoch {epoch}: after point {{}}"
-        if not p.epoch(x, y, on_update=lambda i, label=label: rec.capture(p, i, label.format(i))):
+        mistakes = p.epoch(x, y)
+        if not mistakes:
             break
+        rec.capture(p, label=f"perceptron: after epoch {epoch} ({mistakes} updates)")
     plots.save(rec.plot(), out / "perceptron.png")
-    rec.save_gif(out / "perceptron.gif")
+    rec.save_gif(out / "perceptron.gif", fps=1)
 
 
 def train_mlp(name: str, split: datasets.Split, out: Path, epochs: int, hidden: int) -> dict:
