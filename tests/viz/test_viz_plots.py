@@ -155,7 +155,8 @@ def test_perceptron_picture_line_weight_vector_distance_and_changing_frames(tmp_
     np.testing.assert_allclose(ends @ w + b, 0, atol=1e-12)  # a straight line on w·x + b = 0, two points
     arrow = next(c for c in ax.texts if c.get_text() == "" and hasattr(c, "arrow_patch"))
     direction = np.array(arrow.xy) - np.array(arrow.xyann)
-    assert abs(direction[0] * w[1] - direction[1] * w[0]) < 1e-9 and direction @ w > 0  # along w, towards the class-1 side
+    # along w (no cross component), towards the class-1 side
+    assert abs(direction[0] * w[1] - direction[1] * w[0]) < 1e-9 and direction @ w > 0
     z = x[2] @ w + b
     assert any(t.get_text().strip() == f"d = {z / np.linalg.norm(w):+.2f}" for t in ax.texts)
     assert "2 misclassified" in ax.get_title()

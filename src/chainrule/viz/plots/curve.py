@@ -54,7 +54,7 @@ class CurveRecorder:
         ax.set_ylim(*self.ylim)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.set_title(label)
+        ax.set_title(label, fontsize=10)
         ax.legend(loc="lower left", fontsize=8)
 
     def save_gif(self, path: str | os.PathLike, fps: int = 6) -> Path:

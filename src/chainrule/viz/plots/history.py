@@ -87,5 +87,5 @@ def plot_batch_loss(batch_losses: Any, steps_per_epoch: int | None = None, title
     ax.set_xlim(0.5, len(losses) + 0.5)
     ax.grid(alpha=0.3)
     ax.legend()
-    ax.set_title(title or "loss per iteration")
+    ax.set_title(title or "loss per iteration", fontsize=10)
     return fig

@@ -67,7 +67,7 @@ class RegionRecorder:
         ax.contour(self.gx, self.gy, classes, levels=np.arange(k - 1) + 0.5, colors="k", linewidths=0.8)
         ax.scatter(self.x[:, 0], self.x[:, 1], c=[class_color(c) for c in self.y], edgecolors="k", s=22, lw=0.6)
         class_legend(ax, range(k))
-        ax.set_title(label)
+        ax.set_title(label, fontsize=10)
         ax.set_xlabel(self.labels[0])
         ax.set_ylabel(self.labels[1])
         ax.set_xlim(self.extent[:2])
