@@ -185,3 +185,9 @@ def test_save_and_load_take_file_objects_and_pytorchs_keywords(tmp_path):
         cr.load(tmp_path / "m.ckpt", map_location="cuda")
     with pytest.raises(CheckpointError, match="not a chainrule checkpoint"):
         cr.load(io.BytesIO(b"not a zip file"))
+
+
+def test_a_0d_tensor_keeps_its_shape(tmp_path):
+    cr.save({"b": cr.zeros(()), "a": np.float64(2.5) * np.ones(())}, tmp_path / "z.ckpt")
+    back = cr.load(tmp_path / "z.ckpt")
+    assert back["b"].shape == () and back["a"].shape == () and float(back["a"]) == 2.5

@@ -131,7 +131,7 @@ def _encode(obj: Any, arrays: dict, where: str, depth: int) -> Any:
         if data.dtype.hasobject:
             raise CheckpointError(f"save: {where} is an array of Python objects, which cannot be saved without pickle")
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(data)
+        arrays[key] = np.ascontiguousarray(data).reshape(data.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
         return {"__tensor__" if isinstance(obj, Tensor) else "__ndarray__": key}
     if isinstance(obj, np.generic):
         return obj.item()

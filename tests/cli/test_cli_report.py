@@ -78,6 +78,8 @@ def test_report_sections_and_pictures(mnist_run):
     assert all(ref.startswith(("data:", "#")) for ref in page.refs), "the report must not load anything"
     by_section = {s: [src for sec, src, _ in page.images if sec == s] for s in IMAGE_SECTIONS}
     assert all(src.startswith("data:image/png;base64,") for src in by_section["curves"] + by_section["weights"])
+    assert len(by_section["curves"]) == 2  # the epoch curves, and beside them the loss of every mini-batch
+    assert "the loss of every mini-batch" in (mnist_run[0] / "report.html").read_text()
     assert by_section["graph"][0].startswith("data:image/svg+xml;base64,")
     assert len(by_section["predictions"]) >= 40
     mistakes = page.figures.count("sample mistake")

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         raise  # the reader of our output went away (``| head``): not the run folder's fault
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
-    report = _write_report(out, config, split, model, loss_fn, result.history)
+    report = _write_report(out, config, split, model, loss_fn, result.history, result.batch_losses)
     final = result.final
     if result.interrupted:
         print(f"stopped by Ctrl-C after {result.epochs} epoch(s); checkpoint saved. Continue with: "
@@ -124,11 +124,11 @@ def run(args: argparse.Namespace) -> int:
     return INTERRUPTED if result.interrupted else OK
 
 
-def _write_report(out: Path, config: Config, split, model, loss_fn, history: list) -> Path:
+def _write_report(out: Path, config: Config, split, model, loss_fn, history: list, batch_losses) -> Path:
     from chainrule.report import write_report
 
     return write_report(out / REPORT, config.to_dict(), split, model, loss_fn, history,
-                        image_shape=recipe.IMAGE_SHAPES.get(config.data))  # fmt: skip
+                        image_shape=recipe.IMAGE_SHAPES.get(config.data), batch_losses=batch_losses)  # fmt: skip
 
 
 def _check_checkpoint(out: Path, model, optimizer, batches: int) -> None:

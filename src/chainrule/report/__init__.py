@@ -30,11 +30,13 @@ def write_report(
     loss_fn: Any,
     history: list,
     image_shape: tuple | None = None,
+    batch_losses: Any = None,
 ) -> Path:
     """Write the report of a run to ``path`` (atomically) and return the path.
 
     ``split`` is the run's dataset (a :class:`chainrule.data.datasets.Split`),
-    ``history`` the per-epoch rows of :func:`chainrule.train.fit`; ``image_shape``
+    ``history`` the per-epoch rows of :func:`chainrule.train.fit` and ``batch_losses`` its loss per
+    mini-batch (plotted beside the epoch curves when given); ``image_shape``
     (e.g. (28, 28)) shows inputs and first-layer weights as images, otherwise
     2-D inputs get a picture of the decision regions.
     """
@@ -43,7 +45,7 @@ def write_report(
     batch = sections.pick(len(y), GRAPH_BATCH, seed=1)
     parts = [
         ("settings", "Settings", sections.settings(config, split, history)),
-        ("curves", "Loss and accuracy", sections.curves(history)),
+        ("curves", "Loss and accuracy", sections.curves(history, batch_losses, _steps(split, config))),
         ("confusion", "Confusion matrix", sections.confusion(y, pred, split.num_classes)),
         ("predictions", "Test predictions", sections.predictions(x, y, pred, image_shape)),
     ]
@@ -63,3 +65,9 @@ def write_report(
     html = page("chainrule training report", lead, parts)
     write_bytes(path, html.encode("utf-8"))
     return Path(path)
+
+
+def _steps(split: Any, config: dict) -> int | None:
+    """Mini-batches per epoch of the run (None when the config does not say its batch size)."""
+    size = config.get("batch_size")
+    return -(-len(split.y_train) // size) if isinstance(size, int) and size > 0 else None
