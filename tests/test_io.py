@@ -188,6 +188,6 @@ def test_save_and_load_take_file_objects_and_pytorchs_keywords(tmp_path):
 
 
 def test_a_0d_tensor_keeps_its_shape(tmp_path):
-    cr.save({"b": cr.zeros(()), "a": np.float64(2.5) * np.ones(())}, tmp_path / "z.ckpt")
+    cr.save({"b": cr.zeros(()), "a": np.full((), 2.5)}, tmp_path / "z.ckpt")
     back = cr.load(tmp_path / "z.ckpt")
     assert back["b"].shape == () and back["a"].shape == () and float(back["a"]) == 2.5
