@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import chainrule as cr
 from chainrule import nn, optim
+from chainrule.cli.recipe import balanced_subset
 from chainrule.data import DataLoader, datasets
 from chainrule.nn import functional as F
 
@@ -52,8 +53,14 @@ def accuracy(net: nn.Module, x: cr.Tensor, y: cr.Tensor) -> float:
 
 
 def fit(
-    split: datasets.Split, sizes: Sequence[int], epochs: int, lr: float, batch_size: int, seed: int,
-    activation: str = "sigmoid", log: Callable[[str], None] | None = print,
+    split: datasets.Split,
+    sizes: Sequence[int],
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    activation: str = "sigmoid",
+    log: Callable[[str], None] | None = print,
 ) -> nn.Module:
     """Build, then train with SGD on ``split.train`` (shuffled by ``cr.Generator(seed + 1)``), logging each epoch."""
     net = build(sizes, seed, activation)
@@ -67,12 +74,12 @@ def fit(
     return net
 
 
-def subset(split: datasets.Split, train_size: int | None) -> datasets.Split:
-    """``split`` with only its first ``train_size`` training samples (all when None)."""
-    if train_size is None:
-        return split
-    x, y = split.x_train[:train_size], split.y_train[:train_size]
-    return datasets.Split(x, y, split.x_test, split.y_test, split.num_classes, split.name)
+def subset(split: datasets.Split, train_size: int | None, seed: int = 0) -> datasets.Split:
+    """``split`` with ``train_size`` training samples drawn class-balanced with ``seed`` (all when None).
+
+    The sample is stored class by class: its first 1,000 images are only 0s, 1s and 2s.
+    """
+    return balanced_subset(split, train_size, seed)
 
 
 def parser(doc: str, epochs: int, lr: float, batch_size: int) -> argparse.ArgumentParser:
@@ -82,15 +89,22 @@ def parser(doc: str, epochs: int, lr: float, batch_size: int) -> argparse.Argume
     p.add_argument("--lr", type=float, default=lr, help=f"SGD learning rate (default {lr})")
     p.add_argument("--batch-size", type=int, default=batch_size, help=f"mini-batch size (default {batch_size})")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the shuffling (default 0)")
-    p.add_argument("--train-size", type=int, default=None, help="train on only this many samples (quick runs)")
+    p.add_argument("--train-size", type=int, default=None, help="train on this many samples, class-balanced")
     return p
 
 
-def run(argv: Sequence[str] | None, doc: str, split: Callable[[], datasets.Split], sizes: Sequence[int],
-        epochs: int, lr: float, batch_size: int) -> float:
+def run(
+    argv: Sequence[str] | None,
+    doc: str,
+    split: Callable[[], datasets.Split],
+    sizes: Sequence[int],
+    epochs: int,
+    lr: float,
+    batch_size: int,
+) -> float:
     """Parse a recipe's command line (with its defaults), train on ``split()`` and report the test accuracy."""
     args = parser(doc, epochs=epochs, lr=lr, batch_size=batch_size).parse_args(argv)
-    data = subset(split(), args.train_size)
+    data = subset(split(), args.train_size, args.seed)
     print(data)
     net = fit(data, sizes, args.epochs, args.lr, args.batch_size, args.seed)
     test = accuracy(net, data.x_test, data.y_test)

@@ -1,8 +1,9 @@
 """``fit``: the training loop the CLI and the examples share.
 
-Epochs of shuffled mini-batches, a metrics history, a checkpoint after every
-epoch and an exact resume: the checkpoint holds the model, the optimizer state
-and the shuffling stream's position at the start of the next epoch (plus, after
+Epochs of shuffled mini-batches, a metrics history, checkpoints (after the first
+epoch, then every ``checkpoint_seconds``, after the last epoch and on Ctrl-C, so a
+tiny dataset's run is not spent writing files) and an exact resume: the checkpoint
+holds the model, the optimizer state and the shuffling stream's position at the start of the next epoch (plus, after
 Ctrl-C, how many batches of the current epoch were done), so a resumed run ends
 with exactly the parameters of an uninterrupted one. The loss of every mini-batch is
 kept too (``FitResult.batch_losses``): the noisy per-iteration curve of the lectures. Ctrl-C (SIGINT) stops after
@@ -74,14 +75,17 @@ def fit(
     resume: bool = False,
     progress: bool = True,
     log: Callable[[str], None] | None = print,
+    checkpoint_seconds: float = 0.0,
 ) -> FitResult:
     """Train ``model`` on ``train = (x, y)`` for ``epochs``, evaluating on ``test`` after each epoch.
 
     Mini-batches of ``batch_size`` are reshuffled every epoch by a stream seeded
     with ``seed``. With ``run_dir`` a checkpoint (``checkpoint.npz``) and the
-    metrics (``metrics.csv``, ``metrics.json``) are written after every epoch;
-    ``resume=True`` continues from the checkpoint there, if any. ``progress``
-    shows a tqdm bar per epoch (when tqdm is installed); ``log`` gets one summary
+    metrics (``metrics.csv``, ``metrics.json``) are written after the first epoch,
+    then after each epoch that ends ``checkpoint_seconds`` or more after the last
+    write (0: every epoch), after the last epoch and on Ctrl-C; a killed run loses
+    at most that much work. ``resume=True`` continues from the checkpoint there,
+    if any. ``progress`` shows a tqdm bar per epoch (when tqdm is installed); ``log`` gets one summary
     line per epoch (None: silent).
 
     >>> result = fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.5), (x, y), (xt, yt), epochs=30)
@@ -94,6 +98,7 @@ def fit(
     if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
         state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
     result = FitResult(state.history, state.epoch, batch_losses=state.batch_losses)
+    last_write = None  # when this call last wrote a checkpoint (None: not yet)
     with _sigint_flag() as stop:
         while state.epoch < epochs and not stop.is_set():
             epoch_start = shuffle.get_state()
@@ -104,8 +109,10 @@ def fit(
                     log(_summary(row, epochs))
             else:
                 shuffle.set_state(epoch_start)  # resume replays this epoch's order and skips the done batches
-            if run_dir is not None:
+            due = last_write is None or time.perf_counter() - last_write >= checkpoint_seconds
+            if run_dir is not None and (due or stop.is_set() or state.epoch == epochs):
                 _checkpoint(run_dir, model, optimizer, shuffle, state)
+                last_write = time.perf_counter()
         result.epochs, result.interrupted = state.epoch, stop.is_set()
     return result
 

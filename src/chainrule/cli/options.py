@@ -86,8 +86,21 @@ def list_of(rule: Rule) -> Rule:
     return check
 
 
+def layer_sizes(value: Any) -> list:
+    """Hidden layer sizes: positive integers, or none at all (``[]``; ``--hidden 0`` on the command line)."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of layer sizes, got {shown(value)}")
+    sizes = [non_negative_int(item) for item in value]
+    if sizes == [0]:
+        return []
+    if 0 in sizes:
+        raise ValueError(f"0 (no hidden layer) cannot be combined with other sizes, got {sizes}")
+    return sizes
+
+
 positive_int = integer_at_least(1, "positive integer")  # sizes, batch sizes, epochs
-non_negative_int = integer_at_least(0, "non-negative integer")  # seeds
+non_negative_int = integer_at_least(0, "non-negative integer")  # seeds, hidden sizes (0: none)
+layer_sizes.item = non_negative_int
 positive_float = number_above(0.0, strict=True)  # learning rates
 non_negative_float = number_above(0.0, strict=False)  # weight decay
 

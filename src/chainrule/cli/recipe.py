@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+import numpy as np
 
 from chainrule import nn, optim
 from chainrule.cli import options as o
@@ -18,9 +20,16 @@ from chainrule.tensor import Tensor
 
 DATASETS = ("mnist-sample", "digits", "mnist", "xor", "moons", "spirals", "linearly-separable")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-LOSSES = ("cross-entropy", "mse", "svm")
+LOSSES = ("cross-entropy", "mse", "half-mse", "svm")
+#: what follows the last linear layer: nothing (scores for cross-entropy or svm) or the essay's sigmoid units
+OUTPUTS = ("linear", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
-INITS = ("lecun", "xavier", "he")
+INITS = ("lecun", "xavier", "he", "uniform")
+#: the settings every dataset starts from, and the datasets that need others to learn
+GENERAL_DEFAULTS = {"hidden": [100], "batch_size": 64, "epochs": 30}
+DATASET_DEFAULTS = {"xor": {"hidden": [4], "batch_size": 1, "epochs": 500}}  # 4 points: 1 step per point, 2000 steps
+#: settings added after config.json first existed, with the values older runs were trained with
+LATER_SETTINGS = {"output": "linear", "train_size": None}
 #: learning rate when --lr is not given: plain SGD takes big steps on these small nets, Adam small ones
 DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
 MOMENTUM = 0.9
@@ -28,10 +37,11 @@ MOMENTUM = 0.9
 IMAGE_SHAPES = {"mnist-sample": (28, 28), "mnist": (28, 28), "digits": (8, 8)}
 #: the rule of every setting, for the command line and config.json alike (see chainrule.cli.options)
 RULES = {
-    "data": o.one_of(DATASETS), "mnist_root": o.optional(o.non_empty_text), "hidden": o.list_of(o.positive_int),
-    "activation": o.one_of(ACTIVATIONS), "loss": o.one_of(LOSSES), "optimizer": o.one_of(OPTIMIZERS),
-    "lr": o.positive_float, "batch_size": o.positive_int, "epochs": o.positive_int,
-    "weight_decay": o.non_negative_float, "init": o.one_of(INITS), "seed": o.non_negative_int,
+    "data": o.one_of(DATASETS), "mnist_root": o.optional(o.non_empty_text), "hidden": o.layer_sizes,
+    "activation": o.one_of(ACTIVATIONS), "output": o.one_of(OUTPUTS), "loss": o.one_of(LOSSES),
+    "optimizer": o.one_of(OPTIMIZERS), "lr": o.positive_float, "batch_size": o.positive_int,
+    "epochs": o.positive_int, "weight_decay": o.non_negative_float, "init": o.one_of(INITS),
+    "seed": o.non_negative_int, "train_size": o.optional(o.positive_int),
 }  # fmt: skip
 
 
@@ -41,20 +51,25 @@ class Config:
 
     data: str = "mnist-sample"
     mnist_root: str | None = None
-    hidden: list = field(default_factory=lambda: [100])
+    hidden: list | None = None  # None: the dataset's default (DATASET_DEFAULTS, else GENERAL_DEFAULTS); []: none
     activation: str = "sigmoid"
+    output: str = "linear"
     loss: str = "cross-entropy"
     optimizer: str = "sgd"
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
-    batch_size: int = 64
-    epochs: int = 30
+    batch_size: int | None = None  # None: the dataset's default
+    epochs: int | None = None  # None: the dataset's default
     weight_decay: float = 0.0
     init: str = "lecun"
     seed: int = 0
+    train_size: int | None = None  # None: every training sample; N: a class-balanced subset drawn with ``seed``
 
     def __post_init__(self) -> None:
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
+        for key, value in {**GENERAL_DEFAULTS, **DATASET_DEFAULTS.get(self.data, {})}.items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
         self.hidden = list(self.hidden)
 
     def to_dict(self) -> dict:
@@ -88,7 +103,36 @@ def check_settings(settings: dict, name: Callable[[str], str] = option) -> dict:
     data = checked.get("data", Config.data)
     if checked.get("mnist_root") is not None and data != "mnist":
         raise ValueError(f"{name('mnist_root')} is only used with {name('data')} mnist (got {name('data')} {data})")
+    loss = checked.get("loss", Config.loss)
+    if checked.get("output") == "sigmoid" and loss not in ("mse", "half-mse"):
+        raise ValueError(f"{name('output')} sigmoid goes with {name('loss')} mse or half-mse (got {name('loss')} "
+                         f"{loss}, which takes the raw scores of {name('output')} linear)")  # fmt: skip
     return checked
+
+
+def check_train_size(config: Config, n_samples: int) -> None:
+    """ValueError when ``config.train_size`` asks for more training samples than the dataset has."""
+    if config.train_size is not None and config.train_size > n_samples:
+        raise ValueError(f"{option('train_size')} {config.train_size} is more than the {n_samples} training samples "
+                         f"of {option('data')} {config.data}")  # fmt: skip
+
+
+def balanced_subset(split: Split, size: int | None, seed: int) -> Split:
+    """``split`` with ``size`` of its training samples, the classes taking turns (as equal as they allow).
+
+    Each class's samples are drawn in a random order seeded by ``seed``; the subset keeps the dataset's order
+    and the test set is unchanged. A class-sorted dataset's first ``size`` samples would hold few classes.
+    """
+    if size is None or size >= len(split.y_train):
+        return split
+    labels = np.asarray(split.y_train.numpy())
+    rng, rank = np.random.default_rng(seed), np.empty(len(labels), dtype=np.int64)
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        rank[members] = np.arange(len(members))
+    chosen = np.sort(np.lexsort((labels, rank))[:size])  # the 1st of each class, then the 2nd of each, …
+    return Split(split.x_train[chosen], split.y_train[chosen], split.x_test, split.y_test, split.num_classes,
+                 split.name)  # fmt: skip
 
 
 def check_fits(config: Config, n_inputs: int, n_classes: int, n_samples: int) -> None:
@@ -146,9 +190,12 @@ def load_data(config: Config) -> Split:
 
 
 def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:
-    """An MLP n_inputs → hidden… → n_classes (logits out), weights initialised by ``config.init``, biases zero."""
+    """An MLP n_inputs → hidden… → n_classes (scores out, or sigmoid units with ``--output sigmoid``), weights
+    initialised by ``config.init``, biases zero. No hidden sizes: the linear classifier (one Linear layer)."""
     gen = Generator(config.seed)
-    model = nn.MLP([n_inputs, *config.hidden, n_classes], activation=config.activation, generator=gen)
+    output = None if config.output == "linear" else config.output
+    model = nn.MLP([n_inputs, *config.hidden, n_classes], activation=config.activation, output_activation=output,
+                   generator=gen)  # fmt: skip
     for layer in model:
         if isinstance(layer, nn.Linear):
             _initialise(layer.weight, config.init, config.activation, gen)
@@ -159,6 +206,8 @@ def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:
 def _initialise(weight: Tensor, scheme: str, activation: str, gen: Generator) -> None:
     if scheme == "lecun":
         nn.init.lecun_normal_(weight, generator=gen)
+    elif scheme == "uniform":
+        nn.init.uniform_(weight, 0.0, 1.0, generator=gen)  # the notes' example: saturates sigmoid units
     elif scheme == "xavier":
         nn.init.xavier_normal_(weight, gain=nn.init.calculate_gain(activation), generator=gen)
     else:
@@ -166,15 +215,21 @@ def _initialise(weight: Tensor, scheme: str, activation: str, gen: Generator) ->
 
 
 def build_loss(config: Config, n_classes: int) -> Any:
-    """The loss of (logits, integer labels); ``mse`` regresses the outputs onto one-hot targets."""
+    """The loss of (outputs, integer labels); ``mse`` and ``half-mse`` regress the outputs onto one-hot targets t.
+
+    ``mse`` is PyTorch's MSELoss: the mean of (a − t)² over every output of every sample. ``half-mse`` is the
+    essay's cost c = ½‖a − t‖² (summed over the outputs), averaged over the batch: ``n_classes / 2`` times ``mse``,
+    so a sample's gradient with respect to its outputs is (a − t), divided by the batch size.
+    """
     if config.loss == "cross-entropy":
         return nn.CrossEntropyLoss()
     if config.loss == "svm":
         return nn.MulticlassSVMLoss()
-    mse = nn.MSELoss()
+    mse, scale = nn.MSELoss(), 0.5 * n_classes if config.loss == "half-mse" else 1.0
 
     def mse_one_hot(output: Tensor, labels: Tensor) -> Tensor:
-        return mse(output, one_hot(labels, n_classes, dtype=output.dtype))
+        loss = mse(output, one_hot(labels, n_classes, dtype=output.dtype))
+        return loss if scale == 1.0 else loss * scale
 
     return mse_one_hot
 

@@ -1,6 +1,6 @@
 """The run folder: where ``chainrule train`` writes, and how ``--resume`` reads it back.
 
-Layout: ``config.json`` (the Config), ``checkpoint.npz`` (after every epoch),
+Layout: ``config.json`` (the Config), ``checkpoint.npz`` (see :func:`chainrule.train.fit`),
 ``metrics.csv`` / ``metrics.json`` (the history), ``report.html``.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chainrule import __version__
 from chainrule.cli.errors import RunFolderError
-from chainrule.cli.recipe import Config, check_settings
+from chainrule.cli.recipe import LATER_SETTINGS, Config, check_settings
 from chainrule.files import write_bytes
 from chainrule.train import CHECKPOINT, METRICS
 from chainrule.untrusted import check_nesting, read_bounded
@@ -76,6 +76,7 @@ def read_config(run_dir: Path, option: str = "--resume") -> Config:
         if not isinstance(saved, dict):
             raise ValueError(f"it holds a JSON {type(saved).__name__}, not an object")
         saved.pop("chainrule", None)
+        saved = {**LATER_SETTINGS, **saved}  # a run from before a setting existed was trained without it
         missing = [k for k in Config.keys() if k not in saved]
         if missing:
             raise ValueError(f"it lacks {', '.join(map(repr, missing))}")

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from chainrule.cli import recipe
 from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError, one_line
 from chainrule.cli.options import HelpFormatter, argparse_type, metavar
@@ -16,39 +18,55 @@ from chainrule.errors import ChainruleError
 from chainrule.random import Generator
 from chainrule.train import CHECKPOINT, fit, restore
 
+#: a checkpoint after the first epoch, then once this many seconds have passed, and after the last epoch
+CHECKPOINT_SECONDS = 2.0
 EXAMPLES = """\
 examples:
   chainrule train                                   # 784-100-10 sigmoid net on the shipped MNIST sample
   chainrule train --data moons --hidden 16 --hidden 16 --activation relu --epochs 100
   chainrule train --data mnist --mnist-root ~/data/mnist --optimizer adam --epochs 5
   chainrule train --out runs/a --epochs 10 && chainrule train --resume runs/a --epochs 20
+  chainrule train --data xor                        # 2-4-2 sigmoid net, batch 1, 500 epochs: 100%%
+  chainrule train --hidden 0                        # the linear classifier 784 -> 10
+  chainrule train --output sigmoid --loss half-mse  # the essay's network: sigmoid outputs, cost 1/2 ||a - t||^2
+  chainrule train --init uniform --epochs 3         # weights from U[0, 1]: saturated sigmoid units
+  chainrule train --train-size 1000                 # 100 images of each digit, drawn with --seed
 
-The run folder holds config.json, checkpoint.npz (after every epoch), metrics.csv,
-metrics.json and report.html. Ctrl-C stops after saving a checkpoint; --resume
-continues a stopped or killed run from its last checkpoint.
+The run folder holds config.json, checkpoint.npz (after the first epoch, then at most
+every %(every)gs and after the last), metrics.csv, metrics.json and report.html. Ctrl-C
+stops after saving a checkpoint; --resume continues a stopped or killed run from its
+last checkpoint.
 """
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     d = Config()
+    special = {key: "; ".join(f"{data}: {_shown(v[key])}" for data, v in recipe.DATASET_DEFAULTS.items() if key in v)
+               for key in recipe.GENERAL_DEFAULTS}  # fmt: skip
     p = commands.add_parser(
         "train", help="train a network on a dataset", description=__doc__.split(":", 1)[1].strip(),
-        epilog=EXAMPLES, formatter_class=HelpFormatter, argument_default=argparse.SUPPRESS,
+        epilog=EXAMPLES % {"every": CHECKPOINT_SECONDS}, formatter_class=HelpFormatter,
+        argument_default=argparse.SUPPRESS,
     )  # fmt: skip
     lrs = ", ".join(f"{k} {v:g}" for k, v in recipe.DEFAULT_LR.items())
     helps = {
         "data": (None, f"dataset (default: {d.data})"),
         "mnist_root": ("DIR", "folder with the four MNIST IDX files (for --data mnist)"),
-        "hidden": ("N", "hidden layer size; repeat for more layers (default: 100)"),
+        "hidden": ("N", "hidden layer size; repeat for more layers; 0: none, the linear classifier "
+                        f"(default: {_shown(d.hidden)}; {special['hidden']})"),
         "activation": (None, f"hidden activation (default: {d.activation})"),
-        "loss": (None, f"loss on the output scores (default: {d.loss})"),
+        "output": (None, "after the last layer: nothing (scores) or sigmoid units, for --loss mse or half-mse "
+                         f"(default: {d.output})"),
+        "loss": (None, "loss on the outputs; mse: mean of (a - t)^2 over all outputs (PyTorch's); half-mse: the "
+                       f"essay's 1/2 ||a - t||^2 per sample, batch mean (default: {d.loss})"),
         "optimizer": (None, f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer})"),
         "lr": ("LR", f"learning rate > 0 (default: {lrs})"),
-        "batch_size": ("N", f"mini-batch size (default: {d.batch_size})"),
-        "epochs": ("N", f"epochs (default: {d.epochs})"),
+        "batch_size": ("N", f"mini-batch size (default: {d.batch_size}; {special['batch_size']})"),
+        "epochs": ("N", f"epochs (default: {d.epochs}; {special['epochs']})"),
         "weight_decay": ("L2", "L2 weight decay (default: 0)"),
-        "init": (None, f"weight initialisation (default: {d.init})"),
-        "seed": ("SEED", "seed of initialisation and shuffling (default: 0)"),
+        "init": (None, f"weight initialisation; uniform: U[0, 1], the notes' saturating example (default: {d.init})"),
+        "seed": ("SEED", "seed of initialisation, shuffling and --train-size (default: 0)"),
+        "train_size": ("N", "train on N samples drawn class-balanced with --seed (default: all)"),
     }
     for key, (name, text) in helps.items():  # every setting's values are checked by its rule in recipe.RULES
         p.add_argument(recipe.option(key), type=argparse_type(RULES[key]), metavar=metavar(RULES[key]) or name,
@@ -78,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     split = recipe.load_data(config)
     n_inputs, n_classes = recipe.sizes(split)
     try:
+        recipe.check_train_size(config, len(split.y_train))
+        split = recipe.balanced_subset(split, config.train_size, config.seed)
         recipe.check_fits(config, n_inputs, n_classes, len(split.y_train))
     except ValueError as exc:
         raise (UsageError(str(exc)) if resume is None else RunFolderError(f"--resume {out}: {CONFIG}: {exc}")) from None
@@ -94,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda line: None) if quiet else (lambda line: print(line, flush=True))
     say(
         f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
-        f"model: {'-'.join(map(str, [n_inputs, *config.hidden, n_classes]))} {config.activation}, {config.init} init, "
+        f"model: {'-'.join(map(str, [n_inputs, *config.hidden, n_classes]))} {config.activation}"
+        f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
         f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}\nrun folder: {out}"
     )
     start = time.perf_counter()
@@ -103,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             model, loss_fn, optimizer, (split.x_train, split.y_train), (split.x_test, split.y_test),
             epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, run_dir=out,
             resume=resume is not None, progress=not quiet and sys.stderr.isatty(), log=None if quiet else say,
+            checkpoint_seconds=CHECKPOINT_SECONDS,
         )  # fmt: skip
     except (ChainruleError, ValueError) as exc:  # a damaged checkpoint or one from another model
         if resume is None:
@@ -121,7 +143,26 @@ def run(args: argparse.Namespace) -> int:
         acc = final["test_acc"]
         print(f"final test accuracy: {acc:.2%} after {result.epochs} epochs "
               f"({time.perf_counter() - start:.1f}s); report: {report}")  # fmt: skip
+        hint = None if result.interrupted else chance_hint(acc, split.y_test)
+        if hint:
+            print(hint, file=sys.stderr)
     return INTERRUPTED if result.interrupted else OK
+
+
+def chance_hint(accuracy: float, labels) -> str | None:
+    """A hint when ``accuracy`` is no better than always answering the most common class of ``labels``."""
+    counts = np.bincount(np.asarray(labels.numpy()))
+    chance = counts.max() / max(counts.sum(), 1)
+    if accuracy > chance:
+        return None
+    return (f"hint: {accuracy:.2%} is chance level (always answering the most common class scores {chance:.2%}): "
+            "the network has not learnt. Try more --epochs, a larger --lr, a smaller --batch-size, another "
+            "--init or --optimizer adam.")  # fmt: skip
+
+
+def _shown(hidden) -> str:
+    """A default as --help shows it: ``100``, ``4``, ``8 8`` (repeated --hidden) or a number."""
+    return " ".join(map(str, hidden)) if isinstance(hidden, list) else str(hidden)
 
 
 def _write_report(out: Path, config: Config, split, model, loss_fn, history: list, batch_losses) -> Path:
