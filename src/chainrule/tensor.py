@@ -516,12 +516,30 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return Minimum.apply(self, other)
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """Clamp into [min, max]; either bound may be a tensor (broadcasting), which then receives its gradient
+        where it is the value taken, as in PyTorch."""
         if min is None and max is None:
             raise ValueError("clip needs at least one of min and max (clamp(min=..., max=...))")
-        return Clip.apply(self, lo=min, hi=max)
+        if isinstance(min, _NUMBER_OR_NONE) and isinstance(max, _NUMBER_OR_NONE):
+            return Clip.apply(self, lo=min, hi=max)
+        return clamp_ops.clamp(self, min, max)
 
     clamp = clip
+
+    def erf(self) -> Tensor:
+        return Erf.apply(self)
+
+    def mm(self, mat2: Any) -> Tensor:
+        """Matrix product of two matrices (no vectors, no broadcasting), as ``torch.mm``."""
+        return matrices.mm(self, mat2)
+
+    def bmm(self, batch2: Any) -> Tensor:
+        """Batched matrix product (B, n, k) @ (B, k, m), as ``torch.bmm``."""
+        return matrices.bmm(self, batch2)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return close.allclose(self, other, rtol, atol, equal_nan)
 
     # Reductions take NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` alike.
     def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
@@ -572,6 +590,37 @@ class Tensor:
         if unbiased is not None:
             correction = int(bool(unbiased))
         return reduce.var(self, axis, keepdims, correction)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
+            axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Standard deviation √var over ``dim`` (all by default), in PyTorch's forms: ``std()``, ``std(unbiased)``,
+        ``std(dim, unbiased, keepdim)``, ``std(dim, correction=0, keepdim=True)``; NumPy's ``axis``/``keepdims`` too.
+        Bessel's correction (n − 1) by default."""
+        if isinstance(dim, bool):  # std(unbiased)
+            dim, unbiased = None, dim
+        keep = keepdim if keepdims is None else keepdims
+        return self.var(axis, keep, correction, dim=dim, unbiased=unbiased).sqrt()
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """The vector p-norm over ``dim`` (all elements by default), as ``torch.norm``: p = 2 ('fro'), 1, inf ..."""
+        return norms.norm(self, p, dim, keepdim, dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, axis: int | None = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """The product of all elements, or over one dimension; gradients exact at zeros (as PyTorch's)."""
+        axis, keepdim = _dims("prod", self.ndim, axis, keepdim if keepdims is None else keepdims, dim, None)
+        if isinstance(axis, tuple):
+            raise TypeError(f"prod: dim must be one int (or None for all), got {dim if axis is None else axis!r}")
+        return scan.Prod.apply(self if dtype is None else self.to(dtype), axis=axis, keepdims=keepdim)
+
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """Running sums along ``dim`` (integers and booleans sum as int64, as in PyTorch)."""
+        return scan.Cumsum.apply(self if dtype is None else self.to(dtype), axis=_scan_dim("cumsum", self, dim, axis))
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """Running products along ``dim``; gradients exact where elements are 0 (as PyTorch's)."""
+        src = self if dtype is None else self.to(dtype)
+        return scan.Cumprod.apply(src, axis=_scan_dim("cumprod", self, dim, axis))
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                   keepdim: bool | None = None) -> Tensor:  # fmt: skip
@@ -652,6 +701,54 @@ class Tensor:
     def clone(self) -> Tensor:
         """A copy with its own memory, still in the graph."""
         return Clone.apply(self)
+
+    def t(self) -> Tensor:
+        """A matrix transposed (0-d and 1-d tensors as they are), as ``torch.t``."""
+        return matrices.t(self)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tiled ``sizes[i]`` times along dimension i (``sizes`` may add leading dimensions), as ``torch.repeat``."""
+        return tiling.repeat(self, sizes)
+
+    def tile(self, *dims: Any) -> Tensor:
+        """As ``repeat``, with 1s put in front of a short ``dims`` (``torch.tile``)."""
+        return tiling.tile(self, dims)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple:
+        """Views of ``split_size`` elements along ``dim`` (the last may be shorter), or of the listed sizes."""
+        return tiling.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """``chunks`` views along ``dim`` of ⌈n / chunks⌉ elements each (fewer when they run out)."""
+        return tiling.chunk(self, chunks, dim)
+
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
+        """``out[i][j] = self[index[i][j]][j]`` (dim 0, and so on): values picked along ``dim``."""
+        return gather_ops.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
+        """A copy with ``src`` (a tensor, or a number) written at ``index`` along ``dim``; the inverse of gather."""
+        return gather_ops.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """A copy with ``src`` added at ``index`` along ``dim`` (repeated places add up)."""
+        return gather_ops.scatter(self, dim, index, src, add=True)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where the boolean ``mask`` is True (they broadcast), ``self`` elsewhere."""
+        return gather_ops.masked_fill(self, mask, value)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim``; equal values keep their order; NaN counts as largest."""
+        return sort_ops.sort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """``(values, indices)`` of the ``k`` largest (or smallest) along ``dim``, in sorted order."""
+        return sort_ops.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 indices of the non-zero elements, (count, ndim); or one tensor per dimension."""
+        return sort_ops.nonzero(self, as_tuple=as_tuple)
 
     def __getitem__(self, key: Any) -> Tensor:
         return Index.apply(self, key=index_key(key))
@@ -756,6 +853,17 @@ def _dims(op: str, ndim: int, axis: Any, keepdims: bool, dim: Any, keepdim: bool
     return _axes(axis, ndim, op), keepdims if keepdim is None else keepdim
 
 
+def _scan_dim(op: str, t: Tensor, dim: Any, axis: Any) -> int:
+    """The one dimension of cumsum/cumprod (``dim`` or NumPy's ``axis``), which must be given."""
+    chosen = _either(op, axis, dim)
+    if chosen is None:
+        raise TypeError(f"{op}: missing the dimension to run along (dim=)")
+    return dim_index(chosen, t.ndim, op)
+
+
+_NUMBER_OR_NONE = (int, float, type(None))
+
+
 def _one_dim(op: str, ndim: int, axis: Any, dim: Any) -> int:
     """The one axis of softmax-like ops, given as ``axis`` or ``dim``."""
     return dim_index(axis if dim is None else dim, ndim, op)
@@ -793,9 +901,12 @@ def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, g
 # Tensors. So the ops are imported here, once the class exists (pyproject.toml exempts this file
 # from E402 for it); every other module imports at its top.
 from chainrule.autograd import engine
-from chainrule.ops import compare, inplace, reduce
+from chainrule.ops import clamp as clamp_ops
+from chainrule.ops import close, compare, inplace, matrices, norms, reduce, scan, tiling
+from chainrule.ops import gather as gather_ops
 from chainrule.ops import indexing as index_ops
 from chainrule.ops import shape as shape_ops
+from chainrule.ops import sort as sort_ops
 from chainrule.ops.activation import LogSoftmax, Relu, Sigmoid, Softmax, Tanh
 from chainrule.ops.elementwise import (
     Abs,
@@ -815,6 +926,7 @@ from chainrule.ops.elementwise import (
     Sqrt,
     Sub,
 )
+from chainrule.ops.erf import Erf
 from chainrule.ops.indexing import Index, index_key
 from chainrule.ops.linalg import MatMul
 from chainrule.ops.reduce import LogSumExp, Max, Mean, Min, Sum

@@ -261,10 +261,157 @@ def bounds(data) -> tuple:
     return (data.draw(_shape()),), {"lo": lo, "hi": hi}
 
 
+# ------------------------------------------------------------------ strategies of PyTorch's further ops
+def at_most_2d(data) -> tuple:
+    return (data.draw(_shape(max_dims=2)),), {}
+
+
+def matrix_pair(data) -> tuple:
+    n, k, m = (data.draw(st.integers(0, SIDE)) for _ in range(3))
+    return ((n, k), (k, m)), {}
+
+
+def batch_pair(data) -> tuple:
+    b, n, k, m = (data.draw(st.integers(0, SIDE)) for _ in range(4))
+    return ((b, n, k), (b, k, m)), {}
+
+
+def deviation(data) -> tuple:
+    """std: at least 2 elements per result and n > correction (so the deviation is not 0)."""
+    shape = tuple(max(n, 2) for n in data.draw(_shape(min_dims=1)))
+    axis = data.draw(_axes(len(shape)))
+    n = int(np.prod([shape[a] for a in (range(len(shape)) if axis is None else np.atleast_1d(axis))]))
+    correction = data.draw(st.integers(0, 1 if n > 2 else 0))
+    return (shape,), {"axis": axis, "keepdims": data.draw(st.booleans()), "correction": correction}
+
+
+def norms(data) -> tuple:
+    """p, and dim: None, one axis or a tuple (at most 2 for 'fro'), over axes with elements."""
+    p = data.draw(st.sampled_from([2, 1, np.inf, -np.inf, "fro", 3, 0.5, -1, 0]))
+    (shape,), params = nonempty_reduction(data)
+    axis = params["axis"]
+    if p == "fro" and isinstance(axis, tuple):
+        axis = axis[:2]
+    return (shape,), {"p": p, "dim": axis, "keepdim": params["keepdims"]}
+
+
+def _index_along(data, shape: tuple, d: int, sizes: tuple, distinct: bool) -> np.ndarray:
+    """An int64 index of shape ``sizes`` with values in [0, shape[d]); ``distinct`` along d (sizes[d] ≤ shape[d])."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    n = shape[d] if shape else 1
+    if not distinct:
+        return rng.integers(0, n, size=sizes)
+    keys = rng.random(sizes[:d] + (n,) + sizes[d + 1 :])
+    return np.take(np.argsort(keys, axis=d), np.arange(sizes[d] if sizes else 1), axis=d).reshape(sizes)
+
+
+def gathering(data) -> tuple:
+    shape = tuple(max(k, 1) for k in data.draw(_shape()))
+    d = data.draw(_axis(len(shape))) % max(len(shape), 1)
+    sizes = tuple(data.draw(st.integers(0, SIDE)) if i == d else data.draw(st.integers(0, k))
+                  for i, k in enumerate(shape))  # fmt: skip
+    return (shape,), {"dim": d, "index": _index_along(data, shape, d, sizes, distinct=False)}
+
+
+def scattering(data, distinct: bool = True, with_src: bool = True) -> tuple:
+    """Input, and src; the index distinct along dim (one write per place) unless adding."""
+    shape = tuple(max(k, 1) for k in data.draw(_shape(min_dims=1)))
+    d = data.draw(_axis(len(shape))) % len(shape)
+    top = lambda i, k: k if i == d and distinct else (SIDE if i == d else k)  # noqa: E731
+    sizes = tuple(data.draw(st.integers(0, top(i, k))) for i, k in enumerate(shape))
+    index = _index_along(data, shape, d, sizes, distinct)
+    # src of the index's shape: with a larger one PyTorch's backward fails (see tests/ops/test_ops_gather.py)
+    return ((shape, sizes) if with_src else (shape,)), {"dim": d, "index": index}
+
+
+def scatter_adding(data) -> tuple:
+    return scattering(data, distinct=False)
+
+
+def scatter_value(data) -> tuple:
+    return scattering(data, with_src=False)
+
+
+def masking(data) -> tuple:
+    shape = data.draw(_shape())
+    mask_shape = _expandable_to(data, shape)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    return (shape,), {"mask": rng.random(mask_shape) < 0.5}
+
+
+def masking_tensor(data) -> tuple:
+    (shape,), params = masking(data)
+    return (shape, ()), params
+
+
+def repeats(data) -> tuple:
+    shape = data.draw(_shape(max_dims=2))
+    extra = data.draw(st.integers(0, 1))
+    return (shape,), {"reps": tuple(data.draw(st.integers(0, 2)) for _ in range(len(shape) + extra))}
+
+
+def tiles(data) -> tuple:
+    shape = data.draw(_shape(max_dims=2))
+    return (shape,), {"reps": tuple(data.draw(st.integers(0, 2)) for _ in range(data.draw(st.integers(0, 3))))}
+
+
+def splits(data) -> tuple:
+    """An int size, or sizes adding up to the dimension."""
+    shape = data.draw(_shape(min_dims=1))
+    d = data.draw(_axis(len(shape)))
+    n = shape[d]
+    if data.draw(st.booleans()) or n == 0:
+        size = data.draw(st.integers(1, SIDE + 1)) if n else data.draw(st.integers(0, 2))
+    else:
+        cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=2)))
+        size = [b - a for a, b in zip([0, *cuts], [*cuts, n])]
+    return (shape,), {"size": size, "dim": d}
+
+
+def chunks(data) -> tuple:
+    shape = data.draw(_shape(min_dims=1))
+    return (shape,), {"chunks": data.draw(st.integers(1, 4)), "dim": data.draw(_axis(len(shape)))}
+
+
+def sorting(data) -> tuple:
+    (shape,), params = along_axis(data)
+    return (shape,), params | {"descending": data.draw(st.booleans())}
+
+
+def top(data) -> tuple:
+    (shape,), params = along_axis(data)
+    n = shape[params["axis"]] if shape else 1
+    return (shape,), params | {"k": data.draw(st.integers(0, n)), "largest": data.draw(st.booleans())}
+
+
+def product(data) -> tuple:
+    shape = data.draw(_shape())
+    axis = data.draw(st.one_of(st.none(), _axis(len(shape))))
+    return (shape,), {"axis": axis, "keepdims": data.draw(st.booleans())}
+
+
+def _clamp_shapes(data, count: int) -> tuple:
+    """clamp's input and tensor bounds, which broadcast to the input's shape: PyTorch's backward fails
+    when the input itself is broadcast ("output with shape [1] doesn't match the broadcast shape [2]";
+    chainrule's, tested in tests/ops/test_ops_clamp.py, does not)."""
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=count, min_dims=0, max_dims=3, max_side=SIDE))
+    return (shapes.result_shape, *shapes.input_shapes[1:]), {}
+
+
+def clamping(data) -> tuple:
+    return _clamp_shapes(data, 3)
+
+
+def clamping_one(data) -> tuple:
+    return _clamp_shapes(data, 2)
+
+
 STRATEGIES = {fn.__name__: fn for fn in (
     unary, binary, ternary, into, reduction, nonempty_reduction, nonempty_axis, variance, along_axis, matmul,
     linear, same_shape, rows, nonempty_rows, soft_rows, reshape, two_axes, permutation, matrices, expand, squeeze,
     unsqueeze, flatten, basic_index, array_index, mask_index, setitem, join, stack, parameters, bounds,
+    at_most_2d, matrix_pair, batch_pair, deviation, norms, gathering, scattering, scatter_adding, scatter_value,
+    masking, masking_tensor, repeats, tiles, splits, chunks, sorting, top, product, clamping, clamping_one,
 )}  # fmt: skip
 
 
@@ -302,6 +449,26 @@ def _shaped(m, a, shape):
 def _index_rows(m, a, rows, rest):
     key = m.tensor(rows, dtype=m.int64) if m is not cr else rows
     return a[key, 1:] if rest else a[key]
+
+
+def _ix(m, index):
+    """An int64 index tensor of either library (from the strategy's array)."""
+    return m.tensor(index, dtype=m.int64)
+
+
+def _mask(m, mask):
+    return m.tensor(mask, dtype=m.bool)
+
+
+def _pieces(method: str) -> Callable:
+    """Every piece of ``split``/``chunk`` (a method, or ``m.split`` with ``fn=True``), weighted, joined back."""
+
+    def f(m, a, dim, **kw):
+        arg = kw.get("size", kw.get("chunks"))
+        pieces = getattr(a, method)(arg, dim) if not method.startswith("cr.") else getattr(m, method[3:])(a, arg, dim)
+        return m.cat([p * (i + 1.0) for i, p in enumerate(pieces)], dim)
+
+    return f
 
 
 def _in_place(method: str, *args) -> Callable:
@@ -354,6 +521,9 @@ _AMAX = lambda m, a, axis, keepdims: a.amax() if axis is None else a.amax(axis, 
 _AMIN = lambda m, a, axis, keepdims: a.amin() if axis is None else a.amin(axis, keepdims)  # noqa: E731
 _LSE, _LSE_T = _reduce("logsumexp")
 _VAR, _VAR_T = _reduce("var")
+_STD, _STD_T = _reduce("std")
+_PROD = lambda m, a, axis, keepdims: a.prod() if axis is None else a.prod(axis, keepdims)  # noqa: E731
+_PROD_FN = lambda m, a, axis, keepdims: m.prod(a) if axis is None else m.prod(a, axis, keepdims)  # noqa: E731
 
 
 # ------------------------------------------------------------------ the specs
@@ -437,6 +607,34 @@ def _method_specs() -> list:
         Spec("Tensor.double", "unary", _cast("double")),
         Spec("Tensor.cpu", "unary", _cast("cpu")),
     ]
+    specs += [  # PyTorch's further tensor methods
+        Spec("Tensor.erf", "unary", lambda m, a: a.erf()),
+        Spec("Tensor.t", "at_most_2d", lambda m, a: a.t()),
+        Spec("Tensor.mm", "matrix_pair", lambda m, a, b: a.mm(b)),
+        Spec("Tensor.bmm", "batch_pair", lambda m, a, b: a.bmm(b)),
+        Spec("Tensor.std", "deviation", _STD, _STD_T),
+        Spec("Tensor.norm", "norms", lambda m, a, p, dim, keepdim: a.norm(p, dim, keepdim), domain="kinkfree"),
+        Spec("Tensor.prod", "product", _PROD),
+        Spec("Tensor.cumsum", "along_axis", lambda m, a, axis: a.cumsum(axis)),
+        Spec("Tensor.cumprod", "along_axis", lambda m, a, axis: a.cumprod(axis)),
+        Spec("Tensor.gather", "gathering", lambda m, a, dim, index: a.gather(dim, _ix(m, index))),
+        Spec("Tensor.scatter", "scattering", lambda m, a, b, dim, index: a.scatter(dim, _ix(m, index), b)),
+        Spec("Tensor.scatter[value]", "scatter_value", lambda m, a, dim, index: a.scatter(dim, _ix(m, index), 0.5)),
+        Spec("Tensor.scatter_add", "scatter_adding", lambda m, a, b, dim, index: a.scatter_add(dim, _ix(m, index), b)),
+        Spec("Tensor.masked_fill", "masking", lambda m, a, mask: a.masked_fill(_mask(m, mask), 0.5)),
+        Spec("Tensor.masked_fill[tensor]", "masking_tensor", lambda m, a, v, mask: a.masked_fill(_mask(m, mask), v)),
+        Spec("Tensor.repeat", "repeats", lambda m, a, reps: a.repeat(reps)),
+        Spec("Tensor.tile", "tiles", lambda m, a, reps: a.tile(reps)),
+        Spec("Tensor.split", "splits", _pieces("split")),
+        Spec("Tensor.chunk", "chunks", _pieces("chunk")),
+        Spec("Tensor.sort", "sorting", lambda m, a, axis, descending: a.sort(axis, descending).values,
+             domain="kinkfree"),
+        Spec("Tensor.topk", "top", lambda m, a, axis, k, largest: a.topk(k, axis, largest).values, domain="kinkfree"),
+        Spec("Tensor.clamp[tensors]", "clamping", lambda m, a, lo, hi: a.clamp(lo, hi), domain="kinkfree"),
+        Spec("Tensor.clamp[min]", "clamping_one", lambda m, a, lo: a.clamp(min=lo), domain="kinkfree"),
+        Spec("Tensor.clamp[max]", "clamping_one", lambda m, a, hi: a.clamp(max=hi), domain="kinkfree"),
+        Spec("Tensor.clip[tensors]", "clamping", lambda m, a, lo, hi: a.clip(lo, hi), domain="kinkfree"),
+    ]
     return specs
 
 
@@ -464,6 +662,33 @@ def _function_specs() -> list:
         Spec("cr.amax", "nonempty_axis", lambda m, a, axis: m.amax(a, axis), domain="kinkfree"),
         Spec("cr.amin", "nonempty_axis", lambda m, a, axis: m.amin(a, axis), domain="kinkfree"),
         Spec("cr.flatten", "flatten", lambda m, a, start, end: m.flatten(a, start, end)),
+    ]
+    specs += [  # PyTorch's further functions
+        Spec("cr.erf", "unary", lambda m, a: m.erf(a)),
+        Spec("cr.t", "at_most_2d", lambda m, a: m.t(a)),
+        Spec("cr.mm", "matrix_pair", lambda m, a, b: m.mm(a, b)),
+        Spec("cr.bmm", "batch_pair", lambda m, a, b: m.bmm(a, b)),
+        Spec("cr.std", "deviation", lambda m, a, axis, keepdims, correction: m.std(
+            a, dims(axis, a.ndim), keepdim=keepdims, correction=correction)),
+        Spec("cr.var", "variance", lambda m, a, axis, keepdims, correction: m.var(
+            a, dims(axis, a.ndim), keepdim=keepdims, correction=correction)),
+        Spec("cr.norm", "norms", lambda m, a, p, dim, keepdim: m.norm(a, p, dim, keepdim), domain="kinkfree"),
+        Spec("cr.prod", "product", _PROD_FN),
+        Spec("cr.cumsum", "along_axis", lambda m, a, axis: m.cumsum(a, axis)),
+        Spec("cr.cumprod", "along_axis", lambda m, a, axis: m.cumprod(a, axis)),
+        Spec("cr.gather", "gathering", lambda m, a, dim, index: m.gather(a, dim, _ix(m, index))),
+        Spec("cr.scatter", "scattering", lambda m, a, b, dim, index: m.scatter(a, dim, _ix(m, index), b)),
+        Spec("cr.scatter_add", "scatter_adding", lambda m, a, b, dim, index: m.scatter_add(a, dim, _ix(m, index), b)),
+        Spec("cr.masked_fill", "masking", lambda m, a, mask: m.masked_fill(a, _mask(m, mask), 0.5)),
+        Spec("cr.tile", "tiles", lambda m, a, reps: m.tile(a, reps)),
+        Spec("cr.split", "splits", _pieces("cr.split")),
+        Spec("cr.chunk", "chunks", _pieces("cr.chunk")),
+        Spec("cr.sort", "sorting", lambda m, a, axis, descending: m.sort(a, axis, descending).values,
+             domain="kinkfree"),
+        Spec("cr.topk", "top", lambda m, a, axis, k, largest: m.topk(a, k, axis, largest).values, domain="kinkfree"),
+        Spec("cr.clamp", "bounds", lambda m, a, lo, hi: m.clamp(a, lo, hi), domain="kinkfree"),
+        Spec("cr.clamp[tensors]", "clamping", lambda m, a, lo, hi: m.clamp(a, lo, hi), domain="kinkfree"),
+        Spec("cr.clip[tensors]", "clamping", lambda m, a, lo, hi: m.clip(a, lo, hi), domain="kinkfree"),
     ]
     return specs
 

@@ -19,6 +19,7 @@ NOT_DIFFERENTIABLE = {
         # booleans and indices: no gradient (as in PyTorch)
         "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__invert__", "__and__", "__or__",
         "argmax", "argmin", "any", "all", "long", "int", "bool", "eq", "ne", "lt", "le", "gt", "ge",
+        "nonzero", "allclose",
         # leaving the graph, or reading out of it
         "detach", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
         "__len__", "__iter__",
@@ -36,6 +37,8 @@ NOT_DIFFERENTIABLE = {
         "bool", "complex64", "complex128", "double", "float16", "float32", "float64", "half", "int8", "int16",
         "int32", "int64", "long", "short", "uint8", "get_default_dtype", "set_default_dtype", "cuda", "device",
         "MaxResult", "MinResult", "Size", "argmax", "argmin",
+        # indices and a Python bool: no gradient
+        "nonzero", "allclose",
         # autograd machinery and checks (tested in tests/autograd and tests/check)
         "Function", "Tensor", "autograd", "grad", "hvp", "jacobian", "gradcheck", "gradcheck_report",
         "gradgradcheck", "numerical_grad", "GradcheckReport", "detect_anomaly", "enable_grad", "is_grad_enabled",

@@ -149,6 +149,17 @@ def image_samples() -> dict:
 
 SAMPLES.update(image_samples())
 
+# PyTorch's further tensor ops and layers
+SAMPLES.update({
+    "Repeat": lambda: leaf(3, 2).repeat(2, 1) * leaf(6, 2, seed=1),
+    "Cumsum": lambda: leaf(3, 2).cumsum(0) * leaf(3, 2, seed=1),
+    "Cumprod": lambda: leaf(3, 2).cumprod(1) * leaf(3, 2, seed=1),
+    "Prod": lambda: leaf(3, 2).prod(1) * leaf(3, seed=1),
+    "Norm": lambda: leaf(3, 2).norm(dim=1) * leaf(3, seed=1),
+    "Clamp": lambda: leaf(3, 2).clamp(leaf(2, seed=1), leaf(3, 1, seed=2) + 1.0),
+    "Erf": lambda: leaf(3, 2).erf(),
+})  # fmt: skip
+
 # ops that also take scalars: narrated with numbers and their local gradients
 SCALAR_SAMPLES = {
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,

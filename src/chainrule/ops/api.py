@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.ops import gather as gather_ops
+from chainrule.ops import matrices
+from chainrule.ops import sort as sort_ops
+from chainrule.ops.close import allclose
 from chainrule.ops.elementwise import Maximum, Minimum, where
 from chainrule.ops.linalg import MatMul
 from chainrule.ops.shape import concatenate, stack
+from chainrule.ops.tiling import chunk as _chunk
+from chainrule.ops.tiling import split as _split
 from chainrule.tensor import Tensor, as_operand
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "clip", "concatenate", "cos", "exp", "flatten", "log",
     "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "sigmoid", "sin",
     "softmax", "sqrt", "stack", "sum", "tanh", "where",
+    "allclose", "bmm", "chunk", "clamp", "cumprod", "cumsum", "erf", "gather", "masked_fill", "mm", "nonzero", "norm",
+    "prod", "scatter", "scatter_add", "sort", "split", "std", "t", "tile", "topk", "var",
 ]  # fmt: skip
 
 
@@ -111,8 +119,12 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _t(x, "flatten").flatten(start_dim, end_dim)
 
 
-def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """``torch.clamp``/``clip``: into [min, max]; either bound a number, a tensor (broadcasting) or None."""
     return _t(x, "clip").clip(min, max)
+
+
+clamp = clip
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -129,3 +141,87 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 cat = concatenate
+
+
+def erf(x: Any) -> Tensor:
+    return _t(x, "erf").erf()
+
+
+# PyTorch's functions of the Tensor methods of the same names (which hold the docs).
+def t(input: Any) -> Tensor:
+    return matrices.t(_t(input, "t"))
+
+
+mm = matrices.mm
+bmm = matrices.bmm
+
+
+def var(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
+        axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    """``torch.var``: the forms of :meth:`Tensor.std`, without the square root."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    keep = keepdim if keepdims is None else keepdims
+    return _t(input, "var").var(axis, keep, correction, dim=dim, unbiased=unbiased)
+
+
+def std(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
+        axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    return _t(input, "std").std(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    return _t(input, "norm").norm(p, dim, keepdim, dtype)
+
+
+def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    return _t(input, "prod").prod(dim, keepdim, dtype=dtype)
+
+
+def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    return _t(input, "cumsum").cumsum(dim, dtype=dtype)
+
+
+def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    return _t(input, "cumprod").cumprod(dim, dtype=dtype)
+
+
+def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
+    return gather_ops.gather(_t(input, "gather"), dim, index, sparse_grad=sparse_grad)
+
+
+def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:  # fmt: skip
+    return gather_ops.scatter(_t(input, "scatter"), dim, index, src, value, reduce=reduce)
+
+
+def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
+    return gather_ops.scatter(_t(input, "scatter_add"), dim, index, src, add=True)
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
+    return gather_ops.masked_fill(_t(input, "masked_fill"), mask, value)
+
+
+def tile(input: Any, dims: Any) -> Tensor:
+    return _t(input, "tile").tile(dims)
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    return _split(_t(tensor, "split"), split_size_or_sections, dim)
+
+
+def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
+    return _chunk(_t(input, "chunk"), chunks, dim)
+
+
+def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    return sort_ops.sort(_t(input, "sort"), dim, descending, stable)
+
+
+def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    return sort_ops.topk(_t(input, "topk"), k, dim, largest, sorted)
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
+    return sort_ops.nonzero(_t(input, "nonzero"), as_tuple=as_tuple)

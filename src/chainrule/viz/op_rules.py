@@ -174,6 +174,33 @@ def _holds(i: int) -> str:
     return "holds" if i == 0 else "fails"
 
 
+def _axis_of(s: Site) -> str:
+    return f"along axis {getattr(s.node, 'axis', 0)}"
+
+
+def _norm_local(s: Site) -> str:
+    """∂‖a‖_p/∂a for the node's p (PyTorch's: 0 at a zero norm)."""
+    a, out = s.names[0], s.names[-1]
+    p = getattr(s.node, "p", 2.0)
+    if p == 2:
+        return f"{a}/{out}"
+    if p == 1:
+        return f"sign({a})"
+    if math.isinf(p):
+        return f"sign({a}) at the elements where |{a}| = {out} (shared on ties), 0 elsewhere"
+    if p == 0:
+        return "0"
+    return f"sign({a})·|{a}|^{number(p - 1)} / {out}^{number(p - 1)}"
+
+
+def _clamp(s: Site, i: int) -> str:
+    up, kinds = upstream(s), getattr(s.node, "kinds", ("min", "max"))
+    if i == 0:
+        return f"{up} where {s.names[0]} is within the bounds, 0 elsewhere"
+    side = "below" if kinds[i - 1] == "min" else "above"
+    return f"{up} where {s.names[0]} is {side} {s.names[i]} (the bound is the value taken), 0 elsewhere"
+
+
 def _rule(formula, local, vector, pattern=None) -> Rule:
     return Rule(formula, local, pattern, vector)
 
@@ -280,6 +307,22 @@ RULES: dict[str, Rule] = {
                            else f"-{n[0]}", _bce_logits),
     "BCE": _rule(lambda n: f"BCE({n[0]}, {n[1]})", lambda n, i: f"({n[0]} - {n[1]}) / ({n[0]}(1 - {n[0]}))" if i == 0
                  else f"log(1 - {n[0]}) - log {n[0]}", _bce),
+    # PyTorch's further tensor ops and layers
+    "Repeat": _rule(lambda n: f"repeat({n[0]})", lambda n, i: "1 for each copy",
+                    lambda s, i: f"{upstream(s)} with its copies summed back to {shape_text(s.shapes[0])}", ADD),
+    "Cumsum": _rule(lambda n: f"cumsum({n[0]})", lambda n, i: "1 for every running sum from it on",
+                    lambda s, i: f"Σ over j ≥ k of {upstream(s)}ⱼ (a cumsum from the end) {_axis_of(s)}"),
+    "Cumprod": _rule(lambda n: f"cumprod({n[0]})", lambda n, i: "the other factors of each running product from it on",
+                     lambda s, i: f"Σ over j ≥ k of {upstream(s)}ⱼ · Π_(i ≤ j, i ≠ k) {s.names[0]}ᵢ {_axis_of(s)}"),
+    "Prod": _rule(lambda n: f"Π {n[0]}", lambda n, i: "the product of the other elements",
+                  lambda s, i: hadamard(s.up, "the product of the other elements")),
+    "Norm": _rule(lambda n: f"‖{n[0]}‖", lambda n, i: "the norm's gradient (0 where the norm is 0)",
+                  lambda s, i: hadamard(s.up, _norm_local(s))),
+    "Clamp": _rule(lambda n: f"clamp({', '.join(n[:-1])})",
+                   lambda n, i: "1 within the bounds, else 0" if i == 0 else "1 where the bound is taken, else 0",
+                   _clamp),
+    "Erf": _unary(lambda n: f"erf({n[0]})", lambda n, i: f"2/√π·exp(-{n[0]}²)",
+                  lambda s, up: hadamard(up, f"2/√π·exp(-{s.names[0]}²)")),
     **IMAGE_RULES,
 }
 
