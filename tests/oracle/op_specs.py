@@ -406,12 +406,30 @@ def clamping_one(data) -> tuple:
     return _clamp_shapes(data, 2)
 
 
+def embedding(data) -> tuple:
+    rows, dim = data.draw(st.integers(1, 4)), data.draw(st.integers(0, SIDE))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    # (padding_idx cuts the gradient on purpose, so gradcheck would fail: tests/nn/test_nn_layers_pytorch.py)
+    return ((rows, dim),), {"index": rng.integers(0, rows, size=data.draw(_shape(max_dims=2)))}
+
+
+def normalised(data) -> tuple:
+    """x (…, *normalized_shape), and weight and bias of normalized_shape; at least 2 elements normalised."""
+    shape = tuple(max(n, 1) for n in data.draw(_shape(min_dims=1)))
+    k = data.draw(st.integers(1, len(shape)))
+    tail = shape[len(shape) - k :]
+    if int(np.prod(tail)) < 2:
+        shape, tail = shape[: len(shape) - 1] + (2,), tail[:-1] + (2,)
+    return (shape, tail, tail), {"normalized_shape": tail}
+
+
 STRATEGIES = {fn.__name__: fn for fn in (
     unary, binary, ternary, into, reduction, nonempty_reduction, nonempty_axis, variance, along_axis, matmul,
     linear, same_shape, rows, nonempty_rows, soft_rows, reshape, two_axes, permutation, matrices, expand, squeeze,
     unsqueeze, flatten, basic_index, array_index, mask_index, setitem, join, stack, parameters, bounds,
     at_most_2d, matrix_pair, batch_pair, deviation, norms, gathering, scattering, scatter_adding, scatter_value,
-    masking, masking_tensor, repeats, tiles, splits, chunks, sorting, top, product, clamping, clamping_one,
+    masking, masking_tensor, repeats, tiles, splits, chunks, sorting, top, product, clamping, clamping_one, embedding,
+    normalised,
 )}  # fmt: skip
 
 
@@ -717,6 +735,16 @@ def _functional_specs() -> list:
              lambda m, x, t, reduction: F(m).binary_cross_entropy_with_logits(x, t.sigmoid(), reduction=reduction)),
         Spec("F.l2_penalty", "parameters", lambda m, a, b: F(m).l2_penalty([a, b]),
              lambda m, a, b: (a * a).sum() + (b * b).sum()),
+        Spec("F.gelu", "unary", lambda m, a: F(m).gelu(a)),
+        Spec("F.gelu[tanh]", "unary", lambda m, a: F(m).gelu(a, approximate="tanh")),
+        Spec("F.silu", "unary", lambda m, a: F(m).silu(a)),
+        Spec("F.elu", "unary", lambda m, a: F(m).elu(a)),
+        Spec("F.elu[alpha]", "unary", lambda m, a: F(m).elu(a, 0.5), domain="kinkfree"),
+        Spec("F.softplus", "unary", lambda m, a: F(m).softplus(a)),
+        Spec("F.softplus[beta]", "unary", lambda m, a: F(m).softplus(a, 2.0, 1.5)),
+        Spec("F.embedding", "embedding", lambda m, w, index: F(m).embedding(_ix(m, index), w)),
+        Spec("F.layer_norm", "normalised", lambda m, x, w, b, normalized_shape: F(m).layer_norm(
+            x, normalized_shape, w, b)),
     ]  # fmt: skip
 
 

@@ -158,6 +158,12 @@ SAMPLES.update({
     "Norm": lambda: leaf(3, 2).norm(dim=1) * leaf(3, seed=1),
     "Clamp": lambda: leaf(3, 2).clamp(leaf(2, seed=1), leaf(3, 1, seed=2) + 1.0),
     "Erf": lambda: leaf(3, 2).erf(),
+    "Gelu": lambda: F.gelu(leaf(3, 2)),
+    "Silu": lambda: F.silu(leaf(3, 2)),
+    "Elu": lambda: F.elu(leaf(3, 2)),
+    "Softplus": lambda: F.softplus(leaf(3, 2)),
+    "LayerNorm": lambda: F.layer_norm(leaf(3, 2), (2,), leaf(2, seed=1), leaf(2, seed=2)) * leaf(3, 2, seed=3),
+    "Embedding": lambda: F.embedding(cr.tensor([[0, 2], [1, 0]]), leaf(3, 2)) * leaf(2, 2, 2, seed=1),
 })  # fmt: skip
 
 # ops that also take scalars: narrated with numbers and their local gradients

@@ -6,16 +6,18 @@
 """
 
 from chainrule.nn import functional, init, utils
-from chainrule.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from chainrule.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from chainrule.nn.container import MLP, ModuleDict, ModuleList, ParameterList, Sequential
 from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose2d, Dropout2d
 from chainrule.nn.linear import Dropout, Flatten, Identity, Linear
 from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MulticlassSVMLoss, NLLLoss
 from chainrule.nn.module import IncompatibleKeys, Module, StateDictError
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d
+from chainrule.nn.normalization import LayerNorm
 from chainrule.nn.parameter import Parameter
 from chainrule.nn.perceptron import Perceptron
 from chainrule.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from chainrule.nn.sparse import Embedding
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys",
@@ -23,4 +25,5 @@ __all__ = [
     "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "functional", "init",
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout2d",
     "MaxPool2d", "ModuleDict", "ModuleList", "ParameterList", "utils", "Perceptron",
+    "ELU", "Embedding", "GELU", "LayerNorm", "SiLU", "Softplus",
 ]  # fmt: skip

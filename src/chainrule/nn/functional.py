@@ -13,17 +13,19 @@ from typing import Any
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.errors import DTypeError, ShapeError
+from chainrule.nn.functional_layers import embedding, layer_norm
 from chainrule.ops import loss as fused
 from chainrule.ops.activation import Relu, Sigmoid, Tanh
 from chainrule.ops.elementwise import where
 from chainrule.ops.linalg import Linear, MatMul
+from chainrule.ops.smooth import Elu, Gelu, Silu, Softplus
 from chainrule.random import Generator, resolve
 from chainrule.tensor import Tensor
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "l2_penalty",
     "leaky_relu", "linear", "log_softmax", "mse_loss", "multiclass_svm_loss", "nll_loss", "relu", "sigmoid",
-    "softmax", "tanh",
+    "softmax", "tanh", "elu", "embedding", "gelu", "layer_norm", "silu", "softplus",
 ]  # fmt: skip
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -66,6 +68,39 @@ def relu(input: Tensor) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` where x > 0, else ``negative_slope · x``."""
     return where(input.data > 0, input, input * negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x), Φ the standard normal CDF; ``approximate='tanh'`` uses PyTorch's tanh formula instead."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(_tensor(input, "gelu"), approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·σ(x), element-wise (also called swish)."""
+    return _maybe_in_place(input, Silu.apply(_tensor(input, "silu")), inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, α(eˣ − 1) otherwise."""
+    return _maybe_in_place(input, Elu.apply(_tensor(input, "elu"), alpha=alpha), inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(βx))/β, smooth relu; x itself where βx > threshold (for numerical stability)."""
+    return Softplus.apply(_tensor(input, "softplus"), beta=beta, threshold=threshold)
+
+
+def _tensor(input: Any, op: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor(op, input)
+    return input
+
+
+def _maybe_in_place(input: Tensor, out: Tensor, inplace: bool) -> Tensor:
+    """With ``inplace``, write ``out`` into ``input`` (a recorded in-place update, as in PyTorch) and return it."""
+    return input.copy_(out) if inplace else out
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:

@@ -201,6 +201,14 @@ def _clamp(s: Site, i: int) -> str:
     return f"{up} where {s.names[0]} is {side} {s.names[i]} (the bound is the value taken), 0 elsewhere"
 
 
+def _layer_norm(s: Site, i: int) -> str:
+    x, w = s.names[:2]
+    up = upstream(s)
+    xhat = f"x̂ = ({x} - μ)/√(σ² + ε) per sample"
+    return (f"({hadamard(up, w)} - mean - x̂ ∘ mean({hadamard(up, w)} ∘ x̂))/√(σ² + ε), means per sample, {xhat}",
+            f"Σₙ {hadamard(up, 'x̂')}, {xhat}", f"Σₙ {up}")[i]  # fmt: skip
+
+
 def _rule(formula, local, vector, pattern=None) -> Rule:
     return Rule(formula, local, pattern, vector)
 
@@ -323,6 +331,18 @@ RULES: dict[str, Rule] = {
                    _clamp),
     "Erf": _unary(lambda n: f"erf({n[0]})", lambda n, i: f"2/√π·exp(-{n[0]}²)",
                   lambda s, up: hadamard(up, f"2/√π·exp(-{s.names[0]}²)")),
+    "Gelu": _unary(lambda n: f"gelu({n[0]})", lambda n, i: f"Φ({n[0]}) + {n[0]}·φ({n[0]})",
+                   lambda s, up: hadamard(up, f"(Φ({s.names[0]}) + {s.names[0]}·φ({s.names[0]}))")),
+    "Silu": _unary(lambda n: f"{n[0]}·σ({n[0]})", lambda n, i: f"σ({n[0]})(1 + {n[0]}(1 - σ({n[0]})))",
+                   lambda s, up: hadamard(up, f"σ({s.names[0]})(1 + {s.names[0]}(1 - σ({s.names[0]})))")),
+    "Elu": _unary(lambda n: f"elu({n[0]})", lambda n, i: f"1 if {n[0]} > 0 else α·exp({n[0]})",
+                  lambda s, up: hadamard(up, f"(1 if {s.names[0]} > 0 else α·exp({s.names[0]}))")),
+    "Softplus": _unary(lambda n: f"softplus({n[0]})", lambda n, i: f"σ(β·{n[0]})",
+                       lambda s, up: hadamard(up, f"σ(β·{s.names[0]})")),
+    "LayerNorm": _rule(lambda n: f"layer_norm({n[0]})·{n[1]} + {n[2]}",
+                       lambda n, i: (f"{n[1]}/√(σ² + ε)·(1 - (1 + x̂²)/n) (the diagonal)", "x̂", "1")[i], _layer_norm),
+    "Embedding": _rule(lambda n: f"{n[0]}[indices]", lambda n, i: "1 at the rows looked up",
+                       lambda s, i: f"{upstream(s)} added into the rows of {s.names[0]} it looked up", ROUTE),
     **IMAGE_RULES,
 }
 
