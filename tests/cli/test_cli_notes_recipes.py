@@ -159,11 +159,8 @@ def test_checkpoints_after_the_first_and_last_epoch_and_when_due(tmp_path, monke
 
 def test_a_sparse_checkpoint_resumes_bit_exactly(tmp_path):
     uninterrupted = xor_fit(tmp_path / "a", 40, checkpoint_seconds=1e9)
-    xor_fit(tmp_path / "b", 40, checkpoint_seconds=1e9)
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "checkpoint.npz").write_bytes((tmp_path / "b" / "checkpoint.npz").read_bytes())
-    assert cr.load(tmp_path / "c" / "checkpoint.npz")["epoch"] == 40
     early = xor_fit(tmp_path / "d", 1, checkpoint_seconds=1e9)  # the checkpoint a run killed after epoch 1 keeps
+    assert cr.load(tmp_path / "d" / "checkpoint.npz")["epoch"] == 1
     assert not all(np.array_equal(early[k], uninterrupted[k]) for k in early)
     assert_same_weights(xor_fit(tmp_path / "d", 40, checkpoint_seconds=1e9, resume=True), uninterrupted)
 
