@@ -1,5 +1,5 @@
 """Embedding, LayerNorm, BatchNorm1d and the smooth activation layers as PyTorch has them: init, state_dict keys,
-repr, values and gradients."""
+repr, values and gradients; and layers refusing mixed float dtypes."""
 
 from __future__ import annotations
 
@@ -136,3 +136,23 @@ def test_activation_layers_match_torch(name, args):
     x = np.linspace(-4, 4, 9)
     out_o, out_t = ours(cr.tensor(x) * 1.0), theirs(torch.tensor(x) * 1.0)  # (in place: on a non-leaf)
     np.testing.assert_allclose(out_o.numpy(), out_t.numpy(), rtol=1e-10, atol=1e-15)
+
+
+# ------------------------------------------------------------------ one dtype per layer
+@pytest.mark.parametrize("x_dtype, b_dtype, culprit", [
+    (cr.float64, cr.float32, "input has dtype float64"), (cr.float32, cr.float64, "bias has dtype float64"),
+    (cr.int64, cr.float32, "input has dtype int64"),
+])  # fmt: skip
+def test_linear_refuses_mixed_dtypes_as_torch(x_dtype, b_dtype, culprit):
+    w = cr.ones(4, 3)
+    with pytest.raises(cr.DTypeError, match=rf"linear: the {culprit} but the weight has float32.*\.float\(\)"):
+        F.linear(cr.ones(2, 3, dtype=x_dtype), w, cr.ones(4, dtype=b_dtype))
+    with pytest.raises(cr.DTypeError, match="model.to"):
+        nn.Sequential(nn.Linear(3, 4, bias=False))(cr.ones(2, 3, dtype=x_dtype) + cr.zeros(1, dtype=b_dtype))
+
+
+def test_a_float32_model_still_takes_the_fused_path_and_a_float64_model_float64_data():
+    model = nn.Linear(3, 2)
+    out = model(cr.ones(5, 3))
+    assert type(out.grad_fn).__name__ == "Linear" and out.dtype == cr.float32
+    assert model.double()(cr.ones(5, 3, dtype=cr.float64)).dtype == cr.float64

@@ -40,9 +40,24 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         # so ``is`` tests one dtype cheaply (an equal dtype that is another object takes the general path).
         if w.ndim == 2 and b.ndim == 1 and x.dtype is w.dtype is b.dtype:
             return Linear.apply(input, weight, bias)
+    w_dtype = getattr(weight, "dtype", None)  # mixed dtypes are refused (NumPy would promote): identity first
+    if getattr(input, "dtype", w_dtype) is not w_dtype or getattr(bias, "dtype", w_dtype) is not w_dtype:
+        _refuse_mixed(input, weight, bias)
     # One matmul node reading weight transposed (no separate transpose node in the graph).
     out = MatMul.apply(input, weight, tb=True) if input.ndim >= 2 and weight.ndim == 2 else input @ weight.mT
     return out if bias is None else out + bias
+
+
+def _refuse_mixed(input: Any, weight: Any, bias: Any) -> None:
+    """Raise when the input's or the bias's dtype differs from the weight's, as PyTorch does."""
+    w = weight.dtype
+    for name, t in (("input", input), ("bias", bias)):
+        d = getattr(t, "dtype", None)
+        if d is not None and d != w:
+            raise DTypeError(
+                f"linear: the {name} has dtype {d} but the weight has {w}, and a layer computes in one dtype: "
+                f"convert the {name} with .float() or .double() to match, or the model with model.to(cr.{d})"
+            )
 
 
 def sigmoid(input: Tensor) -> Tensor:
