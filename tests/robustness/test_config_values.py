@@ -19,8 +19,9 @@ from chainrule.cli.rundir import read_config
 
 CHOICES = {
     "data": ("mnist-sample", "digits", "mnist", "xor", "moons", "spirals", "linearly-separable"),
-    "activation": ("sigmoid", "tanh", "relu"), "loss": ("cross-entropy", "mse", "svm"),
-    "optimizer": ("sgd", "momentum", "adam"), "init": ("lecun", "xavier", "he"),
+    "activation": ("sigmoid", "tanh", "relu"), "loss": ("cross-entropy", "mse", "half-mse", "svm"),
+    "optimizer": ("sgd", "momentum", "adam"), "init": ("lecun", "xavier", "he", "uniform"),
+    "output": ("linear", "sigmoid"),
 }  # fmt: skip
 
 
@@ -40,17 +41,22 @@ def choice(options):
 SPEC = {
     **{key: choice(options) for key, options in CHOICES.items()},
     "mnist_root": lambda v: v is None or (isinstance(v, str) and v != ""),
-    "hidden": lambda v: isinstance(v, list) and len(v) > 0 and all(integer(1)(n) for n in v),
+    # [] (or [0]) is no hidden layer: the linear classifier
+    "hidden": lambda v: isinstance(v, list) and (v == [0] and type(v[0]) is int or all(integer(1)(n) for n in v)),
+    "train_size": lambda v: v is None or integer(1)(v),
     "lr": number(0, strict=True), "batch_size": integer(1), "epochs": integer(1),
     "weight_decay": number(0, strict=False), "seed": integer(0),
 }  # fmt: skip
-INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden"}, {"lr", "weight_decay"}
+INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden", "train_size"}, {"lr", "weight_decay"}
 
 
 def valid(config: dict) -> bool:
     """The whole config as a new run would take it: each value, and --mnist-root only with --data mnist."""
     settings = {k: v for k, v in config.items() if k != "chainrule"}
-    if set(settings) != set(SPEC) or not all(SPEC[k](v) for k, v in settings.items()):
+    optional = {"output", "train_size"}  # run folders from before these settings still resume
+    if not set(SPEC) - optional <= set(settings) <= set(SPEC) or not all(SPEC[k](v) for k, v in settings.items()):
+        return False
+    if settings.get("output") == "sigmoid" and settings["loss"] not in ("mse", "half-mse"):
         return False
     return settings["mnist_root"] is None or settings["data"] == "mnist"
 
@@ -90,6 +96,7 @@ GOOD = {
     "mnist_root": st.none(), "hidden": st.lists(st.integers(1, 40), min_size=1, max_size=3),
     "lr": st.floats(1e-4, 2.0), "batch_size": st.integers(1, 500), "epochs": st.integers(1, 3),
     "weight_decay": st.floats(0, 1e-2), "seed": st.integers(0, 2**70), "bogus": st.just(1),
+    "train_size": st.one_of(st.none(), st.integers(1, 4)),
 }  # fmt: skip
 
 
@@ -191,7 +198,7 @@ def test_the_issues_cases(run_dir, tmp_path):
         ({"loss": "hinge"}, ['"loss": invalid choice: \'hinge\'']),
         ({"lr": float("nan")}, ['"lr": must be a finite number, got nan']),
         ({"epochs": "10"}, ['"epochs": expected a positive integer, got \'10\'']),
-        ({"hidden": [0]}, ['"hidden": must be a positive integer (>= 1), got 0']),
+        ({"hidden": [8, 0]}, ['"hidden": 0 (no hidden layer) cannot be combined with other sizes']),
         ({"mnist_root": "/data"}, ['"mnist_root" is only used with "data" mnist (got "data" xor)']),
         ({"weight_decay": -1}, ['"weight_decay": must be a number >= 0, got -1']),
     ]:
