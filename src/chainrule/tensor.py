@@ -583,23 +583,22 @@ class Tensor:
         axis, keepdims = _dims("amin", self.ndim, None, keepdim, () if dim is None else dim, None)
         return Min.apply(self, axis=axis, keepdims=keepdims, select="equal")
 
-    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1, *, dim: Any = None,
-            keepdim: bool | None = None, unbiased: bool | None = None) -> Tensor:  # fmt: skip
-        """Variance with Bessel's correction by default (``correction=1``, or PyTorch's ``unbiased=True``)."""
-        axis, keepdims = _dims("var", self.ndim, axis, keepdims, dim, keepdim)
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
+            axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Variance over ``dim`` (all by default) in PyTorch's forms: ``var()``, ``var(unbiased)``,
+        ``var(dim, unbiased, keepdim)``, ``var(dim, correction=0, keepdim=True)``; NumPy's ``axis``/``keepdims``
+        too. Bessel's correction (n − 1) by default."""
+        if isinstance(dim, bool):  # var(unbiased)
+            dim, unbiased = None, dim
+        axis, keepdims = _dims("var", self.ndim, axis, keepdim if keepdims is None else keepdims, dim, None)
         if unbiased is not None:
             correction = int(bool(unbiased))
         return reduce.var(self, axis, keepdims, correction)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
             axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        """Standard deviation √var over ``dim`` (all by default), in PyTorch's forms: ``std()``, ``std(unbiased)``,
-        ``std(dim, unbiased, keepdim)``, ``std(dim, correction=0, keepdim=True)``; NumPy's ``axis``/``keepdims`` too.
-        Bessel's correction (n − 1) by default."""
-        if isinstance(dim, bool):  # std(unbiased)
-            dim, unbiased = None, dim
-        keep = keepdim if keepdims is None else keepdims
-        return self.var(axis, keep, correction, dim=dim, unbiased=unbiased).sqrt()
+        """Standard deviation √var, in var's forms."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
         """The vector p-norm over ``dim`` (all elements by default), as ``torch.norm``: p = 2 ('fro'), 1, inf ..."""

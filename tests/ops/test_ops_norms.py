@@ -62,7 +62,7 @@ def test_norm_refuses_what_it_cannot_compute():
 
 
 @needs_torch
-def test_std_takes_torchs_argument_forms():
+def test_std_and_var_take_torchs_argument_forms():
     x = np.random.default_rng(1).standard_normal((3, 4))
     ours, ref = cr.tensor(x), torch.tensor(x)
     pairs = [
@@ -70,6 +70,7 @@ def test_std_takes_torchs_argument_forms():
         (ours.std(dim=0, correction=0), ref.std(dim=0, correction=0)), (cr.std(ours, 1), torch.std(ref, 1)),
         (cr.var(ours, (0, 1), keepdim=True), torch.var(ref, (0, 1), keepdim=True)),
         (ours.std(axis=1, keepdims=True), ref.std(1, keepdim=True)),
+        (ours.var(0, False, True), ref.var(0, False, True)), (ours.var(True), ref.var(True)),
     ]  # fmt: skip
     for a, b in pairs:
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)

@@ -158,11 +158,7 @@ bmm = matrices.bmm
 
 def var(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
         axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
-    """``torch.var``: the forms of :meth:`Tensor.std`, without the square root."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    keep = keepdim if keepdims is None else keepdims
-    return _t(input, "var").var(axis, keep, correction, dim=dim, unbiased=unbiased)
+    return _t(input, "var").var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
 
 def std(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int = 1,
