@@ -31,7 +31,7 @@ def mislabelled(k):
 
 def test_the_svm_loss_is_zero_on_every_sample_but_the_mislabelled_one():
     model, loss = svm_model(), nn.MulticlassSVMLoss(reduction="none")
-    per_sample = loss(model(cr.tensor(POINTS)), cr.tensor(mislabelled(5))).detach().numpy()
+    per_sample = loss(model(cr.tensor(POINTS, dtype=cr.float32)), cr.tensor(mislabelled(5))).detach().numpy()
     assert per_sample[5] > 0 and np.count_nonzero(per_sample) == 1
 
 

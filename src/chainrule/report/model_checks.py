@@ -82,7 +82,7 @@ def choose_batch(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray, si
     best, best_key = None, None
     for number, start in enumerate(range(0, min(len(y), MAX_BATCHES * size), size), 1):
         indices = np.sort(order[start : start + size])
-        loss = loss_fn(model(Tensor(x[indices])), Tensor(y[indices]))
+        loss = loss_fn(model(Tensor(x[indices], dtype=params[0].dtype if params else None)), Tensor(y[indices]))
         grads = autograd.grad(loss, params, allow_unused=True) if loss.requires_grad else [None] * len(params)
         arrays = [np.zeros(p.shape) if g is None else as_float64(g) for p, g in zip(params, grads)]
         value = float(loss.item())
