@@ -189,7 +189,7 @@ class Primitive(Function):
         super().__init_subclass__(**kwargs)
         if "rule" in cls.__dict__:  # one formula, both rules
             cls.backward = staticmethod(_tensor_rule)
-            cls.array_backward = staticmethod(_array_rule)
+            cls.array_backward = staticmethod(_array_rule(cls.rule, cls.saves_inputs, cls.saves_output))
 
     @classmethod
     def apply(cls, *operands: Any, **params: Any) -> Tensor:
@@ -318,13 +318,13 @@ def _tensor_rule(ctx: Primitive, g: Tensor) -> tuple:
     return type(ctx).rule(ctx, g, *saved)
 
 
-def _array_rule(ctx: Primitive, g: Any) -> tuple:
-    """``rule`` on arrays, for a first-order pass."""
-    cls = type(ctx)
-    if cls.saves_output:
-        if cls.saves_inputs:
-            return cls.rule(ctx, g, *ctx.saved_input_arrays, ctx.saved_output_array)
-        return cls.rule(ctx, g, ctx.saved_output_array)
-    if cls.saves_inputs:
-        return cls.rule(ctx, g, *ctx.saved_input_arrays)
-    return cls.rule(ctx, g)
+def _array_rule(rule: Any, inputs: bool, output: bool) -> Any:
+    """``rule`` on arrays, for a first-order pass: made once per op class, for what the op saves (this runs
+    for every node of every backward pass)."""
+    if output and inputs:
+        return lambda ctx, g: rule(ctx, g, *ctx.saved_input_arrays, ctx.saved_output_array)
+    if output:
+        return lambda ctx, g: rule(ctx, g, ctx.saved_output_array)
+    if inputs:
+        return lambda ctx, g: rule(ctx, g, *ctx.saved_input_arrays)
+    return lambda ctx, g: rule(ctx, g)

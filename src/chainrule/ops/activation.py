@@ -33,7 +33,17 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def rule(ctx, g, out):
-        return (g * (out * (1 - out)),)
+        return (_sigmoid_grad(g, out),)
+
+
+def _sigmoid_grad(g, out):
+    """g ∘ σ(1 − σ), from the output σ: on arrays in one buffer (a measured fast path), on Tensors recorded."""
+    if type(out) is xp.ndarray:
+        d = 1 - out
+        d *= out
+        d *= g
+        return d
+    return g * (out * (1 - out))
 
 
 class Tanh(Primitive):

@@ -31,7 +31,8 @@ def apply(t: Tensor, kind: str, *args: Any, key: Any = None, alpha: float = 1) -
     if state.grad_enabled and (t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)):
         _record(t, kind, args, key, alpha)
     else:
-        _refuse_untracked_view(t, kind)
+        if t._view is not None:
+            _refuse_untracked_view(t, kind)
         _write(t, kind, args, key, alpha)
     t._vc.bump()
     return t
