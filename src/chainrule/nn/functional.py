@@ -13,6 +13,19 @@ from typing import Any
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.errors import DTypeError, ShapeError
+from chainrule.nn.functional_conv import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    dropout2d,
+    fold,
+    max_pool2d,
+    pad,
+    unfold,
+)
 from chainrule.nn.functional_layers import embedding, layer_norm
 from chainrule.ops import loss as fused
 from chainrule.ops.activation import Relu, Sigmoid, Tanh
@@ -26,6 +39,9 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "l2_penalty",
     "leaky_relu", "linear", "log_softmax", "mse_loss", "multiclass_svm_loss", "nll_loss", "relu", "sigmoid",
     "softmax", "tanh", "elu", "embedding", "gelu", "layer_norm", "silu", "softplus",
+    # images (nn.functional_conv)
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose2d", "dropout2d", "fold",
+    "max_pool2d", "pad", "unfold",
 ]  # fmt: skip
 
 REDUCTIONS = ("mean", "sum", "none")
