@@ -29,9 +29,9 @@ class _ConvNd(Module):
     _dims = 2
     _transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
-                 dilation: Any, groups: int, bias: bool, padding_mode: str, dtype: Any,
-                 generator: Generator | None, output_padding: Any = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 dtype: Any = None, generator: Generator | None = None, output_padding: Any = 0) -> None:
         super().__init__()
         name = type(self).__name__
         for what, n in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
@@ -40,6 +40,8 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                              f"divisible by groups ({groups})")  # fmt: skip
+        if output_padding != 0 and not self._transposed:
+            raise TypeError(f"{name}: output_padding is an argument of transposed convolutions only")
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         size = self._size
@@ -85,6 +87,11 @@ class _ConvNd(Module):
         (top, bottom), (left, right) = self._conv_padding()
         return F.pad(input, (left, right) if self._dims == 1 else (left, right, top, bottom), self.padding_mode), 0
 
+    def forward(self, input: Tensor) -> Tensor:
+        x, padding = self._padded(input)
+        p = self._parameters
+        return type(self)._function(x, p["weight"], p["bias"], self.stride, padding, self.dilation, self.groups)
+
     def extra_repr(self) -> str:
         parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}", f"stride={self.stride}"]
         if self.padding != (0,) * self._dims:
@@ -111,33 +118,14 @@ class Conv2d(_ConvNd):
     >>> conv = nn.Conv2d(1, 8, 5, padding=2)    # (64, 1, 28, 28) → (64, 8, 28, 28)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype: Any = None, generator: Generator | None = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, generator)  # fmt: skip
-
-    def forward(self, input: Tensor) -> Tensor:
-        x, padding = self._padded(input)
-        p = self._parameters
-        return F.conv2d(x, p["weight"], p["bias"], self.stride, padding, self.dilation, self.groups)
+    _function = staticmethod(F.conv2d)
 
 
 class Conv1d(_ConvNd):
     """1-d convolution: (N, in_channels, L) → (N, out_channels, Lo); weight (out, in/groups, k)."""
 
     _dims = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype: Any = None, generator: Generator | None = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, generator)  # fmt: skip
-
-    def forward(self, input: Tensor) -> Tensor:
-        x, padding = self._padded(input)
-        p = self._parameters
-        return F.conv1d(x, p["weight"], p["bias"], self.stride, padding, self.dilation, self.groups)
+    _function = staticmethod(F.conv1d)
 
 
 class ConvTranspose2d(_ConvNd):
