@@ -296,3 +296,20 @@ def test_random_scalar_arithmetic_is_self_consistent(seed):
         f = steps[k](f, [x, y, z][rng.integers(0, 3)])
     text = cr.explain(f + x * y, echo=False)
     assert check_arithmetic(text)
+
+
+def test_explain_prints_in_a_terminal_and_displays_once_in_a_notebook(monkeypatch, capsys):
+    import builtins
+
+    x = cr.tensor(2.0, requires_grad=True, name="x")
+    text = cr.explain(x * x)
+    assert capsys.readouterr().out.strip() == str(text).strip()
+
+    class ZMQInteractiveShell:  # what a Jupyter kernel's get_ipython() returns
+        pass
+
+    monkeypatch.setattr(builtins, "get_ipython", lambda: ZMQInteractiveShell(), raising=False)
+    shown = cr.explain(x * x)
+    assert capsys.readouterr().out == "" and shown._repr_markdown_() == str(shown)
+    cr.explain(x * x, echo=True)
+    assert capsys.readouterr().out.strip() == str(shown).strip()

@@ -35,9 +35,12 @@ class Explanation(str):
 
 
 def explain(
-    output: Tensor, gradient: Any = None, echo: bool = True, max_items: int = 4, model: Any = None
+    output: Tensor, gradient: Any = None, echo: bool | None = None, max_items: int = 4, model: Any = None
 ) -> Explanation:
     """Narrate the forward and backward pass behind ``output``; print it (``echo``) and return it.
+
+    ``echo`` defaults to printing, except in a Jupyter notebook, where the returned Markdown is shown
+    once, as the cell's result.
 
     ``model`` (an nn.Module) names its parameters by their dotted names (``0.weight``), as
     ``draw(..., model=model)`` and ``draw(..., groups=viz.record(model))`` do.
@@ -54,9 +57,17 @@ def explain(
             "cannot be recomputed; call explain() before backward(), or backward(retain_graph=True)"
         )
     text = Explanation(_Narrator(tr, max_items, params).text())
-    if echo:
+    if echo if echo is not None else not _in_notebook():
         print(text)
     return text
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (which displays a cell's result itself)."""
+    import builtins
+
+    shell = getattr(builtins, "get_ipython", None)
+    return shell is not None and type(shell()).__name__ == "ZMQInteractiveShell"
 
 
 class _Narrator:
