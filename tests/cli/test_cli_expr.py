@@ -28,9 +28,10 @@ def test_graph_renders_the_lecture_neuron(capsys, tmp_path):
     assert "<svg" in svg and "0.73" in svg
 
 
-def test_graph_refuses_an_unknown_suffix(capsys, tmp_path):
-    code, _, err = run_main(capsys, "graph", *LECTURE, "-o", str(tmp_path / "f.txt"))
-    assert code == 4 and "cannot write" in err and ".svg, .png, .pdf or .dot" in err
+def test_graph_refuses_an_unknown_suffix_as_a_bad_argument(capsys, tmp_path):
+    code, out, err = run_main(capsys, "graph", *LECTURE, "-o", str(tmp_path / "f.txt"))
+    assert code == 2 and "f.txt: use a .svg, .png, .pdf or .dot file name" in err
+    assert out == "" and not (tmp_path / "f.txt").exists()  # refused before any work
 
 
 def _rows(out: str) -> dict:

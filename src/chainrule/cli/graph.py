@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chainrule.cli.errors import OK, DataError, OutputError
+from chainrule.cli.errors import OK, DataError, OutputError, UsageError
 from chainrule.cli.expr import ALLOWED, add_expression_command, evaluate, parse_bindings
 from chainrule.viz.format import number
 
@@ -30,7 +30,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.viz import RenderError, draw, explain
+    from chainrule.viz.render import FORMATS
 
+    if args.output is not None and args.output.suffix.lower() not in FORMATS:  # a bad argument: before any work
+        raise UsageError(f"-o {args.output}: use a .svg, .png, .pdf or .dot file name (the suffix picks the format)")
     out, leaves = evaluate(args.expr, parse_bindings(args.values))
     out.name = "f"
     drawing = draw(out)  # computes the gradients it shows without freeing the graph
@@ -45,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
             raise DataError(str(exc)) from None
         except OSError as exc:  # an errno's words, or chainrule's own sentence (which names the file)
             raise OutputError(f"cannot write {args.output}: {exc.strerror}" if exc.errno else str(exc)) from None
-        except ValueError as exc:
-            raise OutputError(f"cannot write {args.output}: {exc}") from None
         print(f"wrote {args.output}")
     return OK
 
