@@ -155,29 +155,61 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator: Gen
 
 
 # ------------------------------------------------------------------ losses on class labels
-def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,) — or class probabilities (N, C).
+def cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy of logits (N, C), (C,) or (N, C, d1, …) against integer labels (N,), () or
+    (N, d1, …) — or class probabilities of the input's shape. PyTorch's options and rules: ``weight`` (C,)
+    per class, 'mean' divides by the summed weights of the kept labels; labels equal to ``ignore_index``
+    count nothing; ``label_smoothing`` ε mixes ε/C of the uniform distribution into the target.
 
-    The gradient w.r.t. the logits is (softmax(input) − one_hot(target)) / N for 'mean'.
+    With no option, (N, C) logits and labels (N,) run as one fused node whose gradient w.r.t. the logits is
+    (softmax(input) − one_hot(target)) / N for 'mean'.
     """
+    if isinstance(weight, str):  # the earlier (input, target, reduction) form
+        weight, reduction = None, weight
     _check_reduction(reduction, "cross_entropy")
-    _check_logits(input, "cross_entropy")
     target = _as_tensor(target)
-    if target.data.dtype.kind == "f":  # soft labels: −Σ_c t_c log p_c
-        _same_shape(input, target, "cross_entropy")
-        losses = -(target * input.log_softmax(axis=1)).sum(axis=1)
-        return losses if reduction == "none" else getattr(losses, reduction)()
-    _check_labels(input, target, "cross_entropy")
-    return fused.CrossEntropy.apply(input, target, reduction=reduction)
+    if weight is None and label_smoothing == 0.0 and _fast_labels(input, target, ignore_index, "cross_entropy"):
+        return fused.CrossEntropy.apply(input, target, reduction=reduction)
+    return _class_loss(input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood −input[i, target_i] of log-probabilities (N, C) (use after log_softmax)."""
+def nll_loss(
+    input: Tensor, target: Any, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
+    """Negative log-likelihood −weight[y]·input[i, y] of log-probabilities (use after log_softmax); shapes,
+    ``weight`` and ``ignore_index`` as in :func:`cross_entropy`."""
+    if isinstance(weight, str):  # the earlier (input, target, reduction) form
+        weight, reduction = None, weight
     _check_reduction(reduction, "nll_loss")
-    _check_logits(input, "nll_loss")
     target = _as_tensor(target)
-    _check_labels(input, target, "nll_loss")
-    return fused.NLL.apply(input, target, reduction=reduction)
+    if weight is None and _fast_labels(input, target, ignore_index, "nll_loss"):
+        return fused.NLL.apply(input, target, reduction=reduction)
+    return _class_loss(input, target, weight, ignore_index, reduction, None, "nll_loss")
+
+
+def _class_loss(input: Tensor, target: Tensor, weight: Any, ignore_index: int, reduction: str,
+                smoothing: float | None, op: str) -> Tensor:
+    """cross_entropy (smoothing a number) or nll_loss (smoothing None) with options, from differentiable ops."""
+    _check_float(input, op)
+    if input.ndim == 0:
+        raise ShapeError(f"{op}: input must have shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    weight = _class_weight(weight, classes, input.data.dtype, op)
+    eps = 0.0 if smoothing is None else float(smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
+    logp = input.log_softmax(axis=0 if input.ndim == 1 else 1) if smoothing is not None else input
+    sample_shape = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if smoothing is not None and target.data.dtype.kind == "f":  # class probabilities
+        _same_shape(input, target, op)
+        probs = fused.class_rows(target if target.dtype == input.dtype else target.astype(input.dtype))
+        return fused.soft_cross_entropy(fused.class_rows(logp), probs, weight, eps, reduction, sample_shape)
+    _check_label_values(target, sample_shape, classes, ignore_index, input.shape, op)
+    labels = target.data.reshape(-1).astype(xp.intp)
+    return fused.labelled_nll(fused.class_rows(logp), labels, weight, ignore_index, eps, reduction, sample_shape)
 
 
 def multiclass_svm_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
@@ -214,13 +246,23 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     return fused.BCE.apply(input, target, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Any, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None
+) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed stably from the logits (fine at ±1e4).
 
-    With reduction='sum' the gradient w.r.t. each logit is exactly sigmoid(x) − y.
+    ``weight`` (broadcast to the input) scales each element's loss; ``pos_weight`` (broadcast along the last
+    axis, one per class) scales the positive term, as in PyTorch. With no option and reduction='sum' the
+    gradient w.r.t. each logit is exactly sigmoid(x) − y.
     """
+    if isinstance(weight, str):  # the earlier (input, target, reduction) form
+        weight, reduction = None, weight
     input, target = _pair(input, target, reduction, "binary_cross_entropy_with_logits")
-    return fused.BCEWithLogits.apply(input, target, reduction=reduction)
+    if weight is None and pos_weight is None:
+        return fused.BCEWithLogits.apply(input, target, reduction=reduction)
+    weight, pos_weight = (_broadcast_factor(f, name, input, "binary_cross_entropy_with_logits")
+                          for f, name in ((weight, "weight"), (pos_weight, "pos_weight")))
+    return fused.bce_with_logits_options(input, target, weight, pos_weight, reduction)
 
 
 def l2_penalty(params: Iterable[Tensor]) -> Tensor:
@@ -259,6 +301,62 @@ def _check_logits(input: Tensor, op: str) -> None:
     if not (isinstance(input, Tensor) and input.data.ndim == 2 and input.data.dtype.kind == "f"):
         _check_float(input, op)
         raise ShapeError(f"{op}: input must have shape (N, C), got {input.shape}")
+
+
+def _fast_labels(input: Any, target: Tensor, ignore_index: int, op: str) -> bool:
+    """True when logits (N, C) and labels (N,), all in range, can take the fused node (tested in one go).
+
+    False sends other shapes, and labels equal to ``ignore_index``, to the general path, which explains.
+    """
+    if not (isinstance(input, Tensor) and input.data.ndim == 2 and input.data.dtype.kind == "f"
+            and target.data.dtype.kind in "iu" and target.data.shape == input.data.shape[:1]):
+        return False
+    n, c = input.data.shape
+    if 0 <= ignore_index < c:  # a class that may be ignored: only the general path can tell
+        return False
+    labels = target.data
+    # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
+    return not (n and xp.maximum.reduce(labels.view(_UNSIGNED.get(labels.dtype) or _unsigned(labels.dtype))) >= c)
+
+
+def _check_label_values(target: Tensor, shape: tuple, classes: int, ignore_index: int, input_shape: tuple,
+                        op: str) -> None:
+    labels = target.data
+    if labels.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
+    if labels.shape != shape:
+        raise ShapeError(f"{op}: target must have shape {shape} for input of shape {input_shape}, got "
+                         f"{target.shape}; input (C,) takes a 0-d label, (N, C) or (N, C, d1, ...) takes (N,) or "
+                         "(N, d1, ...)")
+    bad = (labels != ignore_index) & ((labels < 0) | (labels >= classes))
+    if bad.any():
+        kept = labels[labels != ignore_index]
+        raise ValueError(f"{op}: class labels must be in [0, {classes - 1}] for {classes} classes (or equal "
+                         f"ignore_index={ignore_index}), got values in [{kept.min()}, {kept.max()}]")
+
+
+def _class_weight(weight: Any, classes: int, dtype: Any, op: str) -> Any:
+    """A per-class weight as a constant array of the input's dtype, or None."""
+    if weight is None:
+        return None
+    w = backend.as_array(weight.data if isinstance(weight, Tensor) else weight)
+    if w.shape != (classes,):
+        raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got {w.shape}")
+    return w.astype(dtype)
+
+
+def _broadcast_factor(factor: Any, name: str, input: Tensor, op: str) -> Tensor | None:
+    """``weight`` or ``pos_weight`` as a Tensor of the input's dtype that broadcasts to the input, or None."""
+    if factor is None:
+        return None
+    factor = _as_tensor(factor)
+    try:
+        shape = xp.broadcast_shapes(factor.shape, input.shape)
+    except ValueError:
+        shape = None
+    if shape != input.shape:
+        raise ShapeError(f"{op}: {name} of shape {factor.shape} does not broadcast to the input's shape {input.shape}")
+    return factor if factor.dtype == input.dtype else factor.astype(input.dtype)
 
 
 def _as_tensor(target: Any) -> Tensor:

@@ -36,24 +36,50 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy of logits, stable for any logit; gradient σ(x) − y per element."""
+    """Binary cross-entropy of logits, stable for any logit; optional per-element ``weight`` and per-class
+    ``pos_weight`` (PyTorch's). Without them the gradient is σ(x) − y per element."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
 
 
-class CrossEntropyLoss(_Loss):
-    """Softmax + negative log-likelihood on logits (N, C) and integer labels (N,)."""
+class _WeightedClassLoss(_Loss):
+    """A class-label loss with PyTorch's ``weight`` (C,) and ``ignore_index``."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def extra_repr(self) -> str:
+        return f"ignore_index={self.ignore_index}, " + super().extra_repr()
+
+
+class CrossEntropyLoss(_WeightedClassLoss):
+    """Softmax + negative log-likelihood on logits (N, C), (C,) or (N, C, d1, …) and integer labels (N,), ()
+    or (N, d1, …), or class probabilities; ``label_smoothing`` ε as in PyTorch."""
+
+    def __init__(
+        self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+    ) -> None:
+        super().__init__(weight, ignore_index, reduction)
+        self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
 
 
-class NLLLoss(_Loss):
-    """Negative log-likelihood on log-probabilities (N, C) and integer labels (N,)."""
+class NLLLoss(_WeightedClassLoss):
+    """Negative log-likelihood on log-probabilities, shapes and options as ``CrossEntropyLoss``."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.nll_loss(input, target, self.reduction)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class MulticlassSVMLoss(_Loss):

@@ -12,6 +12,7 @@ import functools
 
 from chainrule.autograd.function import Primitive
 from chainrule.backend import errstate, reduce_rows, xp
+from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor
 
 LOG_FLOOR = -100.0  # BCELoss clamps log(p) and log(1 - p) here, as PyTorch does
@@ -228,3 +229,69 @@ def _one_hot_array(target, shape: tuple, dtype):
 
 def _one_hot(target, like: Tensor) -> Tensor:
     return Tensor._make(_one_hot_array(target, like.shape, like.dtype))
+
+
+
+# ------------------------------------------------------------------ loss options, composed of differentiable ops
+# Built from indexing, Mul, Sum and where, so both backward rules (and higher orders) come for free; the fused
+# nodes above stay the no-option fast path.
+
+
+def class_rows(x: Tensor) -> Tensor:
+    """(C,) → (1, C); (N, C) as is; (N, C, d1, …) → (N·d1·…, C): one row of class scores per sample."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim > 2:
+        x = x.permute(0, *range(2, x.ndim), 1)
+        return x.reshape(-1, x.shape[-1])
+    return x
+
+
+def labelled_nll(logp: Tensor, labels, weight, ignore_index: int, smoothing: float, reduction: str, shape: tuple):
+    """PyTorch's nll_loss / cross_entropy on rows of log-probabilities (M, C) and labels (M,).
+
+    loss_i = −(1 − ε)·w_{y_i}·logp[i, y_i] − (ε/C)·Σ_c w_c·logp[i, c], and 0 where y_i = ignore_index;
+    'mean' divides by Σ w_{y_i} over the kept samples (NaN when none is kept), as PyTorch does.
+    """
+    m, c = logp.shape
+    keep = labels != ignore_index
+    safe = xp.where(keep, labels, 0)
+    w_label = (weight[safe] if weight is not None else xp.ones(m, logp.dtype)) * keep
+    losses = logp[xp.arange(m), safe] * Tensor._make((smoothing - 1) * w_label)
+    if smoothing:
+        spread = logp * Tensor._make(weight) if weight is not None else logp
+        smooth = spread.sum(axis=1) * (-smoothing / c)
+        losses = losses + where(Tensor._make(keep), smooth, 0.0)
+    if reduction == "none":
+        return losses.reshape(shape)
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    denom = float(w_label.sum())
+    return total / denom if denom else total * 0.0 + xp.nan  # no kept sample: NaN, with zero gradients (PyTorch's)
+
+
+def soft_cross_entropy(logp: Tensor, target: Tensor, weight, smoothing: float, reduction: str, shape: tuple) -> Tensor:
+    """−Σ_c w_c·t_c·logp_c per row of (M, C), with t ← (1 − ε)·t + ε/C; 'mean' divides by M (PyTorch's rule)."""
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / logp.shape[1]
+    if weight is not None:
+        target = target * Tensor._make(weight)
+    return _reduce_tensor(-(target * logp).sum(axis=1).reshape(shape), reduction)
+
+
+def bce_with_logits_options(x: Tensor, y: Tensor, weight, pos_weight, reduction: str) -> Tensor:
+    """PyTorch's (1 − y)·x + (1 + (p − 1)·y)·softplus(−x), times weight; p = pos_weight broadcast on the last axis."""
+    if pos_weight is None:
+        losses = BCEWithLogits.apply(x, y, reduction="none")
+    else:  # softplus(−x) exactly as PyTorch writes it: the fused loss of −x against 0
+        softplus_neg = BCEWithLogits.apply(-x, Tensor._make(xp.zeros_like(x.data)), reduction="none")
+        losses = (1 - y) * x + ((pos_weight - 1) * y + 1) * softplus_neg
+    return _reduce_tensor(losses * weight if weight is not None else losses, reduction)
+
+
+def _reduce_tensor(losses: Tensor, reduction: str) -> Tensor:
+    """``_reduce`` with differentiable ops: the losses, their sum or their mean (NaN for none)."""
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
