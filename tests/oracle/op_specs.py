@@ -526,6 +526,28 @@ def _labelled(name: str) -> Callable:
     return lambda m, a, labels, reduction: getattr(F(m), name)(a, m.tensor(labels, dtype=m.int64), reduction=reduction)
 
 
+def _class_options(name: str, **options: float) -> Callable:
+    """``name`` with a per-class weight and, of two or more, the first label ignored (ignore_index=-100).
+
+    (All ignored, 'mean' is NaN with zero gradients in both libraries: numerical differences cannot check it.)
+    """
+
+    def f(m, a, labels, reduction):
+        weight = m.tensor(np.linspace(0.5, 2.0, a.shape[1]), dtype=a.dtype)
+        target = m.tensor([-100, *labels[1:]] if len(labels) > 1 else labels, dtype=m.int64)
+        return getattr(F(m), name)(a, target, weight=weight, reduction=reduction, **options)
+
+    return f
+
+
+def _bce_options(m, x, t, reduction):
+    """BCE with logits with a per-class pos_weight along the last axis and an element weight."""
+    pos_weight = m.tensor(np.linspace(0.5, 3.0, x.shape[-1]) if x.ndim else 2.0, dtype=x.dtype)
+    weight = m.tensor(np.linspace(2.0, 0.5, int(np.prod(x.shape))).reshape(tuple(x.shape)), dtype=x.dtype)
+    return F(m).binary_cross_entropy_with_logits(x, t.sigmoid(), weight=weight, reduction=reduction,
+                                                 pos_weight=pos_weight)
+
+
 def _cast(name: str, to: str | None = None) -> Callable:
     """A cast by method name (``a.float()``, ``a.to(float64)`` ...), spelled the same in both libraries."""
     return lambda m, a: getattr(a, name)(*((dtype(m, to),) if to else ())) * 1.0
@@ -727,6 +749,10 @@ def _functional_specs() -> list:
         Spec("F.cross_entropy[probabilities]", "soft_rows",
              lambda m, a, t, reduction: F(m).cross_entropy(a, t.softmax(1), reduction=reduction)),
         Spec("F.nll_loss", "rows", _labelled("nll_loss")),
+        Spec("F.cross_entropy[weight,ignore_index,label_smoothing]", "rows",
+             _class_options("cross_entropy", label_smoothing=0.2)),
+        Spec("F.nll_loss[weight,ignore_index]", "rows", _class_options("nll_loss")),
+        Spec("F.binary_cross_entropy_with_logits[weight,pos_weight]", "same_shape", _bce_options),
         Spec("F.multiclass_svm_loss", "nonempty_rows", _svm, domain="kinkfree", twice=False),  # torch: no second order
         Spec("F.mse_loss", "same_shape", lambda m, a, t, reduction: F(m).mse_loss(a, t, reduction=reduction)),
         Spec("F.binary_cross_entropy", "same_shape",
