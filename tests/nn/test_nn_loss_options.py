@@ -152,6 +152,9 @@ def test_modules_pass_their_options():
     nll = cr.nn.NLLLoss(weight=WEIGHT, ignore_index=0)
     assert nll(x, t.clip(0)).item() == F.nll_loss(x, t.clip(0), WEIGHT, ignore_index=0).item()
     assert "ignore_index=0" in repr(nll)
+    assert sorted(nll.state_dict()) == ["weight"]  # a buffer, as in PyTorch
+    assert sorted(cr.nn.BCEWithLogitsLoss(weight=[1.0], pos_weight=[2.0]).state_dict()) == ["pos_weight", "weight"]
+    assert cr.nn.CrossEntropyLoss().state_dict() == {}
     bce = cr.nn.BCEWithLogitsLoss(pos_weight=[2.0] * C)
     y = RNG.uniform(0, 1, (4, C))
     assert bce(x, y).item() == F.binary_cross_entropy_with_logits(x, y, pos_weight=[2.0] * C).item()
