@@ -1,8 +1,6 @@
 """The LeNet example in a fast form, and the benchmark's three steps (NumPy by hand, chainrule, PyTorch) agreeing."""
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,22 +8,13 @@ import pytest
 from conv_support import requires_torch
 
 import chainrule as cr
+from helpers.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(folder: str, name: str):
-    """A script of examples/ or benchmarks/ as a module (their folders on the path: they import their neighbours)."""
-    folders = [str(ROOT / "examples"), str(ROOT / "benchmarks")]
-    sys.path[:0] = folders
-    try:
-        spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        for f in folders:
-            sys.path.remove(f)
-    return module
+    return load_script(ROOT / folder / f"{name}.py")
 
 
 def test_lenet_example_learns_in_one_epoch_the_same_way_every_run(capsys):

@@ -1,13 +1,14 @@
 """Every worked example of the lecture notes, in a fast form: each script agrees with the notes (exit status 0),
 prints the notes' numbers, and says so when a number disagrees (exit status 1); the notes' figures are drawn."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from helpers.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -19,15 +20,8 @@ except ImportError:  # the comparisons with torch report a skip
 
 
 def load(name: str):
-    """An example script as a module (its folder on sys.path while it loads: the scripts share helpers)."""
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    return module
+    """An example script as a module."""
+    return load_script(name)
 
 
 def agrees(name: str, capsys, *argv: str) -> str:

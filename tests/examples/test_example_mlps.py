@@ -1,9 +1,7 @@
 """The MLP examples and the MNIST benchmark, at small sizes: they run, learn what a NumPy replay learns, and the
 benchmark's two versions agree."""
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,22 +9,14 @@ import pytest
 
 from chainrule.data import datasets
 from helpers import numpy_mlp as ref
+from helpers.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EPOCH_LINE = r"epoch\s+(\d+)\s+loss (\d+\.\d{4})\s+test accuracy (\d+\.\d{2})%"
 
 
 def load(folder: str, name: str):
-    folders = [str(ROOT / "examples"), str(ROOT / "benchmarks")]  # their scripts import each other
-    sys.path[:0] = folders
-    try:
-        spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        for f in folders:
-            sys.path.remove(f)
-    return module
+    return load_script(ROOT / folder / f"{name}.py")
 
 
 def replay(split, sizes, epochs, lr, batch_size, seed=0):

@@ -1,6 +1,5 @@
 """The example scripts regenerate every picture (small settings)."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -9,15 +8,13 @@ import pytest
 import chainrule as cr
 from chainrule import nn
 from helpers import numpy_mlp as ref
+from helpers.scripts import load_script
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def load(script: str):
-    spec = importlib.util.spec_from_file_location(script, EXAMPLES / f"{script}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(script)
 
 
 def run(script: str, out: Path) -> None:

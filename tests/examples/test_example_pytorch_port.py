@@ -1,7 +1,6 @@
 """examples/pytorch_port.py: the PyTorch MLP script runs on chainrule and learns; its checkpoint holds the weights
 that score what it printed; and the very same text, imports switched back to torch, trains on PyTorch too."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,16 +9,14 @@ import pytest
 
 import chainrule as cr
 from chainrule.data.datasets import mnist_sample
+from helpers.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "pytorch_port.py"
 ARGS = ["--epochs", "2", "--log-interval", "20"]
 
 
 def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, name)
 
 
 def _to_torch(source: str) -> str:
