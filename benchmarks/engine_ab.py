@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from machine import describe
-from mlp_step import make_problem
+from mlp_step import backward_and_update, make_problem
 
 import chainrule as new
 
@@ -37,14 +37,7 @@ def make_step(cr) -> callable:
         for w, b in pairs[:-1]:
             h = (h @ w + b).sigmoid()
         w, b = pairs[-1]
-        loss = cross_entropy(h @ w + b, y)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with cr.no_grad():
-            for p in params:
-                p.sub_(p.grad, alpha=0.1)
-        return loss.item()
+        return backward_and_update(cr, cross_entropy(h @ w + b, y), params)
 
     return step
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from lenet_numpy import LeNet
 from machine import describe
+from mlp_step import backward_and_update
 
 import chainrule as cr
 from chainrule import nn
@@ -55,14 +56,7 @@ def chainrule_net() -> nn.Sequential:
 
 
 def chainrule_step(net: nn.Module, params: list, x: cr.Tensor, y: cr.Tensor) -> float:
-    loss = nn.functional.cross_entropy(net(x), y)
-    for p in params:
-        p.grad = None
-    loss.backward()
-    with cr.no_grad():
-        for p in params:
-            p.sub_(p.grad, alpha=LR)
-    return loss.item()
+    return backward_and_update(cr, nn.functional.cross_entropy(net(x), y), params, LR)
 
 
 # ------------------------------------------------------------------ PyTorch eager
@@ -77,14 +71,7 @@ def torch_runner(torch, weights: list, x: np.ndarray, y: np.ndarray):
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
     def step() -> float:
-        loss = m.functional.cross_entropy(net(tx), ty)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p.sub_(p.grad, alpha=LR)
-        return loss.item()
+        return backward_and_update(torch, m.functional.cross_entropy(net(tx), ty), params, LR)
 
     return step
 

@@ -78,13 +78,18 @@ def chainrule_step(params: list, x: cr.Tensor, y: cr.Tensor, activation: str) ->
         z = h @ W + b
         h = z.sigmoid() if activation == "sigmoid" else z.relu()
     W, b = pairs[-1]
-    loss = cross_entropy(h @ W + b, y)
+    return backward_and_update(cr, cross_entropy(h @ W + b, y), params)
+
+
+def backward_and_update(lib, loss, params: list, lr: float = LR) -> float:
+    """The end of every framework step here: clear the gradients, backward, SGD in place (``lib``: chainrule,
+    another copy of it, or torch)."""
     for p in params:
         p.grad = None
     loss.backward()
-    with cr.no_grad():
+    with lib.no_grad():
         for p in params:
-            p.sub_(p.grad, alpha=LR)
+            p.sub_(p.grad, alpha=lr)
     return loss.item()
 
 
@@ -96,14 +101,7 @@ def torch_step(torch, params: list, x, y, activation: str) -> float:
         z = h @ W + b
         h = torch.sigmoid(z) if activation == "sigmoid" else torch.relu(z)
     W, b = pairs[-1]
-    loss = torch.nn.functional.cross_entropy(h @ W + b, y)
-    for p in params:
-        p.grad = None
-    loss.backward()
-    with torch.no_grad():
-        for p in params:
-            p.sub_(p.grad, alpha=LR)
-    return loss.item()
+    return backward_and_update(torch, torch.nn.functional.cross_entropy(h @ W + b, y), params)
 
 
 def bench(sizes: tuple, activation: str, batch: int, rounds: int, steps: int) -> dict:
