@@ -68,6 +68,12 @@ def collectives() -> dict:
     unused = nn.Linear(2, 2, dtype="float64")  # a parameter with a gradient on rank 0 only
     (unused.bias.sum() * (r + 1) + (unused.weight.sum() if r == 0 else 0)).backward()
     dist.average_gradients(unused)
+    mixed = [cr.zeros(20, dtype="float64"), cr.zeros(30, dtype="float32"), cr.zeros(5, dtype="float64")]
+    for k, p in enumerate(mixed):
+        p.requires_grad_(True)
+        p.grad = cr.full(p.shape, (r + 1.0) * (k + 1), dtype=p.dtype)
+    reducer = dist.GradientReducer(mixed, bucket_cap_mb=200 / 2**20)  # 200 bytes: [0, 2] (float64) and [1]
+    reducer.average()
     dist.barrier()
     return {
         "sum": dist.all_reduce(r + 1), "mean": dist.all_reduce(r + 1, "mean"), "max": dist.all_reduce(r + 1.5, "max"),
@@ -79,6 +85,8 @@ def collectives() -> dict:
         "metrics": dist.reduce_metrics({"loss": r + 1.0, "n": 2.0 * (r + 1)}),
         "metrics_sum": dist.reduce_metrics({"loss": r + 1.0}, "sum"),
         "unused_weight_grad": unused.weight.grad.tolist(), "unused_bias_grad": unused.bias.grad.tolist(),
+        "buckets": [len(reducer.buckets), reducer.allreduce_calls],
+        "mixed": [(str(p.grad.dtype), sorted(set(p.grad.tolist()))) for p in mixed],
         "shard": list(dist.DistributedSampler(range(11), seed=3)),
     }  # fmt: skip
 

@@ -15,10 +15,11 @@ from chainrule.data.sampler import (
     WeightedRandomSampler,
 )
 from chainrule.data.transforms import Standardizer, one_hot, standardize, to_images, train_test_split
+from chainrule.distributed.sampler import DistributedSampler
 
 __all__ = [
-    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
-    "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate",
-    "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "to_images",
+    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "RandomSampler", "Sampler",
+    "SequentialSampler", "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
+    "collate", "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "to_images",
     "train_test_split",
 ]  # fmt: skip
