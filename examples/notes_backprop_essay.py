@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cr.manual_seed(args.seed)
     net = nn.MLP(args.sizes, activation="sigmoid", output_activation="sigmoid", bias=False).double()
-    ws = [layer.weight.data.copy() for layer in net if isinstance(layer, nn.Linear)]
+    ws = [layer.weight.detach().numpy().copy() for layer in net if isinstance(layer, nn.Linear)]
     rng = np.random.default_rng(args.seed)
     x = rng.uniform(0, 1, (ALPHA, args.sizes[0]))  # inputs in [0, 1], as the essay restricts them
     t = np.eye(args.sizes[-1])[rng.integers(0, args.sizes[-1], ALPHA)]  # targets in {0, 1}^m

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     net = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 1), nn.Sigmoid()).double()
     rng = np.random.default_rng(args.seed)
     x, y = rng.uniform(-1, 1, 3), float(rng.integers(0, 2))
-    W, b1, U, b2 = (p.data.copy() for p in net.parameters())  # U is (1, 4), b2 is (1,)
+    W, b1, U, b2 = (p.detach().numpy().copy() for p in net.parameters())  # U is (1, 4), b2 is (1,)
 
     # the notes' formulas, in NumPy
     z = W @ x + b1

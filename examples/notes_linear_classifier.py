@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     accuracies = train(net, split, args.epochs, args.lr, batch_size=10)
     with cr.no_grad():
         a = net(split.x_test).numpy()
-    by_hand = split.x_test.numpy().astype(np.float64) @ net.weight.data.T.astype(np.float64) + net.bias.data
+    weight, bias = net.weight.detach().numpy().astype(np.float64), net.bias.detach().numpy()
+    by_hand = split.x_test.numpy().astype(np.float64) @ weight.T + bias
     check.row("a − (W x + b), largest: f(z) = z", np.abs(a - by_hand).max(), 0.0, tol=1e-4)
     predicted = net(split.x_test).argmax(axis=1).numpy()
     check.claim("answer = the unit with the largest a", bool((predicted == a.argmax(axis=1)).all()), "")

@@ -27,7 +27,8 @@ def collapse(layers: list) -> tuple[np.ndarray, np.ndarray]:
     """The single (W, b) that a stack of nn.Linear layers without activations computes."""
     w, b = np.eye(layers[0].in_features), np.zeros(layers[0].in_features)
     for layer in layers:
-        w, b = layer.weight.data @ w, layer.weight.data @ b + layer.bias.data
+        weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        w, b = weight @ w, weight @ b + bias
     return w, b
 
 

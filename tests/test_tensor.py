@@ -13,7 +13,7 @@ except ImportError:  # the shapes are still checked by hand
 
 def test_attributes():
     x = cr.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, name="x")
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x._data, np.ndarray) and isinstance(x.data, cr.Tensor)
     assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.numel() == 6
     assert x.dtype == np.float32
     assert x.T.shape == (3, 2)
@@ -23,7 +23,7 @@ def test_attributes():
 
 def test_numpy_item_array_and_tolist():
     x = cr.tensor([1.5, 2.5])
-    assert x.numpy() is x.data
+    assert x.numpy() is x._data
     assert np.asarray(x).tolist() == [1.5, 2.5]
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
     assert cr.tensor([[7.0]]).item() == 7.0 and isinstance(cr.tensor(3).item(), int)
@@ -94,7 +94,7 @@ def test_detach_shares_data_but_leaves_the_graph():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     d = y.detach()
-    assert d.data is y.data and not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert d._data is y._data and not d.requires_grad and d.grad_fn is None and d.is_leaf
 
 
 def test_grad_fn_exposes_its_inputs_for_drawing():
@@ -146,7 +146,7 @@ def test_tensor_copies_its_data():
     t = cr.tensor(a)
     a[0] = 9.0
     assert t.tolist() == [1.0, 2.0]
-    assert cr.from_numpy(a).data is a
+    assert cr.from_numpy(a)._data is a
 
 
 def test_pickling_keeps_a_leaf_and_drops_an_ops_graph_like_pytorch():
@@ -161,7 +161,7 @@ def test_pickling_keeps_a_leaf_and_drops_an_ops_graph_like_pytorch():
     y.name = "y"
     leaf = pickle.loads(pickle.dumps(y))  # the graph stays behind: a leaf of the same values
     assert leaf.grad_fn is None and leaf.requires_grad and leaf.name == "y"
-    np.testing.assert_array_equal(leaf.data, [3.0, 6.0])
+    np.testing.assert_array_equal(leaf._data, [3.0, 6.0])
     (leaf * 2).sum().backward()
     np.testing.assert_array_equal(leaf.grad.numpy(), [2.0, 2.0])
     assert x.grad.numpy().tolist() == [0.5, 0.5]  # nothing flowed to the original
@@ -173,7 +173,7 @@ def test_deepcopy_copies_leaves_and_parameters_and_refuses_an_ops_output():
     p = cr.nn.Parameter(cr.ones(2))
     p.grad = cr.ones(2)
     q = copy.deepcopy(p)
-    assert type(q) is cr.nn.Parameter and q.requires_grad and q.data is not p.data
+    assert type(q) is cr.nn.Parameter and q.requires_grad and q._data is not p._data
     np.testing.assert_array_equal(q.grad.numpy(), [1.0, 1.0])
     with pytest.raises(cr.BackwardError, match=r"deepcopy: only leaf tensors.*\.detach\(\)\.clone\(\)"):
         copy.deepcopy(p * 2)

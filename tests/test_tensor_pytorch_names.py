@@ -265,3 +265,54 @@ def test_inference_mode_and_utils_data_as_pytorch_spells_them():
     assert not f(x).requires_grad
     batches = list(DataLoader(TensorDataset(cr.arange(4.0)), batch_size=2))
     assert [b[0].tolist() for b in batches] == [[0.0, 1.0], [2.0, 3.0]]
+
+
+@pytest.mark.parametrize("fill", [
+    lambda d: d.fill_(0.01), lambda d: d.zero_(), lambda d: d.copy_(cr.tensor([4.0, 5.0, 6.0])),
+    lambda d: d.normal_(), lambda d: d.mul_(2),
+])  # fmt: skip
+def test_p_data_is_pytorchs_detached_view_of_the_same_memory(fill):
+    p = cr.nn.Parameter(cr.tensor([1.0, 2.0, 3.0]))
+    d = p.data
+    assert isinstance(d, cr.Tensor) and not d.requires_grad and d.grad_fn is None
+    version = p._version
+    fill(d)
+    np.testing.assert_array_equal(p.detach().numpy(), d.numpy())  # written through to p
+    assert p._version == version  # invisible to autograd, as in PyTorch
+    assert p.requires_grad and p.dtype == np.float32
+
+
+def test_changes_through_data_are_not_seen_by_the_saved_value_check():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    x.data.mul_(10)  # PyTorch's documented hazard: the gradient uses the changed values
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 40.0])
+
+
+def test_assigning_data_checks_shape_and_dtype():
+    p = cr.nn.Parameter(cr.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match=r"Tensor\.data: assign a tensor, not list"):
+        p.data = [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"dtype float64 to a tensor of shape \(3,\) and dtype float32"):
+        p.data = cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        p.data = cr.tensor([1.0, 2.0])
+    assert p.dtype == np.float32 and p.tolist() == [1.0, 2.0, 3.0]  # nothing half-applied
+    new = cr.tensor([7.0, 8.0, 9.0])
+    p.data = new
+    assert p.tolist() == [7.0, 8.0, 9.0] and p.requires_grad
+    new.add_(1)  # p now shares new's memory, as in PyTorch
+    assert p.tolist() == [8.0, 9.0, 10.0]
+    (p * 2).sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_data_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = cr.nn.Parameter(cr.tensor([1.0, -2.0])), torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    for t in (ours, theirs):
+        t.data.fill_(0.5)
+        t.data.add_(1)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    assert ours.data.requires_grad is theirs.data.requires_grad is False

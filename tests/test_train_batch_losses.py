@@ -18,7 +18,7 @@ CONFIG = Config(data="moons", hidden=[4], epochs=3, batch_size=16)  # plain SGD 
 def run(config=CONFIG, epochs=3, loss_fn=None, **kwargs):
     split = load_data(config)
     model = build_model(config, 2, 2)
-    start = [p.data.copy() for p in model.parameters()]
+    start = [p._data.copy() for p in model.parameters()]
     loss_fn = loss_fn or build_loss(config, 2)
     train = (split.x_train, split.y_train)
     result = fit(model, loss_fn, build_optimizer(config, model), train, None, epochs=epochs,

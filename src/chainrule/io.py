@@ -127,7 +127,7 @@ def _encode(obj: Any, arrays: dict, where: str, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise CheckpointError(f"save: {where} is nested deeper than a checkpoint may be ({MAX_DEPTH} levels)")
     if isinstance(obj, Tensor | np.ndarray):
-        data = obj.data if isinstance(obj, Tensor) else obj
+        data = obj._data if isinstance(obj, Tensor) else obj
         if data.dtype.hasobject:
             raise CheckpointError(f"save: {where} is an array of Python objects, which cannot be saved without pickle")
         key = f"a{len(arrays)}"

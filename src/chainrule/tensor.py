@@ -11,7 +11,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from typing import Any
 
-from chainrule import backend, dtypes, printing
+from chainrule import backend, dtypes, printing, random
 from chainrule import device as device_mod
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError
@@ -20,7 +20,7 @@ from chainrule.errors import BackwardError, DTypeError
 class Tensor:
     """An n-dimensional array that records the operations made on it.
 
-    ``data`` is the backend array; ``grad`` receives the gradient of whatever
+    ``data`` is the same values cut from the graph, as in PyTorch; ``grad`` receives the gradient of whatever
     ``backward()`` was called on; ``grad_fn`` is the node that produced it
     (None for leaves). Create tensors with :func:`chainrule.tensor`.
     """
@@ -28,18 +28,18 @@ class Tensor:
     # _grad_fn: the node that made it; _vc: its memory's VersionCounter; _view: (base, the base's grad_fn
     # when this view's history was last read off it) for a view; _acc: a leaf's AccumulateGrad node,
     # made when a recorded op first uses the leaf (see autograd.graph).
-    __slots__ = ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "_acc", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "_acc", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         array = backend.as_array(data, dtype)
         if array is data:
             array = array.copy()
         if array.dtype == object or array.dtype.kind in "USV":
             raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype} (from {type(data).__name__})")
-        self.data = array
+        self._data = array
         self.grad = None
         self._rg = False
         self._grad_fn = None
@@ -56,7 +56,7 @@ class Tensor:
               cls: type | None = None) -> Tensor:
         """Wrap a backend array without copying or checking (the engine's fast path); a ``cls`` instance if given."""
         t = _new(cls or Tensor)
-        t.data = data if type(data) is _NDARRAY else xp.asarray(data)
+        t._data = data if type(data) is _NDARRAY else xp.asarray(data)
         t.grad = None
         t._rg = requires_grad
         t._grad_fn = grad_fn
@@ -70,23 +70,23 @@ class Tensor:
     # ------------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
         """The number of elements, as in NumPy; called, ``t.size()`` or ``t.size(d)``, the shape as in PyTorch."""
-        return Size(self.data.size, self.data.shape)
+        return Size(self._data.size, self._data.shape)
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
         """The number of dimensions (PyTorch's name for ``ndim``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     ndimension = dim
 
@@ -97,7 +97,25 @@ class Tensor:
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """The same memory as a tensor cut from the graph (PyTorch's ``.data``): changes made through it,
+        such as ``p.data.fill_(0)``, are invisible to autograd. Prefer ``detach()``, which keeps that check."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not isinstance(value, Tensor | _NDARRAY):
+            raise TypeError(f"Tensor.data: assign a tensor, not {type(value).__name__} "
+                            f"(for example cr.tensor(values, dtype={self.dtype}))")
+        array = value._data if isinstance(value, Tensor) else value
+        if array.shape != self._data.shape or array.dtype != self._data.dtype:
+            raise ValueError(f"Tensor.data: cannot assign values of shape {tuple(array.shape)} and dtype "
+                             f"{array.dtype} to a tensor of shape {tuple(self.shape)} and dtype {self.dtype}; "
+                             f"convert first, for example value.to(cr.{self.dtype})")  # fmt: skip
+        self._data = array
 
     @property
     def requires_grad(self) -> bool:
@@ -144,18 +162,18 @@ class Tensor:
             return
         self._view = (base, current)
         if base._rg:
-            node = index_ops.view_of(base, self.data)
+            node = index_ops.view_of(base, self._data)
             self._grad_fn, self._output_nr, self._rg = node, 0, True
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     # ``==`` is element-wise, so Python would drop the hash: keep identity hashing (in C, for speed).
     __hash__ = object.__hash__
@@ -165,19 +183,19 @@ class Tensor:
         """The data as a NumPy array (shared, not copied); refuses tensors that require grad."""
         if self._rg:
             raise BackwardError("numpy(): call .detach().numpy() on a tensor that requires grad")
-        return self.data
+        return self._data
 
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors convert to a Python number, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
-        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 
     def __float__(self) -> float:
@@ -187,16 +205,16 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError(
                 f"only integer tensors of one element can be used as an index, got {self.dtype} {self.shape}"
             )
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy in another dtype; differentiable between floating dtypes."""
@@ -250,8 +268,8 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"`` formats a 0-d tensor's value (as in PyTorch); other tensors take no format spec."""
-        if self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
         if spec:
             raise TypeError(
                 f"unsupported format string {spec!r} for a tensor of shape {self.shape}: only 0-d tensors take "
@@ -269,7 +287,7 @@ class Tensor:
                 "requires_grad_(False): only leaf tensors can change requires_grad; "
                 "use .detach() to get a tensor out of the graph"
             )
-        if requires_grad and not backend.is_floating(self.data.dtype):
+        if requires_grad and not backend.is_floating(self._data.dtype):
             raise DTypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
                 "convert with .float() or .double() first"
@@ -282,7 +300,7 @@ class Tensor:
         """Pickling keeps a leaf's data, grad, requires_grad and name; a tensor made by an op travels as a
         leaf of the same values, without its graph (and a view without its base), as in PyTorch."""
         grad = self.grad if self.grad_fn is None else None
-        return _rebuilt_leaf, (type(self), self.data, self._rg, self.name, grad)
+        return _rebuilt_leaf, (type(self), self._data, self._rg, self.name, grad)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
         """A deep copy of a leaf (data, grad, requires_grad, name); a tensor made by an op refuses."""
@@ -293,14 +311,14 @@ class Tensor:
             )
         new = object.__new__(type(self))
         memo[id(self)] = new
-        for field in ("data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc"):
+        for field in ("_data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc"):
             setattr(new, field, copy.deepcopy(getattr(self, field), memo))
         new._view = new._acc = None
         return new
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and its version counter) but cut from the graph."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         t._vc = self._vc
         t.name = self.name
         return t
@@ -327,10 +345,10 @@ class Tensor:
         engine.backward([self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     def __repr__(self) -> str:
-        body = printing.array_text(self.data, prefix="tensor(")
+        body = printing.array_text(self._data, prefix="tensor(")
         extras = []
-        if self.data.dtype not in (backend.default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (backend.default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name}>")
         elif self._rg:
@@ -460,6 +478,14 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         return inplace.apply(self, "fill", 0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Overwrite with draws from N(mean, std²) (``chainrule.manual_seed`` or ``generator`` decides them)."""
+        return self.copy_(random.resolve(generator).normal(mean, std, self.shape))
+
+    def uniform_(self, low: float = 0.0, high: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Overwrite with draws from U(low, high) (PyTorch's ``from`` and ``to``)."""
+        return self.copy_(random.resolve(generator).uniform(low, high, self.shape))
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -643,10 +669,10 @@ class Tensor:
         return compare.argmin(self, axis, keepdims)
 
     def any(self) -> Tensor:
-        return Tensor._make(xp.asarray(self.data.any()))
+        return Tensor._make(xp.asarray(self._data.any()))
 
     def all(self) -> Tensor:
-        return Tensor._make(xp.asarray(self.data.all()))
+        return Tensor._make(xp.asarray(self._data.all()))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:

@@ -145,7 +145,7 @@ def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress:
             n, value = len(yb), float(loss.item())
             state.batch_losses.append(value)
             state.loss_sum += value * n
-            state.correct += int((out.data.argmax(axis=1) == yb.data).sum())
+            state.correct += int((out._data.argmax(axis=1) == yb._data).sum())
             state.seen += n
             state.batch += 1
             bar.update(n)
@@ -186,7 +186,7 @@ def predict(model: Any, x: Tensor, batch_size: int = 1000) -> Any:
     """The model's outputs on ``x`` (eval mode, no graph), as one array, computed ``batch_size`` rows at a time."""
     model.eval()
     with no_grad():
-        return xp.concatenate([model(x[i : i + batch_size]).data for i in range(0, len(x), batch_size)])
+        return xp.concatenate([model(x[i : i + batch_size])._data for i in range(0, len(x), batch_size)])
 
 
 def evaluate(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: int = 1000) -> tuple[float, float]:
@@ -197,7 +197,7 @@ def evaluate(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: in
         for i in range(0, len(x), batch_size):
             out, yb = model(x[i : i + batch_size]), y[i : i + batch_size]
             total += float(loss_fn(out, yb).item()) * len(yb)
-            correct += int((out.data.argmax(axis=1) == yb.data).sum())
+            correct += int((out._data.argmax(axis=1) == yb._data).sum())
     return total / max(len(x), 1), correct / max(len(x), 1)
 
 
@@ -228,7 +228,7 @@ def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, ba
         scratch.set_state(ckpt["shuffle"])
     except (TypeError, ValueError, KeyError, OverflowError) as exc:
         raise CheckpointError(f"{path}: its shuffling stream's state is damaged ({exc})") from None
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v._data.copy() for k, v in model.state_dict().items()}
     model.load_state_dict(ckpt["model"])
     try:
         optimizer.load_state_dict(ckpt["optimizer"])

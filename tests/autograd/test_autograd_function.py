@@ -143,7 +143,7 @@ def test_forward_must_return_tensors():
     class ReturnsArray(cr.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data * 2
+            return a._data * 2
 
     with pytest.raises(TypeError, match="ReturnsArray.forward must return Tensors, got ndarray"):
         ReturnsArray.apply(_x([1.0]))
@@ -153,7 +153,7 @@ def test_save_for_backward_takes_tensors_only():
     class SavesArray(cr.Function):
         @staticmethod
         def forward(ctx, a):
-            ctx.save_for_backward(a.data)
+            ctx.save_for_backward(a._data)
             return a
 
     with pytest.raises(TypeError, match="save_for_backward takes Tensors or None, got ndarray"):

@@ -57,10 +57,10 @@ def test_in_place_on_a_leaf_requiring_grad_is_an_error():
 def test_optimizer_style_update_under_no_grad():
     p = cr.tensor([1.0, 2.0], requires_grad=True)
     (p * p).sum().backward()
-    data = p.data
+    data = p._data
     with cr.no_grad():
         p.sub_(0.1 * p.grad)
-    assert p.data is data  # really in place
+    assert p._data is data  # really in place
     np.testing.assert_allclose(p.numpy() if not p.requires_grad else p.detach().numpy(), [0.8, 1.6])
     assert p.is_leaf and p.requires_grad and p._version == 1
 

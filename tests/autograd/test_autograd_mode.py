@@ -110,8 +110,8 @@ def test_without_detect_anomaly_nan_and_inf_just_propagate():
     x = cr.tensor([0.0, -1.0, 1.0], requires_grad=True)
     y = x.log()
     y.sum().backward()
-    assert np.isneginf(y.data[0]) and np.isnan(y.data[1]) and y.data[2] == 0.0
-    assert np.isposinf(x.grad.data[0]) and x.grad.data[2] == 1.0
+    assert np.isneginf(y._data[0]) and np.isnan(y._data[1]) and y._data[2] == 0.0
+    assert np.isposinf(x.grad._data[0]) and x.grad._data[2] == 1.0
 
 
 def test_detect_anomaly_is_off_after_the_block():

@@ -51,9 +51,9 @@ def test_half_mse_is_the_essays_cost_and_its_gradient_is_a_minus_t():
     model_out.retain_grad()
     loss = build_loss(Config(loss="half-mse", output="sigmoid"), 3)(model_out, cr.tensor(labels))
     loss.backward()
-    a, t = model_out.data, np.eye(3)[labels]
+    a, t = model_out._data, np.eye(3)[labels]
     assert float(loss.item()) == pytest.approx(np.mean([0.5 * np.sum((a[i] - t[i]) ** 2) for i in range(5)]))
-    np.testing.assert_allclose(model_out.grad.data, (a - t) / 5, rtol=1e-12)
+    np.testing.assert_allclose(model_out.grad._data, (a - t) / 5, rtol=1e-12)
     mse = build_loss(Config(loss="mse"), 3)(model_out, cr.tensor(labels))
     assert float(mse.item()) == pytest.approx(np.mean((a - t) ** 2))  # mse stays PyTorch's mean over all outputs
 
@@ -75,13 +75,13 @@ def test_the_essays_network_trains_from_the_command_line(tmp_path, capsys):
 def saturated_fraction(init: str) -> float:
     """Fraction of the 100 hidden sigmoid units of the MNIST net whose σ'(z) < 0.01 on 500 sample images."""
     model = build_model(Config(init=init), 784, 10)
-    z = model[0](datasets.mnist_sample().x_train[::8]).data
+    z = model[0](datasets.mnist_sample().x_train[::8])._data
     s = 1 / (1 + np.exp(-z))
     return float(np.mean(s * (1 - s) < 0.01))
 
 
 def test_uniform_init_draws_from_0_1_and_saturates_the_sigmoid_units():
-    w = build_model(Config(init="uniform"), 784, 10)[0].weight.data
+    w = build_model(Config(init="uniform"), 784, 10)[0].weight._data
     assert w.min() >= 0 and w.max() < 1 and abs(w.mean() - 0.5) < 0.01
     assert saturated_fraction("uniform") > 0.95
     assert saturated_fraction("lecun") < 0.05
@@ -145,7 +145,7 @@ def xor_fit(run_dir, epochs, checkpoint_seconds, resume=False):
     train.fit(model, build_loss(config, 2), build_optimizer(config, model), (split.x_train, split.y_train), None,
               epochs=epochs, batch_size=1, seed=0, run_dir=run_dir, resume=resume, progress=False, log=None,
               checkpoint_seconds=checkpoint_seconds)  # fmt: skip
-    return {k: p.data.copy() for k, p in model.named_parameters()}
+    return {k: p._data.copy() for k, p in model.named_parameters()}
 
 
 def test_checkpoints_after_the_first_and_last_epoch_and_when_due(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def reference(tmp_path):
     model = build_model(config, 2, 3)
     fit(model, build_loss(config, 3), build_optimizer(config, model), (split.x_train, split.y_train), None,
         epochs=EPOCHS, batch_size=1, seed=0, progress=False, log=None)  # fmt: skip
-    return {k: p.data.copy() for k, p in model.named_parameters()}
+    return {k: p._data.copy() for k, p in model.named_parameters()}
 
 
 def start_and_signal(out, sig):
@@ -87,7 +87,7 @@ def test_sigint_in_process_stops_mid_epoch_and_resumes_exactly(tmp_path):
 
         result = fit(model, loss_fn, build_optimizer(config, model), train, None, epochs=3, batch_size=8,
                      run_dir=tmp_path, resume=resume, progress=False, log=None)  # fmt: skip
-        return result, {k: p.data.copy() for k, p in model.named_parameters()}
+        return result, {k: p._data.copy() for k, p in model.named_parameters()}
 
     stopped, _ = run(interrupt_at=40)  # 30 batches an epoch: stop in the middle of epoch 2
     assert stopped.interrupted and stopped.epochs == 1

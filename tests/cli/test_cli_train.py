@@ -18,7 +18,7 @@ def assert_run_replays(out):
     (config.json), from the same initial weights over batches shuffled by default_rng(seed)."""
     config = read_config(out)
     split = load_data(config)
-    start = [p.data.copy() for p in build_model(config, *sizes(split)).parameters()]
+    start = [p._data.copy() for p in build_model(config, *sizes(split)).parameters()]
     expected, reference = ref.recipe_fit(config, start, *(t.numpy() for t in split))
     history = json.loads((out / "metrics.json").read_text())
     ref.assert_history_close(history, expected, len(split.y_train), len(split.y_test))
@@ -58,7 +58,7 @@ def test_cli_run_equals_fit_with_the_same_recipe(tmp_path, capsys):
         epochs=2, batch_size=1, seed=3, progress=False, log=None)  # fmt: skip
     saved = weights(out)
     for name, p in model.named_parameters():
-        assert np.array_equal(saved[name], p.data)
+        assert np.array_equal(saved[name], p._data)
     assert_run_replays(out)  # 480 steps of one sample each
 
 

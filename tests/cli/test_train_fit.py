@@ -42,14 +42,14 @@ def test_fit_history_and_weights_match_a_numpy_replay(config):
     split = load_data(config)
     n_inputs, n_classes = sizes(split)
     model = build_model(config, n_inputs, n_classes)
-    start = [p.data.copy() for p in model.parameters()]
+    start = [p._data.copy() for p in model.parameters()]
     result = fit(model, build_loss(config, n_classes), build_optimizer(config, model), (split.x_train, split.y_train),
                  (split.x_test, split.y_test), epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
                  progress=False, log=None)  # fmt: skip
     expected, reference = ref.recipe_fit(config, start, *(t.numpy() for t in split))
     ref.assert_history_close(result.history, expected, len(split.y_train), len(split.y_test))
     for p, q in zip(model.parameters(), reference.params, strict=True):
-        np.testing.assert_allclose(p.data, q, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(p._data, q, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("shape", [(5, 7), (4, 3, 3)])

@@ -59,4 +59,4 @@ def test_the_array_rules_keep_every_input_shape_and_dtype(f, shapes, dtype):
     out = f(*xs)
     out.backward(cr.ones_like(out))
     for x in xs:
-        assert type(x.grad.data) is np.ndarray and x.grad.shape == x.shape and x.grad.dtype == x.dtype
+        assert type(x.grad._data) is np.ndarray and x.grad.shape == x.shape and x.grad.dtype == x.dtype

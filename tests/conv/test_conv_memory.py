@@ -31,5 +31,5 @@ def test_a_conv_step_needs_one_chunk_of_unfolded_input_beyond_its_tensors():
     out = F.conv2d(x, w)
     seed = cr.ones(*out.shape)
     backward = _peak(lambda: out.backward(seed))
-    assert forward <= out.data.nbytes + 1.25 * chunk < unfolded / 4
-    assert backward <= x.data.nbytes + 1.25 * chunk < unfolded / 4  # x's gradient, and one chunk
+    assert forward <= out._data.nbytes + 1.25 * chunk < unfolded / 4
+    assert backward <= x._data.nbytes + 1.25 * chunk < unfolded / 4  # x's gradient, and one chunk

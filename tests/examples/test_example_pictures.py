@@ -54,7 +54,7 @@ def test_training_pictures(tmp_path):
 
     def recorded(name, split, out, epochs, hidden):
         cr.manual_seed(0)  # as train_mlp does: the weights it starts from
-        start = [p.data.copy() for p in nn.MLP([2, hidden, hidden, split.num_classes], activation="tanh").parameters()]
+        start = [p._data.copy() for p in nn.MLP([2, hidden, hidden, split.num_classes], activation="tanh").parameters()]
         history = train_mlp(name, split, out, epochs, hidden)
         runs.append((split, start, epochs, history))
         return history

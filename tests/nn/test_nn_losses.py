@@ -71,7 +71,7 @@ def test_svm_loss_gradcheck_and_lecture_value(reduction):
 def test_cross_entropy_gradient_is_softmax_minus_onehot():
     x = _x(N, C)
     F.cross_entropy(x, LABELS).backward()
-    p = np.exp(x.data - x.data.max(1, keepdims=True))
+    p = np.exp(x._data - x._data.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     p[np.arange(N), LABELS] -= 1
     np.testing.assert_allclose(x.grad.numpy(), p / N, rtol=1e-12)
@@ -84,7 +84,7 @@ def test_cross_entropy_on_any_memory_layout(layout, reduction):
     base = RNG.uniform(-2, 2, (N, 2 * C))
     data = {"C": base[:, :C].copy(), "F": np.asfortranarray(base[:, :C]), "strided": base[:, ::2]}[layout]
     x = cr.tensor(data, dtype=cr.float64, requires_grad=True)
-    x.data = data  # keep the layout (cr.tensor copies)
+    x._data = data  # keep the layout (cr.tensor copies)
     loss = F.cross_entropy(x, LABELS, reduction=reduction)
     loss.backward(cr.ones_like(loss))
     ref = np.ascontiguousarray(data)
@@ -134,7 +134,7 @@ def test_mse_textbook_half_squared_norm():
     a, t = _x(3), _targets01(3)
     half = 0.5 * F.mse_loss(a, t, reduction="sum")
     half.backward()
-    np.testing.assert_allclose(a.grad.numpy(), a.data - t.data)
+    np.testing.assert_allclose(a.grad.numpy(), a._data - t._data)
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_loss_modules_match_functional():
 
 def test_l2_penalty():
     net = cr.nn.Linear(3, 2)
-    expected = sum(float((p.data.astype(np.float64) ** 2).sum()) for p in net.parameters())
+    expected = sum(float((p._data.astype(np.float64) ** 2).sum()) for p in net.parameters())
     np.testing.assert_allclose(F.l2_penalty(net.parameters()).item(), expected, rtol=1e-6)
 
 
@@ -183,8 +183,8 @@ def test_matches_torch(name, reduction):
     torch = pytest.importorskip("torch")
     loss, make_x, make_t, torch_name = CASES[name]
     x, t = make_x(), make_t()
-    tx = torch.tensor(x.data, requires_grad=True)
-    tt = torch.tensor(np.asarray(t.data if isinstance(t, cr.Tensor) else t))
+    tx = torch.tensor(x._data, requires_grad=True)
+    tt = torch.tensor(np.asarray(t._data if isinstance(t, cr.Tensor) else t))
     ours = loss(x, t, reduction=reduction)
     theirs = getattr(torch.nn.functional, torch_name)(tx, tt, reduction=reduction)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -198,7 +198,7 @@ def test_matches_torch(name, reduction):
 def test_svm_equals_torch_multi_margin_times_classes(reduction):
     torch = pytest.importorskip("torch")
     s = _x(N, C)
-    ts = torch.tensor(s.data, requires_grad=True)
+    ts = torch.tensor(s._data, requires_grad=True)
     ours = F.multiclass_svm_loss(s, LABELS, reduction=reduction)
     theirs = torch.nn.functional.multi_margin_loss(ts, torch.tensor(LABELS), reduction=reduction)
     theirs = theirs * C  # PyTorch divides each sample's hinge sum by C; the lecture form does not

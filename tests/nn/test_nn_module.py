@@ -57,7 +57,7 @@ def test_load_state_dict_round_trip_and_every_problem_named():
     a, b = Net(), Net()
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(a.hidden.weight.data, b.hidden.weight.data)
+    np.testing.assert_array_equal(a.hidden.weight._data, b.hidden.weight._data)
     bad = dict(a.state_dict())
     bad["hidden.weight"] = cr.zeros(5, 3)
     del bad["out.weight"]
@@ -77,7 +77,7 @@ def test_load_state_dict_bumps_version_and_keeps_identity():
     w = net.hidden.weight
     v = w._version
     net.load_state_dict({k: np.ones(t.shape) for k, t in net.state_dict().items()})
-    assert net.hidden.weight is w and w._version > v and (w.data == 1).all() and w.dtype == np.float32
+    assert net.hidden.weight is w and w._version > v and (w._data == 1).all() and w.dtype == np.float32
 
 
 def test_repr_is_an_indented_tree():
@@ -93,7 +93,7 @@ def test_zero_grad_train_eval_and_dtype():
     net(cr.randn(2, 3)).sum().backward()
     assert net.hidden.weight.grad is not None
     net.zero_grad(set_to_none=False)
-    assert (net.hidden.weight.grad.data == 0).all()
+    assert (net.hidden.weight.grad._data == 0).all()
     net.zero_grad()
     assert net.hidden.weight.grad is None
     assert not net.eval().out.training and net.train().hidden.training
@@ -171,28 +171,28 @@ def test_linear_gradcheck_and_default_init_bounds():
                                                       layer.weight, layer.bias])
     big = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    assert np.abs(big.weight.data).max() <= bound and np.abs(big.weight.data).max() > 0.99 * bound
-    assert np.abs(big.bias.data).max() <= bound
+    assert np.abs(big.weight._data).max() <= bound and np.abs(big.weight._data).max() > 0.99 * bound
+    assert np.abs(big.bias._data).max() <= bound
 
 
 def test_init_reproducible_and_statistics():
     w = cr.zeros(400, 500)
     cr.manual_seed(3)
     init.lecun_normal_(w)
-    first = w.data.copy()
+    first = w._data.copy()
     cr.manual_seed(3)
     init.lecun_normal_(w)
-    np.testing.assert_array_equal(first, w.data)
-    assert abs(w.data.std() - 1 / math.sqrt(500)) < 0.002
+    np.testing.assert_array_equal(first, w._data)
+    assert abs(w._data.std() - 1 / math.sqrt(500)) < 0.002
     init.xavier_uniform_(w, generator=cr.Generator(1))
-    assert np.abs(w.data).max() <= math.sqrt(6 / 900) and np.abs(w.data).max() > 0.99 * math.sqrt(6 / 900)
+    assert np.abs(w._data).max() <= math.sqrt(6 / 900) and np.abs(w._data).max() > 0.99 * math.sqrt(6 / 900)
     init.kaiming_normal_(w, nonlinearity="relu")
-    assert abs(w.data.std() - math.sqrt(2 / 500)) < 0.002
+    assert abs(w._data.std() - math.sqrt(2 / 500)) < 0.002
     init.xavier_normal_(w)
-    assert abs(w.data.std() - math.sqrt(2 / 900)) < 0.002
+    assert abs(w._data.std() - math.sqrt(2 / 900)) < 0.002
     init.kaiming_uniform_(w, a=math.sqrt(5))  # PyTorch's Linear default: U(±1/√fan_in)
-    assert np.abs(w.data).max() <= 1 / math.sqrt(500)
-    assert (init.constant_(w, 0.5).data == 0.5).all() and (init.zeros_(w).data == 0).all()
+    assert np.abs(w._data).max() <= 1 / math.sqrt(500)
+    assert (init.constant_(w, 0.5)._data == 0.5).all() and (init.zeros_(w)._data == 0).all()
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(cr.zeros(3))
     with pytest.raises(ValueError, match="valid"):

@@ -35,7 +35,7 @@ def test_lecture_xor_network_learns_y_exactly():
     net = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()).double()
     for layer in (net[0], net[2]):
         nn.init.uniform_(layer.weight, -1.0, 1.0)
-    start = [net[0].weight.data.copy(), net[2].weight.data.copy()]
+    start = [net[0].weight._data.copy(), net[2].weight._data.copy()]
     opt = optim.SGD(net.parameters(), lr=1.0)
     losses = []
     for _ in range(3000):
@@ -50,8 +50,8 @@ def test_lecture_xor_network_learns_y_exactly():
     assert loss.item() < 0.01
     expected, w1, w2 = _xor_numpy(*start, X.numpy(), Y.numpy(), 3000)
     np.testing.assert_allclose(losses, expected, rtol=1e-9)  # float64 both: every step's loss, to rounding
-    np.testing.assert_allclose(net[0].weight.data, w1, rtol=1e-9)
-    np.testing.assert_allclose(net[2].weight.data, w2, rtol=1e-9)
+    np.testing.assert_allclose(net[0].weight._data, w1, rtol=1e-9)
+    np.testing.assert_allclose(net[2].weight._data, w2, rtol=1e-9)
 
 
 def _accuracy(net, x, y):
@@ -62,12 +62,12 @@ def _accuracy(net, x, y):
 def _train_and_replay(split, net, opt, reference_opt, activation, epochs, batch_size, replayed):
     """Train ``net`` on shuffled batches (stream seed 0); replay its first ``replayed`` epochs in NumPy:
     every step's loss and the parameters then agree."""
-    start = [p.data.copy() for p in net.parameters()]
+    start = [p._data.copy() for p in net.parameters()]
     loader = DataLoader(split.train, batch_size=batch_size, shuffle=True, generator=cr.Generator(0))
     losses = []
     for epoch in range(epochs):
         if epoch == replayed:
-            reached = [p.data.copy() for p in net.parameters()]
+            reached = [p._data.copy() for p in net.parameters()]
         for xb, yb in loader:
             opt.zero_grad()
             loss = F.cross_entropy(net(xb), yb)
@@ -75,7 +75,7 @@ def _train_and_replay(split, net, opt, reference_opt, activation, epochs, batch_
             opt.step()
             losses.append(loss.item())
     if replayed == epochs:
-        reached = [p.data.copy() for p in net.parameters()]
+        reached = [p._data.copy() for p in net.parameters()]
     model, x, y = ref.MLP(start, activation), split.x_train.numpy().astype(np.float64), split.y_train.numpy()
     rng = np.random.default_rng(0)  # what cr.Generator(0) draws
     expected = []

@@ -77,7 +77,7 @@ def test_nan_inputs_give_nan_results_like_numpy():
     x = cr.tensor([float("nan"), 1.0], requires_grad=True)
     y = (x * 2).exp().sum()
     y.backward()
-    assert np.isnan(y.item()) and np.isnan(x.grad.data[0]) and x.grad.data[1] == pytest.approx(2 * np.exp(2.0))
+    assert np.isnan(y.item()) and np.isnan(x.grad._data[0]) and x.grad._data[1] == pytest.approx(2 * np.exp(2.0))
 
 
 def test_differentiating_an_int_tensor_is_a_clear_error():

@@ -75,8 +75,8 @@ def _assert_steps_match_torch(make_ours, make_theirs, steps=20):
         torch.nn.functional.cross_entropy(tl(torch.tensor(X)), torch.tensor(Y)).backward()
         topt.step()
         for ours, theirs in ((layer.weight, tl.weight), (layer.bias, tl.bias)):
-            np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=1e-12, rtol=0, err_msg=f"step {step}")
-    assert np.abs(layer.weight.data - W0).max() > 1e-3  # the steps did move the weights
+            np.testing.assert_allclose(ours._data, theirs.detach().numpy(), atol=1e-12, rtol=0, err_msg=f"step {step}")
+    assert np.abs(layer.weight._data - W0).max() > 1e-3  # the steps did move the weights
 
 
 @pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
@@ -112,11 +112,11 @@ def test_default_hyper_parameters_are_torchs():
 
 def test_plain_sgd_is_p_minus_lr_grad_in_place():
     p = nn.Parameter(cr.tensor([1.0, -2.0]))
-    buffer = p.data
+    buffer = p._data
     p.grad = cr.tensor([0.5, 0.5])
     optim.SGD([p], lr=0.1, weight_decay=0.0).step()
-    assert p.data is buffer
-    np.testing.assert_allclose(p.data, [0.95, -2.05])
+    assert p._data is buffer
+    np.testing.assert_allclose(p._data, [0.95, -2.05])
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
@@ -133,11 +133,11 @@ def test_step_is_an_in_place_write_that_saved_graphs_detect(name):
 def test_step_restores_recording_after_a_failed_update():
     p = nn.Parameter(cr.tensor([1.0, -2.0]))
     p.grad = cr.tensor([0.5, 0.5])
-    p.data.flags.writeable = False
+    p._data.flags.writeable = False
     with pytest.raises(ValueError, match="sub_: this tensor is a read-only"):
         optim.SGD([p], lr=0.1).step()
     assert cr.is_grad_enabled()
-    np.testing.assert_array_equal(p.data, [1.0, -2.0])
+    np.testing.assert_array_equal(p._data, [1.0, -2.0])
 
 
 def test_descend_takes_a_tensor_step_once():
@@ -146,7 +146,7 @@ def test_descend_takes_a_tensor_step_once():
     p = nn.Parameter(cr.tensor([1.0, 2.0]))
     with cr.no_grad():  # as in Optimizer.step
         descend(p, cr.tensor([0.5, 0.5]))  # NumPy refuses a Tensor operand; the fallback does the update, once
-    np.testing.assert_array_equal(p.data, [0.5, 1.5])
+    np.testing.assert_array_equal(p._data, [0.5, 1.5])
     assert p._version == 1
 
 
@@ -169,9 +169,9 @@ def test_plain_and_momentum_groups_update_alike_and_keep_state_as_torch_does():
     for p in ps[1:]:  # ps[0] has no gradient: left alone, and no state
         p.grad = cr.tensor([0.5, 0.5])
     opt.step()
-    np.testing.assert_array_equal(ps[0].data, [1.0, -2.0])
+    np.testing.assert_array_equal(ps[0]._data, [1.0, -2.0])
     for p in ps[1:]:
-        np.testing.assert_allclose(p.data, [0.95, -2.05])
+        np.testing.assert_allclose(p._data, [0.95, -2.05])
     assert {i: list(s) for i, s in opt.state_dict()["state"].items()} == {
         2: ["momentum_buffer"], 3: ["momentum_buffer"]}  # plain SGD keeps no state, as in PyTorch
     assert [p._version for p in ps] == [0, 1, 1, 1]
@@ -185,7 +185,7 @@ def test_a_subclass_update_is_called_for_plain_groups_too():
     p = nn.Parameter(cr.tensor([0.0, 0.0]))
     p.grad = cr.tensor([10.0, -10.0])
     ClippedSGD([p], lr=1.0).step()
-    np.testing.assert_array_equal(p.data, [-1.0, 1.0])
+    np.testing.assert_array_equal(p._data, [-1.0, 1.0])
 
 
 @pytest.mark.parametrize(
@@ -216,4 +216,4 @@ def test_state_dict_resumes_exactly(name, kwargs, tmp_path):
     opt2.load_state_dict(ckpt["optim"])
     for _ in range(5):
         _step(opt2, layer)
-    np.testing.assert_allclose(layer.weight.data, full.weight.data, rtol=1e-12)
+    np.testing.assert_allclose(layer.weight._data, full.weight._data, rtol=1e-12)

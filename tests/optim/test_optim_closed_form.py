@@ -24,7 +24,7 @@ def trajectory(make, grads=G) -> list:
     for g in grads:
         p.grad = cr.tensor(g, dtype=cr.float64)
         opt.step()
-        path.append(p.data.copy())
+        path.append(p._data.copy())
     return path
 
 
@@ -199,6 +199,6 @@ def test_each_group_follows_its_own_hyper_parameters():
             p.grad = cr.tensor(g, dtype=cr.float64)
         opt.step()
         for p, path in zip(ps, paths, strict=True):
-            path.append(p.data.copy())
+            path.append(p._data.copy())
     assert_path(paths[0], sgd_path(0.1, momentum=0.9, dampening=0.3))
     assert_path(paths[1], sgd_path(0.05))

@@ -30,6 +30,8 @@ NOT_DIFFERENTIABLE = {
         "shape", "ndim", "size", "numel", "dtype", "dim", "ndimension", "device",
         # no such device: a clear error
         "cuda",
+        # random refills: their values come from the generator; what they overwrite gets no gradient, as fill_
+        "normal_", "uniform_",
     },
     "cr": {
         # factories: nothing to differentiate with respect to

@@ -46,7 +46,7 @@ def test_tensor_gate_gives_the_vector_form():
     b = cr.tensor([[0.5, -1.0], [2.0, 0.0]], requires_grad=True, name="B")
     src = viz.draw_gate(a @ b).source
     upstream = np.ones((2, 2))
-    assert f"∂L/∂A = ∂L/∂z @ Bᵀ → 2×2 [{', '.join(f'{v:g}' for v in (upstream @ b.data.T).ravel())}]" in src
+    assert f"∂L/∂A = ∂L/∂z @ Bᵀ → 2×2 [{', '.join(f'{v:g}' for v in (upstream @ b._data.T).ravel())}]" in src
     assert "∂L/∂B = Aᵀ @ ∂L/∂z → 2×2 [4, 4, 6, 6]" in src
 
 

@@ -22,10 +22,10 @@ def test_history_accepts_rows_or_columns_and_pairs_splits():
 
 def test_classes_of_reads_labels_probabilities_logits_and_scores():
     pts = np.array([[1.0, 0.0], [-1.0, 0.0]])
-    assert classes_of(lambda t: t.data[:, 0] > 0, pts).tolist() == [1, 0]
-    assert classes_of(lambda t: 1 / (1 + np.exp(-t.data[:, 0])), pts).tolist() == [1, 0]
-    assert classes_of(lambda t: t.data[:, 0] * 5, pts).tolist() == [1, 0]
-    assert classes_of(lambda t: np.stack([t.data[:, 0], -t.data[:, 0]], 1), pts).tolist() == [0, 1]
+    assert classes_of(lambda t: t._data[:, 0] > 0, pts).tolist() == [1, 0]
+    assert classes_of(lambda t: 1 / (1 + np.exp(-t._data[:, 0])), pts).tolist() == [1, 0]
+    assert classes_of(lambda t: t._data[:, 0] * 5, pts).tolist() == [1, 0]
+    assert classes_of(lambda t: np.stack([t._data[:, 0], -t._data[:, 0]], 1), pts).tolist() == [0, 1]
 
 
 def test_descent_converges_with_small_lr_and_not_with_large():
@@ -58,7 +58,7 @@ def test_regions_give_every_class_a_visible_colour_a_legend_and_axis_labels():
     from chainrule.viz.plots.mpl import class_color, tint
 
     x = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
-    fig = plots.plot_regions(lambda t: (t.data[:, 0] > -0.5).astype(int) + (t.data[:, 0] > 0.5), x, [0, 1, 2])
+    fig = plots.plot_regions(lambda t: (t._data[:, 0] > -0.5).astype(int) + (t._data[:, 0] > 0.5), x, [0, 1, 2])
     ax = fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x₁", "x₂")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
@@ -120,7 +120,7 @@ def test_curve_recorder_fixed_axes_and_the_models_curve(tmp_path):
     with pytest.raises(ValueError, match="nothing captured yet"):
         rec.save_gif(tmp_path / "none.gif")
     rec.capture(lambda t: t * 0.0, "start")
-    rec.capture(lambda t: t.data * 0.5, "later")
+    rec.capture(lambda t: t._data * 0.5, "later")
     np.testing.assert_allclose(rec.frames[1][0], 0.5 * rec.grid, rtol=1e-6)
     limits = []
     for i in (0, 1):
@@ -142,8 +142,8 @@ def test_perceptron_picture_line_weight_vector_distance_and_changing_frames(tmp_
     x = np.array([[0.1, 0.2], [0.9, 0.8], [0.2, 0.9], [0.8, 0.1]])
     y = np.array([0, 1, 1, 0])
     p = nn.Perceptron(2, dtype=np.float64)
-    p.weight.data[:] = [1.0, -1.0]  # a poor start: wrong for points 2 and 3
-    p.bias.data[:] = 0.05
+    p.weight._data[:] = [1.0, -1.0]  # a poor start: wrong for points 2 and 3
+    p.bias._data[:] = 0.05
     rec = plots.PerceptronRecorder(x, y)
     rec.capture(p, point=2, label="start")
     p.epoch(x, y, on_update=lambda i: rec.capture(p, point=i, label=f"after point {i}"))

@@ -73,7 +73,7 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
                 f"backward: output {i} (shape {t.shape}) does not require grad and has no grad_fn: "
                 "no input it depends on has requires_grad=True (or it was computed under no_grad)"
             )
-        data = t.data
+        data = t._data
         if g is None:
             if data.size != 1:
                 raise BackwardError(
@@ -83,7 +83,7 @@ def _seed(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], create_graph: 
             g = xp.empty(data.shape, data.dtype)
             g.fill(1)  # xp.ones goes through a Python wrapper
         else:
-            g = g.data if isinstance(g, Tensor) and not create_graph else g
+            g = g._data if isinstance(g, Tensor) and not create_graph else g
             if not isinstance(g, Tensor):
                 g = backend.as_array(g, data.dtype)
             if g.shape != data.shape:
@@ -131,8 +131,8 @@ class _Pass:
         results = _checked(node, node.backward(node, *[None if g is None else Tensor._make(g) for g in grads]))
         for r in results:  # arrays from the user's rule may live on there: a leaf's .grad gets a copy
             if isinstance(r, Tensor):
-                self.handed_out.add(id(r.data))
-        return tuple(r.data if isinstance(r, Tensor) else r for r in results)
+                self.handed_out.add(id(r._data))
+        return tuple(r._data if isinstance(r, Tensor) else r for r in results)
 
     def _prepare(self, node: Any, grads: Any) -> list:
         """Before a Tensor rule runs: zero-fill missing output gradients, keep retained ones, capture."""
@@ -162,7 +162,7 @@ class _Pass:
             # A gradient bound for a leaf's .grad is always checked; one passed between nodes is trusted
             # when its rule promises exact gradients. NumPy shares dtype objects, so ``is`` is the cheap test.
             if (self.anomaly or type(g) is not self.kind or (leaf or not self.exact)
-                    and (g.shape != inp.data.shape or g.dtype is not inp.data.dtype)):  # fmt: skip
+                    and (g.shape != inp._data.shape or g.dtype is not inp._data.dtype)):  # fmt: skip
                 g = self.conform(node, inp, g)
         if leaf:
             t = target.variable
@@ -192,28 +192,28 @@ class _Pass:
     def conform(self, node: Any, inp: Tensor, g: Any) -> Any:
         """Check a returned gradient and bring it to the input's shape and dtype."""
         create_graph = self.create_graph
-        if type(g) is _NDARRAY and g.dtype == inp.data.dtype and not (self.anomaly or create_graph):
+        if type(g) is _NDARRAY and g.dtype == inp._data.dtype and not (self.anomaly or create_graph):
             try:  # the common case first: an array rule's gradient for a broadcast operand (a bias, say)
-                return unbroadcast(g, inp.data.shape)
+                return unbroadcast(g, inp._data.shape)
             except ShapeError:
                 pass  # explained below
         if isinstance(g, Tensor):
-            g = g if create_graph else g.data
+            g = g if create_graph else g._data
         elif isinstance(g, (backend.ndarray, backend.array_scalar, float, int)):
             g = self._wrap(g if type(g) is _NDARRAY else backend.as_array(g, inp.dtype))
         else:
             raise BackwardError(f"{node.name}.backward returned a {type(g).__name__}; return Tensors or None")
-        if g.shape != inp.data.shape:
+        if g.shape != inp._data.shape:
             try:
-                g = unbroadcast(g, inp.data.shape)
+                g = unbroadcast(g, inp._data.shape)
             except ShapeError:
                 raise BackwardError(
                     f"{node.name}.backward returned a gradient of shape {tuple(g.shape)} for an input of shape "
                     f"{inp.shape}; it must have the input's shape or broadcast to the output's"
                 ) from None
-        if g.dtype != inp.data.dtype:
-            g = g.astype(inp.data.dtype)
-        if self.anomaly and not backend.all_finite(g.data if create_graph else g):
+        if g.dtype != inp._data.dtype:
+            g = g.astype(inp._data.dtype)
+        if self.anomaly and not backend.all_finite(g._data if create_graph else g):
             raise AnomalyError(
                 f"{node.name}.backward produced NaN or Inf in the gradient of an input of shape "
                 f"{inp.shape}. The op was created at:\n{where_created(node)}"
@@ -243,7 +243,7 @@ class _Pass:
             self.handed_out.add(id(g))
             t.grad = Tensor._make(g)
         else:  # the grad tensor's values change: a node that saved it must see a new version (as in PyTorch)
-            t.grad.data = _plus(t.grad.data, g)
+            t.grad._data = _plus(t.grad._data, g)
             t.grad._vc.bump()
 
     def results(self, allow_unused: bool) -> list | None:

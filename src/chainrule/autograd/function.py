@@ -101,7 +101,7 @@ class Function:
             if not isinstance(o, Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
         results = tuple(
-            Tensor._make(o.data, record and o.dtype.kind in "fc", ctx if record else None, i)
+            Tensor._make(o._data, record and o.dtype.kind in "fc", ctx if record else None, i)
             for i, o in enumerate(outs)
         )
         if record:
@@ -109,7 +109,7 @@ class Function:
             ctx._n_outputs = len(results)
             ctx._out_meta = tuple((r.shape, r.dtype) for r in results)
         if state.anomaly:
-            graph.check_forward(ctx, [r.data for r in results])
+            graph.check_forward(ctx, [r._data for r in results])
         return results[0] if single else results
 
     # ----------------------------------------------------------- ctx API
@@ -202,7 +202,7 @@ class Primitive(Function):
             if isinstance(a, Tensor):
                 if a._view is not None:  # a view whose base may have a new history
                     a._sync_view()
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if a._rg:
                     wants_grad = True
                     edges.append((a._grad_fn, a._output_nr) if a._grad_fn is not None else graph.edge(a))
@@ -252,7 +252,7 @@ class Primitive(Function):
                 if edges[0] is None:
                     entries[1] = None
         if cls.saves_output:
-            entries.append((result.data, result._vc, result._vc.value))
+            entries.append((result._data, result._vc, result._vc.value))
         return entries
 
     @classmethod
@@ -280,16 +280,16 @@ class Primitive(Function):
         if saved is None:
             raise graph.freed_error(self)
         if not type(self).saves_inputs:  # nothing saved to check
-            return [a.data if isinstance(a, Tensor) else a for a in self.inputs]
+            return [a._data if isinstance(a, Tensor) else a for a in self.inputs]
         arrays = []
         for a, entry in zip(self.inputs, saved):  # one loop: first-order rules read this on every step
             if entry is None:  # a number, or an operand the rule does not read
-                arrays.append(a.data if isinstance(a, Tensor) else a)
+                arrays.append(a._data if isinstance(a, Tensor) else a)
             else:
                 value, counter, version = entry
                 if counter.value != version:
                     raise graph.modified_error(self, value.shape, version, counter.value)
-                arrays.append(value.data)
+                arrays.append(value._data)
         return arrays
 
     @property

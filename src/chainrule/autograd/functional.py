@@ -109,7 +109,7 @@ def jacobian(f: Callable[..., Tensor], x: Tensor) -> Tensor:
             seed[k] = 1
             (g,) = grad(y, x, grad_outputs=Tensor._make(seed.reshape(y.shape)), retain_graph=True, allow_unused=True)
             if g is not None:
-                rows[k] = g.data.reshape(-1)
+                rows[k] = g._data.reshape(-1)
     return Tensor._make(rows.reshape(y.shape + x.shape))
 
 

@@ -26,7 +26,7 @@ def as_inputs(inputs: Any) -> list:
 
 def as_float64(value: Any) -> np.ndarray:
     """A Tensor's or array's values as a float64 array."""
-    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+    return np.asarray(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
 
 
 def to_arrays(inputs: list) -> list:

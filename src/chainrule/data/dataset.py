@@ -46,12 +46,12 @@ class TensorDataset(Dataset):
             raise ShapeError(f"TensorDataset: every tensor needs the same first dimension, got shapes {shapes}")
 
     def __getitem__(self, index: int) -> tuple:
-        return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._make(t._data[index]) for t in self.tensors)
 
     def __getitems__(self, indices: Any) -> tuple:
         if type(indices) is xp.ndarray and indices.dtype.kind in "iu":  # a DataLoader's batch: take is faster
-            return tuple([Tensor._make(t.data.take(indices, axis=0)) for t in self.tensors])
-        return tuple([Tensor._make(t.data[indices]) for t in self.tensors])
+            return tuple([Tensor._make(t._data.take(indices, axis=0)) for t in self.tensors])
+        return tuple([Tensor._make(t._data[indices]) for t in self.tensors])
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -106,7 +106,7 @@ class WeightedRandomSampler(ArraySampler):
         _positive_int("WeightedRandomSampler", "num_samples", num_samples)
         if not isinstance(replacement, bool):
             raise TypeError(f"WeightedRandomSampler: replacement must be True or False, got {replacement!r}")
-        w = xp.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=xp.float64)
+        w = xp.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=xp.float64)
         if w.ndim != 1:
             raise ValueError(f"WeightedRandomSampler: weights must be a 1-D sequence, got shape {w.shape}")
         if not (xp.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):

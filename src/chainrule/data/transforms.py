@@ -11,7 +11,7 @@ from chainrule.tensor import Tensor
 
 
 def _array(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else as_array(x)
+    return x._data if isinstance(x, Tensor) else as_array(x)
 
 
 def _like(result: Any, original: Any) -> Any:

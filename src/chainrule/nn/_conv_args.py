@@ -25,7 +25,7 @@ def floating(input: Any, op: str) -> Tensor:
     """``input`` itself, checked to be a floating-point Tensor."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {describe(input)}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating point, got {input.dtype}; use .float()")
     return input
 

@@ -51,7 +51,7 @@ REDUCTIONS = ("mean", "sum", "none")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features)."""
     if isinstance(bias, Tensor) and isinstance(input, Tensor) and isinstance(weight, Tensor):
-        x, w, b = input.data, weight.data, bias.data
+        x, w, b = input._data, weight._data, bias._data
         # The common case as one node, computed as matmul + add would. NumPy shares dtype objects,
         # so ``is`` tests one dtype cheaply (an equal dtype that is another object takes the general path).
         if w.ndim == 2 and b.ndim == 1 and x.dtype is w.dtype is b.dtype:
@@ -98,7 +98,7 @@ def relu(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` where x > 0, else ``negative_slope · x``."""
-    return where(input.data > 0, input, input * negative_slope)
+    return where(input._data > 0, input, input * negative_slope)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -197,18 +197,18 @@ def _class_loss(input: Tensor, target: Tensor, weight: Any, ignore_index: int, r
     if input.ndim == 0:
         raise ShapeError(f"{op}: input must have shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    weight = _class_weight(weight, classes, input.data.dtype, op)
+    weight = _class_weight(weight, classes, input._data.dtype, op)
     eps = 0.0 if smoothing is None else float(smoothing)
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
     logp = input.log_softmax(axis=0 if input.ndim == 1 else 1) if smoothing is not None else input
     sample_shape = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
-    if smoothing is not None and target.data.dtype.kind == "f":  # class probabilities
+    if smoothing is not None and target._data.dtype.kind == "f":  # class probabilities
         _same_shape(input, target, op)
         probs = fused.class_rows(target if target.dtype == input.dtype else target.astype(input.dtype))
         return fused.soft_cross_entropy(fused.class_rows(logp), probs, weight, eps, reduction, sample_shape)
     _check_label_values(target, sample_shape, classes, ignore_index, input.shape, op)
-    labels = target.data.reshape(-1).astype(xp.intp)
+    labels = target._data.reshape(-1).astype(xp.intp)
     return fused.labelled_nll(fused.class_rows(logp), labels, weight, ignore_index, eps, reduction, sample_shape)
 
 
@@ -237,7 +237,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """−[t log p + (1 − t) log(1 − p)] of probabilities p ∈ [0, 1], logs clamped at −100 (like PyTorch)."""
     input, target = _pair(input, target, reduction, "binary_cross_entropy")
-    low, high = (input.data.min(), input.data.max()) if input.size else (0, 1)
+    low, high = (input._data.min(), input._data.max()) if input.size else (0, 1)
     if not (low >= 0 and high <= 1):  # NaN fails too, as in PyTorch
         raise ValueError(
             "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
@@ -292,13 +292,13 @@ def _not_a_tensor(op: str, value: Any) -> TypeError:
 def _check_float(input: Any, op: str) -> None:
     if not isinstance(input, Tensor):
         raise _not_a_tensor(op, input)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating point, got {input.dtype}; use .float()")
 
 
 def _check_logits(input: Tensor, op: str) -> None:
     """A floating-point Tensor of shape (N, C); tested in one go, explained when it fails."""
-    if not (isinstance(input, Tensor) and input.data.ndim == 2 and input.data.dtype.kind == "f"):
+    if not (isinstance(input, Tensor) and input._data.ndim == 2 and input._data.dtype.kind == "f"):
         _check_float(input, op)
         raise ShapeError(f"{op}: input must have shape (N, C), got {input.shape}")
 
@@ -308,20 +308,20 @@ def _fast_labels(input: Any, target: Tensor, ignore_index: int, op: str) -> bool
 
     False sends other shapes, and labels equal to ``ignore_index``, to the general path, which explains.
     """
-    if not (isinstance(input, Tensor) and input.data.ndim == 2 and input.data.dtype.kind == "f"
-            and target.data.dtype.kind in "iu" and target.data.shape == input.data.shape[:1]):
+    if not (isinstance(input, Tensor) and input._data.ndim == 2 and input._data.dtype.kind == "f"
+            and target._data.dtype.kind in "iu" and target._data.shape == input._data.shape[:1]):
         return False
-    n, c = input.data.shape
+    n, c = input._data.shape
     if 0 <= ignore_index < c:  # a class that may be ignored: only the general path can tell
         return False
-    labels = target.data
+    labels = target._data
     # One pass: read as unsigned, a negative label is huge, so the largest value alone tells.
     return not (n and xp.maximum.reduce(labels.view(_UNSIGNED.get(labels.dtype) or _unsigned(labels.dtype))) >= c)
 
 
 def _check_label_values(target: Tensor, shape: tuple, classes: int, ignore_index: int, input_shape: tuple,
                         op: str) -> None:
-    labels = target.data
+    labels = target._data
     if labels.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
     if labels.shape != shape:
@@ -339,7 +339,7 @@ def _class_weight(weight: Any, classes: int, dtype: Any, op: str) -> Any:
     """A per-class weight as a constant array of the input's dtype, or None."""
     if weight is None:
         return None
-    w = backend.as_array(weight.data if isinstance(weight, Tensor) else weight)
+    w = backend.as_array(weight._data if isinstance(weight, Tensor) else weight)
     if w.shape != (classes,):
         raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got {w.shape}")
     return w.astype(dtype)
@@ -373,8 +373,8 @@ def _unsigned(dtype: Any) -> Any:
 
 
 def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
-    n, c = input.data.shape
-    labels = target.data
+    n, c = input._data.shape
+    labels = target._data
     if labels.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold integer class labels, got dtype {target.dtype}")
     if labels.shape != (n,):

@@ -107,7 +107,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """
     x, unbatched = args.images(input, "max_pool2d")
     geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    values, index = pool_ops.max_pool_index(x.data, geom)
+    values, index = pool_ops.max_pool_index(x._data, geom)
     out = pool_ops.MaxPool.apply(x, found=(values, index), overlapping=geom.overlapping)
     out = out.squeeze(0) if unbatched else out
     if not return_indices:
@@ -251,15 +251,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
-        scale = Tensor._make((running_var.data.astype(x.dtype) + eps) ** -0.5)
+        scale = Tensor._make((running_var._data.astype(x.dtype) + eps) ** -0.5)
         scale = scale if weight is None else weight * scale
-        out = (x - Tensor._make(running_mean.data.astype(x.dtype).reshape(shape))) * scale.reshape(shape)
+        out = (x - Tensor._make(running_mean._data.astype(x.dtype).reshape(shape))) * scale.reshape(shape)
         return out if bias is None else out + bias.reshape(shape)
     m = x.size // c if c else 0
     if m <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of shape "
                          f"{tuple(x.shape)}")  # fmt: skip
-    mean, var = norm_ops.batch_stats(x.data)
+    mean, var = norm_ops.batch_stats(x._data)
     with no_grad():  # the running averages: buffers, updated in place
         if running_mean is not None:
             running_mean.mul_(1 - momentum).add_(Tensor._make(mean.reshape(c)), alpha=momentum)

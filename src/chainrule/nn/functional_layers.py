@@ -30,7 +30,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
     """
     if sparse:
         raise ValueError("embedding: sparse=True is not supported (chainrule has no sparse gradients)")
-    idx = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"embedding: indices must be integers (int64 or int32), got dtype {idx.dtype}")
     if not isinstance(weight, Tensor) or weight.ndim != 2:
@@ -50,12 +50,12 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
 def _renorm(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
     """Rescale, in place and outside the graph, the rows of ``weight`` in ``idx`` whose norm exceeds ``max_norm``."""
     rows = xp.unique(idx)
-    norms = xp.linalg.norm(weight.data[rows], ord=norm_type, axis=1)
+    norms = xp.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
     over = norms > max_norm
     if over.any():
         scale = (max_norm / (norms[over] + 1e-7)).astype(weight.dtype)[:, None]
         with no_grad():
-            weight[rows[over]] = weight.data[rows[over]] * scale
+            weight[rows[over]] = weight._data[rows[over]] * scale
 
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,

@@ -215,7 +215,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = Tensor._make(xp.zeros_like(p.grad.data))
+                p.grad = Tensor._make(xp.zeros_like(p.grad._data))
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
         """PyTorch's ``model.to(device)``, ``to(dtype)`` or ``to(device, dtype)``, in place; returns the module.
@@ -231,7 +231,7 @@ class Module:
             raise DTypeError(f"Module.to: parameters can only become a floating dtype, got {dtype}")
         for t in [*self.parameters(), *self.buffers()]:
             if t.dtype.kind == "f" and t.dtype != dtype:
-                t.data = t.data.astype(dtype)
+                t._data = t._data.astype(dtype)
                 t.grad = None
                 t._vc.bump()
         return self
@@ -311,7 +311,7 @@ class Module:
 def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
     """(the array to copy into ``target``, None) or (None, what is wrong with ``value``)."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     elif not isinstance(value, xp.ndarray | xp.generic | int | float):
         return None, f"checkpoint value is a {type(value).__name__}, not a tensor"
     value = xp.asarray(value)

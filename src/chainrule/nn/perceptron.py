@@ -20,7 +20,7 @@ class Perceptron(Module):
     w ← w + lr·(y − ŷ)·x and b ← b + lr·(y − ŷ); correct samples change nothing. No
     gradients are involved, so ``weight`` (in_features,) and ``bias`` (1,) (as ``nn.Linear(n, 1)``'s) do not
     require grad.
-    Both start at zero; set them (``p.weight.data[:] = ...``) to start from a chosen line.
+    Both start at zero; set them (``p.weight._data[:] = ...``) to start from a chosen line.
 
     >>> p = nn.Perceptron(2)
     >>> while p.epoch(x, y): pass          # x (N, 2), y (N,) in {0, 1}; until an epoch has no mistake
@@ -39,31 +39,31 @@ class Perceptron(Module):
         self.bias = Parameter(xp.zeros(1, dtype), requires_grad=False)
 
     def reset_parameters(self) -> None:
-        self.weight.data[...] = 0
-        self.bias.data[...] = 0
+        self.weight._data[...] = 0
+        self.bias._data[...] = 0
 
     def decision_function(self, input: Any) -> Tensor:
         """z = w·x + b for each row of ``input`` (N, in_features), or for one sample (in_features,)."""
-        return Tensor(self._rows(input) @ self.weight.data + self.bias.data)
+        return Tensor(self._rows(input) @ self.weight._data + self.bias._data)
 
     def forward(self, input: Any) -> Tensor:
         """The predicted labels f(z): 1 where z ≥ 0, else 0 (int64)."""
-        return Tensor((self.decision_function(input).data >= 0).astype(xp.int64))
+        return Tensor((self.decision_function(input)._data >= 0).astype(xp.int64))
 
     def distance(self, input: Any) -> Tensor:
         """Signed distance of each point to the line: z / ‖w‖ (positive on the class-1 side); inf when w = 0."""
-        norm = float(xp.linalg.norm(self.weight.data))
+        norm = float(xp.linalg.norm(self.weight._data))
         with xp.errstate(divide="ignore", invalid="ignore"):
-            return Tensor(self.decision_function(input).data / norm)
+            return Tensor(self.decision_function(input)._data / norm)
 
     def step(self, x: Any, y: Any) -> bool:
         """Apply the rule to one sample ``x`` (in_features,) with label ``y`` (0 or 1); True when it was wrong
         (and the line moved)."""
         (x_row,), (label,) = self._rows(x, one=True), self._labels(y, 1)
-        error = label - int(x_row @ self.weight.data + self.bias.data[0] >= 0)
+        error = label - int(x_row @ self.weight._data + self.bias._data[0] >= 0)
         if error:
-            self.weight.data += (self.lr * error) * x_row
-            self.bias.data += self.lr * error
+            self.weight._data += (self.lr * error) * x_row
+            self.bias._data += self.lr * error
         return bool(error)
 
     def epoch(self, input: Any, target: Any, on_update: Callable[[int], None] | None = None) -> int:
@@ -81,7 +81,7 @@ class Perceptron(Module):
 
     def _rows(self, input: Any, one: bool = False) -> Any:
         """``input`` as an (N, in_features) array in the weights' dtype; ``one``: exactly one sample."""
-        a = xp.asarray(getattr(input, "data", input), dtype=self.weight.data.dtype)
+        a = xp.asarray(getattr(input, "_data", input), dtype=self.weight._data.dtype)
         if a.ndim == 1 and a.shape[0] == self.in_features:
             return a[None, :]
         if one or a.ndim != 2 or a.shape[1] != self.in_features:
@@ -91,7 +91,7 @@ class Perceptron(Module):
 
     @staticmethod
     def _labels(target: Any, n: int) -> list:
-        labels = xp.asarray(getattr(target, "data", target)).reshape(-1)
+        labels = xp.asarray(getattr(target, "_data", target)).reshape(-1)
         if labels.shape[0] != n or not xp.isin(labels, (0, 1)).all():
             raise ValueError(f"Perceptron: labels must be {n} value(s) in {{0, 1}}, got {labels[:8].tolist()}")
         return [int(v) for v in labels]

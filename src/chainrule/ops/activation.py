@@ -78,7 +78,7 @@ class Relu(Primitive):
     @staticmethod
     def branches(node):
         """Whether each element is on the active side (> 0), for gradcheck's kink detection."""
-        return node.inputs[0].data > 0
+        return node.inputs[0]._data > 0
 
 
 def reduce_kept(ufunc, a, axis):

@@ -16,7 +16,7 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
         raise DTypeError(f"allclose: the tensors have different dtypes, {a.dtype} and {b.dtype}; convert one "
                          "with .to(other.dtype)")  # fmt: skip
-    raw = [x.data if isinstance(x, Tensor) else x for x in (a, b)]
+    raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
     try:
         return bool(xp.allclose(raw[0], raw[1], rtol=rtol, atol=atol, equal_nan=equal_nan))
     except ValueError as exc:

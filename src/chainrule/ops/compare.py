@@ -10,7 +10,7 @@ from chainrule.tensor import Tensor
 
 
 def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _elementwise(name: str, fn: Any, a: Any, b: Any) -> Tensor:
@@ -58,8 +58,8 @@ def logical_not(a: Any) -> Tensor:
 
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest element (the first one on ties), flattened when ``axis`` is None."""
-    return Tensor._make(xp.asarray(xp.argmax(a.data, axis=axis, keepdims=keepdims)))
+    return Tensor._make(xp.asarray(xp.argmax(a._data, axis=axis, keepdims=keepdims)))
 
 
 def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return Tensor._make(xp.asarray(xp.argmin(a.data, axis=axis, keepdims=keepdims)))
+    return Tensor._make(xp.asarray(xp.argmin(a._data, axis=axis, keepdims=keepdims)))

@@ -22,7 +22,7 @@ def _const(array: Any) -> Tensor:
 def operand_data(node: Any, i: int) -> Any:
     """The array (or Python number) behind operand ``i`` of a recorded node."""
     a = node.inputs[i]
-    return a.data if isinstance(a, Tensor) else a
+    return a._data if isinstance(a, Tensor) else a
 
 
 class Add(Primitive):
@@ -117,13 +117,13 @@ class Pow(Primitive):
         grad_a = grad_b = None
         if need_a:
             if isinstance(b, Tensor):
-                grad_a = where(b.data == 0, 0.0, g * b * a ** (b - 1))
+                grad_a = where(b._data == 0, 0.0, g * b * a ** (b - 1))
             else:
                 grad_a = g * 0.0 if b == 0 else g * b * a ** (b - 1)
         if need_b:
             out = ctx.saved_output
-            a_data = a.data if isinstance(a, Tensor) else xp.asarray(a)
-            b_data = b.data
+            a_data = a._data if isinstance(a, Tensor) else xp.asarray(a)
+            b_data = b._data
             at_zero = (a_data == 0) & (b_data >= 0)
             with backend.errstate():
                 log_a = a.log() if isinstance(a, Tensor) else _const(xp.log(xp.asarray(a, dtype=b_data.dtype)))
@@ -187,7 +187,7 @@ class Abs(Primitive):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
-        return (g * _const((a.data > 0).astype(g.dtype) - (a.data < 0)),)  # NumPy's sign(nan) is nan
+        return (g * _const((a._data > 0).astype(g.dtype) - (a._data < 0)),)  # NumPy's sign(nan) is nan
 
     @staticmethod
     def branches(node) -> Any:
@@ -241,8 +241,8 @@ class _Select(Primitive):
     @classmethod
     def backward(cls, ctx, g):
         a, b = ctx.saved_inputs
-        a_data = a.data if isinstance(a, Tensor) else a
-        b_data = b.data if isinstance(b, Tensor) else b
+        a_data = a._data if isinstance(a, Tensor) else a
+        b_data = b._data if isinstance(b, Tensor) else b
         half_on_ties = 0.5 * xp.equal(a_data, b_data)
         need_a, need_b = ctx.needs_input_grad
         share_a = share_b = None
@@ -288,9 +288,9 @@ class Clip(Primitive):
         (a,) = ctx.saved_inputs
         inside = xp.ones(a.shape, dtype=bool)
         if ctx.lo is not None:
-            inside &= a.data >= ctx.lo
+            inside &= a._data >= ctx.lo
         if ctx.hi is not None:
-            inside &= a.data <= ctx.hi
+            inside &= a._data <= ctx.hi
         return (g * _const(inside),)
 
     @staticmethod
@@ -324,7 +324,7 @@ class Where(Primitive):
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (NumPy broadcasting)."""
-    cond = cond.data if isinstance(cond, Tensor) else xp.asarray(cond)
+    cond = cond._data if isinstance(cond, Tensor) else xp.asarray(cond)
     if cond.dtype != bool:
         raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}")
     return Where.apply(a, b, cond=cond)

@@ -20,7 +20,7 @@ from chainrule.tensor import Tensor, as_operand, dim_index
 
 def _index_array(op: str, index: Any) -> Any:
     """The index as an integer array (PyTorch takes int64 or int32)."""
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"{op}: index must hold integers (int64 or int32), got dtype {idx.dtype}")
     return idx
@@ -113,7 +113,7 @@ def _written(a: Tensor, key: tuple, value: Any) -> Tensor:
 def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` is True, ``a`` elsewhere (they broadcast); ``value`` is a number or a 0-d tensor,
     converted to ``a``'s dtype. A tensor ``value`` receives the gradient of every filled element."""
-    m = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if m.dtype != bool:
         raise DTypeError(f"masked_fill: the mask must be boolean, got dtype {m.dtype}; compare to make one "
                          "(e.g. x > 0)")  # fmt: skip

@@ -23,7 +23,7 @@ def index_key(key: Any) -> tuple:
     out = []
     for k in items:
         if isinstance(k, Tensor):
-            k = k.data
+            k = k._data
         elif isinstance(k, list):
             k = xp.asarray(k) if k else xp.zeros(0, dtype=xp.intp)  # [] selects nothing (NumPy would make floats)
         if isinstance(k, backend.ndarray) and k.dtype.kind not in "iub":
@@ -152,6 +152,6 @@ def view_of(base: Tensor, view: Any) -> Any:
     previous = state.grad_enabled
     state.grad_enabled = True
     try:
-        return Index.apply(base, key=index_in_base(view, base.data))._grad_fn
+        return Index.apply(base, key=index_in_base(view, base._data))._grad_fn
     finally:
         state.grad_enabled = previous

@@ -49,23 +49,23 @@ def _record(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
             "place while gradients are recorded; do the update inside `with cr.no_grad():`"
         )
     _refuse_untracked_view(t, kind)
-    if not t.data.flags.writeable:
+    if not t._data.flags.writeable:
         raise ValueError(f"{kind}_: this tensor is a read-only broadcast view; .clone() it first")
     if alpha != 1:
         args = (args[0] * alpha,)
     # The recorded op reads a copy of the old value: the array itself is about to be overwritten.
-    before = Tensor._make(t.data.copy(), t._rg, t._grad_fn, t._output_nr)
+    before = Tensor._make(t._data.copy(), t._rg, t._grad_fn, t._output_nr)
     new = _recorded(before, kind, args, key)
     if new.shape != t.shape:
         raise ShapeError(f"{kind}_: the result of shape {new.shape} does not fit the tensor's shape {t.shape}")
     if new.dtype != t.dtype:
         new = new.astype(t.dtype)
     if base is not None:  # the base is the old base with this view's elements replaced
-        old_base = Tensor._make(base.data, base._rg, base._grad_fn, base._output_nr)
-        new = SetItem.apply(old_base, new, key=views.index_in_base(t.data, base.data))
-        xp.copyto(base.data, new.data)
+        old_base = Tensor._make(base._data, base._rg, base._grad_fn, base._output_nr)
+        new = SetItem.apply(old_base, new, key=views.index_in_base(t._data, base._data))
+        xp.copyto(base._data, new._data)
     else:
-        xp.copyto(t.data, new.data)
+        xp.copyto(t._data, new._data)
     owner._grad_fn, owner._output_nr, owner._rg = new._grad_fn, 0, True
 
 
@@ -92,8 +92,8 @@ def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
 
 def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
     """The update on the array itself (nothing is recorded)."""
-    data = t.data
-    value = args[0].data if isinstance(args[0], Tensor) else args[0]
+    data = t._data
+    value = args[0]._data if isinstance(args[0], Tensor) else args[0]
     if alpha != 1:
         value = xp.multiply(value, alpha)
     try:
@@ -101,7 +101,7 @@ def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
         if update is not None:
             update(data, value)
         elif kind == "clip":
-            high = args[1].data if isinstance(args[1], Tensor) else args[1]
+            high = args[1]._data if isinstance(args[1], Tensor) else args[1]
             xp.clip(data, value, high, out=data)
         elif kind == "copy":
             xp.copyto(data, value)

@@ -59,7 +59,7 @@ class MatMul(Primitive):
                 return (None if edge_a is None else g @ b.T), (None if edge_b is None else a.T @ g)
             return _gradients(ctx, g, a, b, _matrix_product)
         if a.ndim == 1 or b.ndim == 1:  # rare: the Tensor rule, unwrapped
-            return tuple(None if r is None else r.data for r in MatMul.backward(ctx, Tensor._make(g)))
+            return tuple(None if r is None else r._data for r in MatMul.backward(ctx, Tensor._make(g)))
         return _gradients(ctx, g, a, b, _product)
 
 

@@ -87,7 +87,7 @@ class CrossEntropy(Primitive):
     def backward(ctx, g):
         logits, target = ctx.saved_inputs
         scale = _scale(g, ctx.reduction, logits.shape[0], per_sample=True)
-        return (logits.softmax(axis=1) - _one_hot(target.data, logits)) * scale, None
+        return (logits.softmax(axis=1) - _one_hot(target._data, logits)) * scale, None
 
     @staticmethod
     def array_backward(ctx, g):
@@ -285,7 +285,7 @@ def bce_with_logits_options(x: Tensor, y: Tensor, weight, pos_weight, reduction:
     if pos_weight is None:
         losses = BCEWithLogits.apply(x, y, reduction="none")
     else:  # softplus(−x) exactly as PyTorch writes it: the fused loss of −x against 0
-        softplus_neg = BCEWithLogits.apply(-x, Tensor._make(xp.zeros_like(x.data)), reduction="none")
+        softplus_neg = BCEWithLogits.apply(-x, Tensor._make(xp.zeros_like(x._data)), reduction="none")
         losses = (1 - y) * x + ((pos_weight - 1) * y + 1) * softplus_neg
     return _reduce_tensor(losses * weight if weight is not None else losses, reduction)
 

@@ -50,21 +50,21 @@ class Norm(Primitive):
             return (None,)  # a step function: 0 almost everywhere, as in PyTorch
         kept = _kept_shape(a.shape, ctx.axis)
         g, out = g.reshape(kept), ctx.saved_output.reshape(kept)
-        sign = Tensor._make((a.data > 0).astype(a.dtype) - (a.data < 0))
+        sign = Tensor._make((a._data > 0).astype(a.dtype) - (a._data < 0))
         if math.isinf(p):  # the elements reaching the norm (or NaN) share it
-            reach = (xp.abs(a.data) == out.data) | xp.isnan(a.data)
+            reach = (xp.abs(a._data) == out._data) | xp.isnan(a._data)
             with backend.errstate():
                 share = reach / reach.sum(axis=ctx.axis, keepdims=True)
             return (g * sign * Tensor._make(share.astype(a.dtype)),)
         if p == 1:
             return (g * sign,)
-        zero_norm = out.data == 0
+        zero_norm = out._data == 0
         safe = where(zero_norm, 1.0, out)  # the norm where it is not 0 (there the gradient is 0)
         if p == 2:
             return (where(zero_norm, 0.0, g * a / safe),)
         if p > 2:
             return (where(zero_norm, 0.0, g * a * a.abs() ** (p - 2) / safe ** (p - 1)),)
-        nonzero = a.data != 0  # |a|^(p−1) is infinite at 0 for p < 1: PyTorch takes 0 there
+        nonzero = a._data != 0  # |a|^(p−1) is infinite at 0 for p < 1: PyTorch takes 0 there
         magnitude = where(nonzero, a.abs(), 1.0)
         return (where(zero_norm | ~nonzero, 0.0, g * sign * magnitude ** (p - 1) / safe ** (p - 1)),)
 

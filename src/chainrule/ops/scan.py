@@ -72,7 +72,7 @@ class Cumprod(Primitive):
         axis = ctx.axis
         if a.ndim == 0 or a.shape[axis] <= 1:
             return (g,)
-        zero = a.data == 0
+        zero = a._data == 0
         if not zero.any():
             return (reverse_cumsum(g * ctx.saved_output, axis) / a,)
         if state.grad_enabled:
@@ -120,7 +120,7 @@ class Prod(Primitive):
             return (g,)
         kept = _kept_shape(a.shape, ctx.axis)
         g = g.reshape(kept)
-        if not (a.data == 0).any():
+        if not (a._data == 0).any():
             return (g * (ctx.saved_output.reshape(kept) / a),)
         if ctx.axis is None:
             return (g * product_of_others(a.reshape(-1), 0).reshape(a.shape),)

@@ -212,7 +212,7 @@ def _join(op: type, tensors: Sequence[Any], axis: int, extra_dim: int) -> Tensor
     ndim = (first.ndim if isinstance(first, Tensor) else xp.ndim(first)) + extra_dim
     if not extra_dim:
         for i, t in enumerate(tensors):
-            if xp.ndim(t.data if isinstance(t, Tensor) else t) == 0:
+            if xp.ndim(t._data if isinstance(t, Tensor) else t) == 0:
                 raise ShapeError(f"{op.label}: the 0-d tensor at position {i} cannot be concatenated (it has no "
                                  "axis to join along); use stack, or reshape it to (1,)")  # fmt: skip
     if not -max(ndim, 1) <= axis < max(ndim, 1):

@@ -80,7 +80,7 @@ class Elu(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
         negative = g * ctx.alpha * a.clip(None, 0.0).exp()  # e^min(x, 0): never overflows where it is unused
-        return (where(a.data > 0, g, negative),)
+        return (where(a._data > 0, g, negative),)
 
 
 class Softplus(Primitive):
@@ -101,4 +101,4 @@ class Softplus(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_inputs
         scaled = a * ctx.beta
-        return (where(scaled.data > ctx.threshold, g, g * scaled.sigmoid()),)
+        return (where(scaled._data > ctx.threshold, g, g * scaled.sigmoid()),)

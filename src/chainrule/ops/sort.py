@@ -33,7 +33,7 @@ def order(a: Any, axis: int, descending: bool) -> Any:
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
     """``(values, indices)`` of ``a`` sorted along ``dim``; always stable (``stable`` is accepted for PyTorch)."""
     d = dim_index(dim, a.ndim, "sort")
-    idx = order(a.data, d, descending) if a.ndim else xp.zeros((), xp.int64)
+    idx = order(a._data, d, descending) if a.ndim else xp.zeros((), xp.int64)
     idx = Tensor._make(idx.astype(xp.int64, copy=False))
     return SortResult(gather(a, d, idx), idx)
 
@@ -51,7 +51,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
                          f"got {k!r}")  # fmt: skip
     if a.ndim == 0:  # the one value (PyTorch returns it for k = 0 too)
         return TopKResult(*sort(a))
-    idx = xp.take(order(a.data, d, descending=largest), xp.arange(k), axis=d)
+    idx = xp.take(order(a._data, d, descending=largest), xp.arange(k), axis=d)
     idx = Tensor._make(idx.astype(xp.int64, copy=False))
     return TopKResult(gather(a, d, idx), idx)
 
@@ -59,7 +59,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
 def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
     """The indices of the non-zero elements, in row-major order: an int64 tensor (count, ndim), or with
     ``as_tuple`` one 1-d tensor per dimension (a 0-d tensor counts as 1-d, as in PyTorch)."""
-    data = a.data
+    data = a._data
     if as_tuple:
         return tuple(Tensor._make(i.astype(xp.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(data)))
     return Tensor._make(xp.argwhere(data).astype(xp.int64, copy=False))

@@ -17,8 +17,8 @@ from chainrule.tensor import Tensor
 
 def link(result: Tensor, source: Tensor) -> None:
     """Make ``result`` a view of ``source``'s base when its array shares ``source``'s memory."""
-    out = result.data
-    if out.base is None or out.size and not xp.may_share_memory(out, source.data):
+    out = result._data
+    if out.base is None or out.size and not xp.may_share_memory(out, source._data):
         return  # the op had to copy (a reshape of a non-contiguous array, advanced indexing)
     result._vc = source._vc
     base = source if source._view is None else source._view[0]

@@ -4,7 +4,7 @@ A subclass sets its ``defaults``, checks hyper-parameters in ``check_group`` and
 updates one parameter in ``update``; ``step`` calls it with recording off (as
 under ``no_grad``) for every parameter that has a gradient, through ``update_group``
 (which a subclass may replace to update a whole group at once). Updates write into
-``p.data`` in place through ``descend``, which counts a new version of ``p``.
+``p._data`` in place through ``descend``, which counts a new version of ``p``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor._make(xp.zeros_like(p.grad.data))
+                    p.grad = None if set_to_none else Tensor._make(xp.zeros_like(p.grad._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; ``closure`` (re)computes and returns the loss."""
@@ -90,7 +90,7 @@ class Optimizer:
                 s = states.get(p)
                 if s is None:
                     s = states[p] = {}
-                update(p, p.grad.data, s, group)
+                update(p, p.grad._data, s, group)
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         """Update one parameter from its gradient array (what a subclass defines)."""
@@ -192,7 +192,7 @@ class Optimizer:
         previous = recording.grad_enabled
         recording.grad_enabled = False
         try:
-            self.update(stand_in, xp.ones_like(stand_in.data), state, group)
+            self.update(stand_in, xp.ones_like(stand_in._data), state, group)
         except NotImplementedError:  # an optimizer that updates whole groups at once
             return None
         finally:
@@ -226,7 +226,7 @@ def _same_kind(value: Any, default: Any) -> bool:
 def descend(p: Tensor, delta: Any) -> None:
     """``p ← p − delta`` on the parameter's array, counted as a new version: ``p.sub_`` without its dispatch."""
     try:
-        p.data -= delta
+        p._data -= delta
     except (TypeError, ValueError):  # NumPy wrote nothing: let sub_ explain the failure (a read-only array,
         p.sub_(delta)  # a shape or dtype that does not fit), or do the update (a Tensor ``delta``)
         return
@@ -236,7 +236,7 @@ def descend(p: Tensor, delta: Any) -> None:
 def _restore(value: Any, p: Tensor, where: str) -> Any:
     """A saved state value for ``p``: an array of its shape (cast to its dtype) or a plain number."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, xp.ndarray):
         if value.dtype.kind not in "biuf":
             raise ValueError(f"{where} has dtype {value.dtype}, not a real number type")

@@ -26,14 +26,14 @@ class RMSprop(Optimizer):
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         alpha = group["alpha"]
         if not state:
-            state.update(step=0, square_avg=xp.zeros_like(p.data))
+            state.update(step=0, square_avg=xp.zeros_like(p._data))
             if group["momentum"]:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p._data)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p._data)
         state["step"] += 1
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._data
         sq = state["square_avg"]
         sq *= alpha
         sq += (1 - alpha) * grad * grad

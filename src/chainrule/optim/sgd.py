@@ -41,12 +41,12 @@ class SGD(Optimizer):
         lr = group["lr"]
         for p in group["params"]:
             if p.grad is not None:
-                descend(p, lr * p.grad.data)
+                descend(p, lr * p.grad._data)
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         d = grad
         if group["weight_decay"]:
-            d = d + group["weight_decay"] * p.data
+            d = d + group["weight_decay"] * p._data
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")

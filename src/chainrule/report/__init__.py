@@ -40,7 +40,7 @@ def write_report(
     (e.g. (28, 28)) shows inputs and first-layer weights as images, otherwise
     2-D inputs get a picture of the decision regions.
     """
-    x, y = np.asarray(split.x_test.data), np.asarray(split.y_test.data)
+    x, y = np.asarray(split.x_test._data), np.asarray(split.y_test._data)
     pred = np.asarray(predict(model, split.x_test)).argmax(axis=1)
     batch = sections.pick(len(y), GRAPH_BATCH, seed=1)
     parts = [

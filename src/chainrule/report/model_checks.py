@@ -116,7 +116,7 @@ def check_gradients(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray,
     rng = np.random.default_rng(seed)
     names, bases, picks, inputs = [], [], [], []
     for (name, p), grad in zip(model.named_parameters(), batch.gradients):
-        base = np.asarray(p.data, dtype=np.float64)
+        base = np.asarray(p._data, dtype=np.float64)
         names.append(name)
         bases.append(base)
         picks.append(np.unravel_index(_pick(grad.reshape(-1), max_elements, rng), base.shape))

@@ -29,7 +29,7 @@ def compute(tr: Trace, gradient: Any = None) -> bool:
     out = tr.output
     if not out.requires_grad:
         return True
-    seed = np.ones_like(out.data) if gradient is None else np.asarray(getattr(gradient, "data", gradient))
+    seed = np.ones_like(out.data) if gradient is None else np.asarray(getattr(gradient, "_data", gradient))
     if seed.shape != out.data.shape:
         raise ValueError(f"draw: gradient of shape {seed.shape} given for an output of shape {out.data.shape}")
     out.grad = seed.astype(out.data.dtype, copy=False)
@@ -43,7 +43,7 @@ def compute(tr: Trace, gradient: Any = None) -> bool:
             for edge in v.uses:
                 edge.grad = None
             if v.is_leaf and v.leaf_tensor.grad is not None:
-                v.grad = np.asarray(v.leaf_tensor.grad.data)  # what backward() left there
+                v.grad = np.asarray(v.leaf_tensor.grad._data)  # what backward() left there
     return complete
 
 
@@ -77,7 +77,7 @@ def _run(op: Op) -> bool:
         if g.shape != v.data.shape:
             g = unbroadcast(g, v.data.shape)
             edge.broadcast = True
-        edge.grad = np.asarray(g.data)
+        edge.grad = np.asarray(g._data)
         v.grad = edge.grad.copy() if v.grad is None else v.grad + edge.grad
     return True
 
@@ -97,5 +97,5 @@ def local_values(op: Op) -> list:
     with no_grad():
         got = type(node).backward(node, Tensor._make(np.ones_like(result.data)))
     got = got if isinstance(got, tuple) else (got,)
-    values = [None if g is None else float(np.sum(getattr(g, "data", g))) for g in got]
+    values = [None if g is None else float(np.sum(getattr(g, "_data", g))) for g in got]
     return values + [None] * (len(op.operands) - len(values))

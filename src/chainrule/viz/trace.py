@@ -113,7 +113,7 @@ def trace(output: Tensor) -> Trace:
         key = value_key(t)
         v = keys.get(key)
         if v is None:
-            v = Value(np.asarray(t.data), t.name, t.requires_grad, producer, t._output_nr)
+            v = Value(np.asarray(t._data), t.name, t.requires_grad, producer, t._output_nr)
             v.leaf_tensor = t if producer is None else None
             keys[key] = v
             values.append(v)
@@ -136,7 +136,7 @@ def trace(output: Tensor) -> Trace:
             op.edges.append(edge)
             op.operands.append(v)
     out = value(output, by_node.get(output.grad_fn))
-    out.data = np.asarray(output.data)
+    out.data = np.asarray(output._data)
     if out.producer is not None:
         out.producer.outputs[out.nr] = out
     return Trace(out, ops, values, output, keys)

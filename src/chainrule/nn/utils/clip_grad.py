@@ -32,7 +32,7 @@ def clip_grad_norm_(
     p = float(norm_type)
     if not grads:
         return Tensor._make(xp.asarray(0.0, dtype=xp.float32))
-    norms = [vector_norm(g.data, p) for g in grads]
+    norms = [vector_norm(g._data, p) for g in grads]
     total = vector_norm(xp.stack(norms), p)  # NumPy promotes mixed float dtypes, as torch.stack does
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(

@@ -34,7 +34,7 @@ def descend(f: Callable[[Any], Any], x0: float, lr: float, steps: int) -> np.nda
 def _values(f: Callable[[Any], Any], xs: np.ndarray) -> np.ndarray:
     import chainrule as cr
 
-    return np.asarray(f(cr.tensor(xs, dtype=cr.float64)).data)
+    return np.asarray(f(cr.tensor(xs, dtype=cr.float64))._data)
 
 
 def _slope(f: Callable[[Any], Any], x: float) -> float:

@@ -55,7 +55,7 @@ def as_array(x: Any) -> Any:
     """A NumPy array from a Tensor, array or list."""
     import numpy as np
 
-    return np.asarray(getattr(x, "data", x))
+    return np.asarray(getattr(x, "_data", x))
 
 
 def class_color(k: int) -> str:
