@@ -59,9 +59,7 @@ def test_every_public_name_is_in_the_reference(module):
     missing = [
         name
         for name in mod.__all__
-        if not inspect.ismodule(getattr(mod, name))
-        and id(getattr(mod, name)) not in ids
-        and f"`cr.{name}`" not in text
+        if not inspect.ismodule(getattr(mod, name)) and id(getattr(mod, name)) not in ids and f"`cr.{name}`" not in text
     ]
     assert not missing, f"{module}: public names missing from docs/reference/*.md: {missing}"
 
