@@ -2,12 +2,16 @@
 
 import gzip
 import hashlib
+import re
+from importlib import resources
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from chainrule.data import datasets as ds
-from chainrule.data.datasets import DatasetError
+from chainrule.data.datasets import DatasetError, sample
+from chainrule.data.datasets.split import make_split
 
 
 def _check_split(split, n_features, classes):
@@ -32,26 +36,66 @@ def test_mnist_sample_ships_5000_real_digits():
     assert x_te is split.x_test and len(split.train) == 4000
 
 
-def test_digits():
-    pytest.importorskip("sklearn")
+def test_digits_ships_the_1797_uci_digits():
     split = ds.digits()
     _check_split(split, 64, 10)
-    assert len(split.y_train) + len(split.y_test) == 1797 and split.x_train.numpy().max() == 1.0
+    assert (len(split.y_train), len(split.y_test)) == (1438, 359)
+    labels = np.concatenate([split.y_train.numpy(), split.y_test.numpy()])
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]  # the UCI test set's
+    x = np.concatenate([split.x_train.numpy(), split.x_test.numpy()])
+    assert x.min() == 0.0 and x.max() == 1.0 and np.array_equal(x * 16, np.round(x * 16))  # pixel counts 0..16 / 16
+    assert int((x * 16).sum()) == 561_718  # every pixel, in any order
+    np.testing.assert_array_equal(ds.digits().x_test.numpy(), split.x_test.numpy())  # fixed by seed
+    assert not np.array_equal(ds.digits(seed=1).y_test.numpy(), split.y_test.numpy())
 
 
-def test_digits_without_sklearn_names_the_extra(monkeypatch):
-    import builtins
+def test_digits_are_scikit_learns_load_digits():
+    """The same Split, value for value and in the same order, as digits() built from sklearn's copy returned."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets", reason="scikit-learn is not installed (the oracle)")
+    bunch = sklearn_datasets.load_digits()
+    for test_fraction, seed in ((0.2, 0), (0.5, 3)):
+        expected = make_split(bunch.data / 16.0, bunch.target, test_fraction, seed, "digits", 10)
+        split = ds.digits(test_fraction, seed)
+        assert (split.name, split.num_classes) == (expected.name, expected.num_classes)
+        for got, want in zip(split, expected, strict=True):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
 
-    real_import = builtins.__import__
 
-    def no_sklearn(name, *args, **kwargs):
-        if name.startswith("sklearn"):
-            raise ImportError("no sklearn")
-        return real_import(name, *args, **kwargs)
+@pytest.mark.parametrize("name", ["mnist_sample.npz", "digits.npz"])
+def test_shipped_files_match_the_checksums_in_their_readme(name):
+    folder = resources.files("chainrule.data.datasets") / "files"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    listed = re.search(rf"SHA-256 of {re.escape(name)}: ([0-9a-f]{{64}})", readme)
+    assert listed is not None, f"files/README.md gives no SHA-256 for {name}"
+    assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == listed.group(1)
 
-    monkeypatch.setattr(builtins, "__import__", no_sklearn)
-    with pytest.raises(ImportError, match=r"pip install 'chainrule\[data\]'"):
+
+def test_shipped_files_are_checked_before_use(tmp_path, monkeypatch):
+    monkeypatch.setattr(sample, "resources", SimpleNamespace(files=lambda package: tmp_path, as_file=resources.as_file))
+    (tmp_path / "files").mkdir()
+    target = tmp_path / "files" / "digits.npz"
+    good = {"images": np.zeros((1797, 8, 8), np.uint8), "labels": np.zeros(1797, np.uint8)}
+    cases = [
+        ({**good, "images": np.full((1797, 8, 8), 17, np.uint8)}, r"images holds the value 17; expected .* 0\.\.16"),
+        ({**good, "labels": np.full(1797, 10, np.uint8)}, r"labels holds the value 10; expected values in 0\.\.9"),
+        ({**good, "images": np.zeros((1797, 64), np.uint8)}, r"images is uint8 of shape \(1797, 64\); expected"),
+        ({**good, "labels": np.zeros(1797, np.int64)}, r"labels is int64 of shape \(1797,\)"),
+        ({**good, "extra": np.zeros(1)}, r"holds \['extra', 'images', 'labels'\]"),
+        ({**good, "labels": np.array([object()] * 1797)}, r".*read \(Object arrays .*allow_pickle=False\)"),
+    ]
+    for arrays, message in cases:
+        np.savez_compressed(target, **arrays)
+        with pytest.raises(DatasetError, match=rf"digits\.npz: {message}"):
+            ds.digits()
+    target.write_bytes(b"PK\x03\x04 not a zip archive")
+    with pytest.raises(DatasetError, match="digits.npz: the dataset file shipped with chainrule cannot be read"):
         ds.digits()
+    target.unlink()
+    with pytest.raises(DatasetError, match="cannot be read"):
+        ds.digits()
+    np.savez_compressed(target, **good)
+    assert len(ds.digits().y_test) == 359
 
 
 @pytest.mark.parametrize(

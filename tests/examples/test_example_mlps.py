@@ -56,7 +56,6 @@ def test_mnist_example_learns_in_two_short_epochs(capsys):
 
 
 def test_digits_example_learns_in_five_epochs(capsys):
-    pytest.importorskip("sklearn")
     accuracy = load("examples", "digits_mlp").main(["--epochs", "5"])
     assert accuracy > 0.85
     split = datasets.digits()

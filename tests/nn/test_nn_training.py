@@ -5,7 +5,6 @@ initial weights over the same batches: every replayed step's loss and the parame
 """
 
 import numpy as np
-import pytest
 
 import chainrule as cr
 from chainrule import nn, optim
@@ -99,7 +98,6 @@ def test_sigmoid_mlp_learns_mnist_sample():
 
 
 def test_relu_mlp_learns_digits_with_adam():
-    pytest.importorskip("sklearn")
     split = ds.digits()
     cr.manual_seed(0)
     net = nn.MLP([64, 32, 10], activation="relu")

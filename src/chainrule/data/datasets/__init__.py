@@ -1,8 +1,8 @@
 """Ready-made datasets; each returns a :class:`Split` of float32 features and int64 labels.
 
 - ``mnist_sample()``: 5,000 real MNIST digits shipped with chainrule (offline, NumPy only);
+- ``digits()``: the 1,797 UCI 8×8 digits (scikit-learn's ``load_digits``), shipped likewise;
 - ``mnist(root, download=False)``: the full MNIST from the standard IDX files;
-- ``digits()``: scikit-learn's 8×8 digits (needs ``chainrule[data]``);
 - ``xor()``, ``spirals()``, ``blobs()``, ``linearly_separable()``, ``moons()``: 2-D teaching sets.
 """
 
