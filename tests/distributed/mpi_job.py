@@ -79,6 +79,7 @@ def collectives() -> dict:
         "sum": dist.all_reduce(r + 1), "mean": dist.all_reduce(r + 1, "mean"), "max": dist.all_reduce(r + 1.5, "max"),
         "min": dist.all_reduce(r + 1, dist.ReduceOp.MIN),
         "array": dist.all_reduce(array, "mean").tolist(), "tensor": dist.all_reduce(tensor).tolist(),
+        "tensor_version": tensor._version,  # moved on: a graph that saved the old values would refuse
         "uneven": dist.all_reduce(uneven).tolist(),
         "broadcast": dist.broadcast({"from": r}),
         "broadcast_array": dist.broadcast(np.full(3, r + 1.0), src=1).tolist(),

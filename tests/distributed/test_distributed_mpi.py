@@ -70,7 +70,7 @@ def test_collectives(parity_run):
         assert got["world_size"] == 2
         assert (got["sum"], got["mean"], got["max"], got["min"]) == (3, 1.5, 2.5, 1)
         assert type(got["sum"]) is int and type(got["mean"]) is float
-        assert got["array"] == [1.5, 3.0] and got["tensor"] == [3.0, 30.0]
+        assert got["array"] == [1.5, 3.0] and got["tensor"] == [3.0, 30.0] and got["tensor_version"] == 1
         assert got["uneven"] == (np.arange(6.0).reshape(2, 3).T * 3).tolist()
         assert got["broadcast"] == {"from": 0} and got["broadcast_array"] == [2.0, 2.0, 2.0]
         assert got["metrics"] == {"loss": 1.5, "n": 3.0} and got["metrics_sum"] == {"loss": 3.0}

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -134,31 +134,42 @@ def all_reduce(value: Any, op: str = ReduceOp.SUM) -> Any:
     if op not in (ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MAX, ReduceOp.MIN):
         raise ValueError(f"all_reduce: op must be one of 'sum', 'mean', 'max', 'min' (ReduceOp), got {op!r}")
     if isinstance(value, Tensor | xp.ndarray):
-        array = value.detach().numpy() if isinstance(value, Tensor) else value
-        if op == ReduceOp.AVG and array.dtype.kind not in "fc":
-            raise TypeError(f"all_reduce: op='mean' needs a floating array to hold the mean, got dtype {array.dtype}")
-        _reduce_in_place(array, op)
-        return value
+        dtype = value.detach().numpy().dtype if isinstance(value, Tensor) else value.dtype
+        if op == ReduceOp.AVG and dtype.kind not in "fc":
+            raise TypeError(f"all_reduce: op='mean' needs a floating array to hold the mean, got dtype {dtype}")
+        return _in_place(value, lambda buffer: _reduce(buffer, op))
     if not isinstance(value, int | float | xp.integer | xp.floating) or isinstance(value, bool):
         raise TypeError(f"all_reduce: value must be a Tensor, a NumPy array or a number, got {type(value).__name__}")
     as_float = op == ReduceOp.AVG or isinstance(value, float | xp.floating)
-    array = xp.array([value], dtype=xp.float64 if as_float else xp.int64)
-    return _reduce_in_place(array, op)[0].item()
+    return _in_place(xp.array([value], dtype=xp.float64 if as_float else xp.int64), lambda b: _reduce(b, op))[0].item()
 
 
-def _reduce_in_place(array: Any, op: str) -> Any:
-    """``array`` combined over the processes, written back into it (through a copy when it is not contiguous)."""
-    if world_size() == 1:
-        return array
+def _reduce(buffer: Any, op: str) -> None:
     MPI = _world.MPI
-    buffer = array if array.flags.c_contiguous and array.flags.writeable else xp.ascontiguousarray(array)
     mpi_op = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}[op]
     _world.comm.Allreduce(MPI.IN_PLACE, buffer, op=mpi_op)
     if op == ReduceOp.AVG:
         buffer /= _world.size
-    if buffer is not array:
-        array[...] = buffer
-    return array
+
+
+def _in_place(value: Any, collective: Callable[[Any], None]) -> Any:
+    """``value`` (a Tensor or an array) after ``collective`` has run on its values in a contiguous buffer.
+
+    An array is used as the buffer when it can be; a Tensor takes the result with ``copy_``, so that its
+    version moves on (a graph that saved the old values refuses to backpropagate). In a job of one, nothing runs.
+    """
+    if world_size() == 1:
+        return value
+    if isinstance(value, Tensor):
+        buffer = value.detach().numpy().copy()
+        collective(buffer)
+        value.detach().copy_(buffer)
+        return value
+    buffer = value if value.flags.c_contiguous and value.flags.writeable else xp.ascontiguousarray(value)
+    collective(buffer)
+    if buffer is not value:
+        value[...] = buffer
+    return value
 
 
 def broadcast(value: Any, src: int = 0) -> Any:
@@ -175,12 +186,7 @@ def broadcast(value: Any, src: int = 0) -> Any:
         return value
     if not isinstance(value, Tensor | xp.ndarray):
         return _world.comm.bcast(value, root=src)
-    array = value.detach().numpy() if isinstance(value, Tensor) else value
-    buffer = array if array.flags.c_contiguous and array.flags.writeable else xp.ascontiguousarray(array)
-    _world.comm.Bcast(buffer, root=src)
-    if buffer is not array:
-        array[...] = buffer
-    return value
+    return _in_place(value, lambda buffer: _world.comm.Bcast(buffer, root=src))
 
 
 @contextmanager
@@ -265,6 +271,6 @@ def mpiexec_command(n: int, command: Sequence[str], hostfile: str | Path | None 
                                           f"{sys.executable} nor on PATH; install it with: {INSTALL_HINT}")  # fmt: skip
     hosts: list[str] = []
     if hostfile is not None:
-        version = subprocess.run([mpiexec, "--version"], capture_output=True, text=True).stdout
+        version = subprocess.run([mpiexec, "--version"], capture_output=True, text=True, timeout=60).stdout
         hosts = ["--hostfile" if "Open MPI" in version else "-f", str(hostfile)]
     return [mpiexec, *hosts, "-n", str(n), *command]
