@@ -101,6 +101,12 @@ class RestMarkup(griffe.Extension):
         if obj.docstring is not None:
             obj.docstring.value = to_markdown(obj.docstring.value)
 
+    def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
+        """Special methods say nothing without a docstring (``__init__`` stays: it gives the class's signature)."""
+        for name, member in list(cls.members.items()):
+            if name.startswith("__") and name.endswith("__") and name != "__init__" and not member.docstring:
+                cls.del_member(name)
+
     def on_function(self, *, func: griffe.Function, **kwargs: Any) -> None:
         parameters = [(p.annotation, p.default) for p in func.parameters]
         unshadow_builtins(func, func.returns, *(e for pair in parameters for e in pair))
