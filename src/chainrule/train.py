@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
+import importlib.util
 import io
 import itertools
 import json
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +41,37 @@ from chainrule.random import Generator
 from chainrule.tensor import Tensor
 
 __all__ = [
-    "CHECKPOINT", "FitResult", "METRICS", "evaluate", "fit", "load_checkpoint_model", "predict", "read_run_checkpoint",
-    "restore",
+    "CHECKPOINT", "FitResult", "History", "METRICS", "evaluate", "fit", "load_checkpoint_model", "predict",
+    "read_run_checkpoint", "restore",
 ]  # fmt: skip
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = ("metrics.csv", "metrics.json")
 FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+# How a history row's numbers are shown (as fit's epoch lines show them); None (no test set) shows as "–".
+_SHOWN = {"epoch": "{}", "train_loss": "{:.4f}", "train_acc": "{:.2%}", "test_loss": "{:.4f}", "test_acc": "{:.2%}",
+          "seconds": "{:.2f}"}  # fmt: skip
+
+
+class History(list):
+    """``fit``'s per-epoch rows (dicts with FIELDS): a plain list that Jupyter shows as a table."""
+
+    def _repr_html_(self) -> str:
+        from chainrule.report.page import note, table  # imported here: chainrule.report imports this module
+
+        if not self:
+            return note("no epoch finished yet")
+        rows = [["–" if row[k] is None else escape(_SHOWN[k].format(row[k])) for k in FIELDS] for row in self]
+        return table([escape(k.replace("_", " ")) for k in FIELDS], rows, "history")
 
 
 @dataclass
 class FitResult:
     """What ``fit`` did: the per-epoch ``history`` (dicts with FIELDS), completed ``epochs``, ``interrupted``,
     and ``batch_losses``: the loss of every mini-batch in training order, one per optimizer step (resumed runs
-    included), so ``len(batch_losses)`` is the number of steps taken."""
+    included), so ``len(batch_losses)`` is the number of steps taken. Jupyter shows it as a table."""
 
-    history: list = field(default_factory=list)
+    history: list = field(default_factory=History)
     epochs: int = 0
     interrupted: bool = False
     batch_losses: list = field(default_factory=list)
@@ -60,6 +79,11 @@ class FitResult:
     @property
     def final(self) -> dict:
         return self.history[-1] if self.history else {}
+
+    def _repr_html_(self) -> str:
+        steps = len(self.batch_losses)
+        line = f"fit: {self.epochs} epoch(s), {steps} step(s)" + (", interrupted by Ctrl-C" if self.interrupted else "")
+        return f"<p>{escape(line)}</p>\n" + History(self.history)._repr_html_()
 
 
 def fit(
@@ -85,8 +109,9 @@ def fit(
     then after each epoch that ends ``checkpoint_seconds`` or more after the last
     write (0: every epoch), after the last epoch and on Ctrl-C; a killed run loses
     at most that much work. ``resume=True`` continues from the checkpoint there,
-    if any. ``progress`` shows a tqdm bar per epoch (when tqdm is installed); ``log`` gets one summary
-    line per epoch (None: silent).
+    if any. ``progress`` shows a tqdm bar per epoch when tqdm is installed (in Jupyter a widget where
+    ipywidgets is, else text); ``log`` gets one summary line per epoch (None: silent). In Jupyter the
+    result shows as a table of the history.
 
     >>> result = fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.5), (x, y), (xt, yt), epochs=30)
     >>> result.final["test_acc"]
@@ -125,7 +150,7 @@ class _State:
     correct: int = 0
     seen: int = 0
     seconds: float = 0.0
-    history: list = field(default_factory=list)
+    history: list = field(default_factory=History)
     batch_losses: list = field(default_factory=list)  # every step's mini-batch loss, kept across epochs
 
 
@@ -237,7 +262,8 @@ def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, ba
         raise
     shuffle.set_state(scratch.get_state())
     losses = ckpt.get("batch_losses", np.zeros(0)).tolist()  # absent from checkpoints written before it was kept
-    return _State(ckpt["epoch"], ckpt["batch"], history=list(ckpt["history"]), batch_losses=losses, **ckpt["partial"])
+    history = History(ckpt["history"])
+    return _State(ckpt["epoch"], ckpt["batch"], history=history, batch_losses=losses, **ckpt["partial"])
 
 
 def load_checkpoint_model(path: str | Path, model: Any) -> dict:
@@ -347,14 +373,33 @@ class _NoBar:
         pass
 
 
+def _bar_class() -> Callable[..., Any] | None:
+    """The bar ``tqdm.auto`` picks, without its warning when ipywidgets is missing; None without tqdm.
+
+    In a Jupyter kernel with ipywidgets: tqdm's notebook widget. Elsewhere its text bar, in a kernel on stdout
+    (beside the epoch lines; Jupyter shows stderr as an error) and in a terminal on stderr.
+    """
+    try:
+        from tqdm import std
+    except ImportError:
+        return None
+    from chainrule.viz.explain import _in_notebook
+
+    if not _in_notebook():
+        return std.tqdm
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm import notebook
+
+        if notebook.IProgress is not None:  # None: an ipywidgets too old or broken to import its widgets
+            return notebook.tqdm
+    return functools.partial(std.tqdm, file=sys.stdout)
+
+
 @contextlib.contextmanager
 def _bar(progress: bool, total: int, initial: int, desc: str) -> Iterator[Any]:
     """A tqdm bar counting samples (so its rate is the throughput), cleared at the end; a no-op without tqdm."""
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        progress = False
-    if not progress:
+    tqdm = _bar_class() if progress else None
+    if tqdm is None:
         yield _NoBar()
         return
     with tqdm(total=total, initial=initial, desc=desc, unit="sample", unit_scale=True, leave=False,

@@ -7,6 +7,7 @@ and the training report print, so every view shows the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,20 @@ class GradcheckReport:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        """How Jupyter shows the report: the lines of ``str(report)``, each input's elements as a table."""
+        from chainrule.report.page import note, table  # imported here: chainrule.report imports this module
+
+        full = self.mode == "full"
+        parts = [f"<p><strong>{escape(self.summary())}</strong></p>", note(self.describe_numbers())]
+        for rule, checks in self.passes():
+            parts.append(f"<p><code>{escape(rule)}</code> ({escape(RULES[rule])}):</p>")
+            for c in checks:
+                header = (["output"] if full else []) + ["index", *CELLS]
+                rows = [[escape(cell) for cell in _element_row(e, full)] for e in c.worst]
+                parts += [f"<p>{escape(_input_summary(c))}</p>", table(map(escape, header), rows, "gradcheck")]
+        return "\n".join(parts + [note(line) for line in self.remarks()])
+
     def to_dict(self) -> dict:
         return {
             "status": self.status,
@@ -166,12 +181,23 @@ class GradcheckReport:
         }
 
 
-def _input_lines(c: InputCheck, full: bool) -> list[str]:
-    lines = [
+def _input_summary(c: InputCheck) -> str:
+    return (
         f"{c.label} shape {c.shape}: max rel error {format_rel(c.max_rel_error)} ({c.rating}), "
         f"{c.compared} of {c.elements} compared meaningfully, {c.failed} failing, {c.zeros} both ≈ 0, "
         f"{c.kinks} at kinks"
-    ]
+    )
+
+
+def _element_row(e: ElementCheck, full: bool) -> list[str]:
+    """One row of the HTML table: where (the output element too for a full Jacobian), the cells, the note."""
+    *cells, result = element_cells(e)
+    where = [str(e.output), str(e.index)] if full else [str(e.index)]
+    return [*where, *cells, f"{result} ({e.note})" if e.note else result]
+
+
+def _input_lines(c: InputCheck, full: bool) -> list[str]:
+    lines = [_input_summary(c)]
     head = (f"{'output':<12}" if full else "") + f"{'index':<14}"
     lines.append("  " + head + "".join(f"{h:>14}" for h in CELLS[:2]) + "".join(f"{h:>11}" for h in CELLS[2:4])
                  + "  result")  # fmt: skip
