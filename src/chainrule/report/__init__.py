@@ -53,8 +53,9 @@ def write_report(
         parts.append(("weights", "First-layer weights", sections.weights(model, image_shape)))
     elif x.shape[1] == 2:
         parts.append(("regions", "Decision regions", sections.regions(model, x, y)))
+    drawing, drawn = sections.graph(model, loss_fn, x[batch], y[batch])
     parts += [
-        ("graph", "Computational graph", sections.graph(model, loss_fn, x[batch], y[batch])),
+        ("graph", "Computational graph", drawing),
         ("gradcheck", "Gradient check", sections.gradcheck(model, loss_fn, x, y)),  # it picks a batch with a loss
     ]
     last = history[-1] if history else None
@@ -62,7 +63,7 @@ def write_report(
         f"{config.get('data')}: test accuracy {last['test_acc']:.2%} after {last['epoch']} epochs"
         if last else "no epoch finished yet"
     )  # fmt: skip
-    html = page("chainrule training report", lead, parts)
+    html = page("chainrule training report", lead, parts, sections.missing_pictures(drawn))
     write_bytes(path, html.encode("utf-8"))
     return Path(path)
 

@@ -26,8 +26,9 @@ tr.mistake td { background: #ffebe9; }
 """
 
 
-def page(title: str, lead: str, sections: list[tuple[str, str, str]]) -> str:
-    """The whole document: a title, a line under it, a table of contents and the (id, title, html) sections."""
+def page(title: str, lead: str, sections: list[tuple[str, str, str]], notice: str = "") -> str:
+    """The whole document: a title, a line under it (and a ``notice`` if any), a table of contents and the
+    (id, title, html) sections."""
     nav = " ".join(f'<a href="#{sid}">{escape(name)}</a>' for sid, name, _ in sections)
     body = "\n".join(
         f'<section id="{sid}">\n<h2>{escape(name)}</h2>\n{html}\n</section>' for sid, name, html in sections
@@ -36,7 +37,8 @@ def page(title: str, lead: str, sections: list[tuple[str, str, str]]) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<title>{escape(title)}</title>\n<link rel="icon" href="data:,">\n<style>{STYLE}</style>\n</head>\n<body>\n'
-        f'<h1>{escape(title)}</h1>\n<p class="lead">{escape(lead)}</p>\n<nav>{nav}</nav>\n{body}\n</body>\n</html>\n'
+        f'<h1>{escape(title)}</h1>\n<p class="lead">{escape(lead)}</p>\n{note(notice) if notice else ""}'
+        f"<nav>{nav}</nav>\n{body}\n</body>\n</html>\n"
     )
 
 

@@ -16,7 +16,20 @@ from chainrule.report.model_checks import check_gradients, loss_graph
 from chainrule.report.page import image, note, table
 from chainrule.tensor import Tensor
 
-PLOTS_MISSING = "needs matplotlib: pip install 'chainrule[viz]'"
+VIZ_EXTRA = "pip install 'chainrule[viz]'"
+PLOTS_MISSING = f"needs matplotlib, which is not installed: {VIZ_EXTRA} adds it"
+
+
+def plots() -> Any:
+    """:mod:`chainrule.viz.plots` when matplotlib is installed, else None (a core install: the report then says
+    which extra adds its pictures). The plots import matplotlib only when they draw, so importing them says nothing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return None
+    from chainrule.viz import plots as module
+
+    return module
 
 
 def settings(config: dict, split: Any, history: list) -> str:
@@ -40,19 +53,18 @@ def curves(history: list, batch_losses: Sequence[float] | None = None, steps_per
     taken from the history where the losses divide evenly into its epochs, else no means are drawn)."""
     if not history:
         return note("no epoch finished yet")
-    try:
-        from chainrule.viz.plots import plot_batch_loss, plot_history
-    except ImportError:
+    mpl = plots()
+    if mpl is None:
         return note(f"the loss and accuracy curves {PLOTS_MISSING}")
     keys = ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")
-    fig = plot_history([{k: row[k] for k in keys} for row in history])
+    fig = mpl.plot_history([{k: row[k] for k in keys} for row in history])
     epochs = image(images.figure_uri(fig), "loss and accuracy per epoch, train and test")
     if not batch_losses:
         return epochs
     if steps_per_epoch is None and len(batch_losses) % len(history) == 0:  # else part of an epoch stopped by Ctrl-C
         steps_per_epoch = len(batch_losses) // len(history)
     title = f"loss of each of the {len(batch_losses)} mini-batches"
-    fig = plot_batch_loss(batch_losses, steps_per_epoch, title=title)
+    fig = mpl.plot_batch_loss(batch_losses, steps_per_epoch, title=title)
     steps = image(images.figure_uri(fig), "the loss of every mini-batch, noisy, and each epoch's mean")
     return f'<div style="display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start">{epochs}{steps}</div>'
 
@@ -106,27 +118,26 @@ def predictions(x: np.ndarray, y: np.ndarray, pred: np.ndarray, image_shape: tup
 
 
 def weights(model: Any, image_shape: tuple) -> str:
-    try:
-        from chainrule.viz.plots import plot_weights
-    except ImportError:
+    mpl = plots()
+    if mpl is None:
         return note(f"the first-layer weights {PLOTS_MISSING}")
     first = next(iter(model.parameters()))
-    fig = plot_weights(first, image_shape=image_shape, max_units=64)
+    fig = mpl.plot_weights(first, image_shape=image_shape, max_units=64)
     return note("each hidden unit's incoming weights as an image (red positive, blue negative)") + image(
         images.figure_uri(fig), "first-layer weights as images"
     )
 
 
 def regions(model: Any, x: np.ndarray, y: np.ndarray) -> str:
-    try:
-        from chainrule.viz.plots import plot_regions
-    except ImportError:
+    mpl = plots()
+    if mpl is None:
         return note(f"the decision regions {PLOTS_MISSING}")
-    fig = plot_regions(model, x, y, title="class regions with the test points")
+    fig = mpl.plot_regions(model, x, y, title="class regions with the test points")
     return image(images.figure_uri(fig), "decision regions over the plane with the test points")
 
 
-def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
+def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> tuple[str, bool]:
+    """The loss graph of the batch ``(x, y)`` as an SVG, and True; without Graphviz its DOT text, and False."""
     from chainrule.viz import RenderError
 
     xb, yb = Tensor(x, name="x"), Tensor(y, name="labels")
@@ -138,8 +149,18 @@ def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:
     try:
         svg = drawing.pipe("svg")
     except RenderError as exc:
-        return intro + note(str(exc)) + f"<pre>{escape(drawing.source)}</pre>"
-    return intro + f'<div class="graph">{image(images.svg_uri(svg), "computational graph of the loss")}</div>'
+        return intro + note(str(exc)) + f"<pre>{escape(drawing.source)}</pre>", False
+    return intro + f'<div class="graph">{image(images.svg_uri(svg), "computational graph of the loss")}</div>', True
+
+
+def missing_pictures(graph_drawn: bool) -> str:
+    """The page's notice when pictures are left out for want of the viz extra (empty when none is)."""
+    missing = [] if plots() else ["the plots need matplotlib"]
+    if not graph_drawn:
+        missing.append("the graph drawing needs Graphviz (its DOT text is shown instead)")
+    if not missing:
+        return ""
+    return f"Pictures left out: {'; '.join(missing)}. {VIZ_EXTRA} adds {'them' if len(missing) > 1 else 'it'}."
 
 
 def gradcheck(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> str:

@@ -1,0 +1,42 @@
+"""A core install (``pip install chainrule``: NumPy only): the command line works without the extras.
+
+Each run is a child process in which the extras' packages cannot be imported (their ``sys.modules`` entries are
+None, which makes ``import`` raise ImportError as for a package that is not installed).
+"""
+
+import subprocess
+import sys
+
+from test_cli_report import Page
+
+#: the packages of the viz, data and cli extras
+EXTRAS = ("matplotlib", "pygraphviz", "graphviz", "PIL", "sklearn", "tqdm")
+CHILD = """
+import sys
+for name in {extras!r}:
+    sys.modules[name] = None
+from chainrule.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def core(*argv: str) -> subprocess.CompletedProcess:
+    """``chainrule argv…`` in a child process without the extras."""
+    code = CHILD.format(extras=EXTRAS)
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+
+
+def test_train_writes_the_report_without_pictures(tmp_path):
+    out = tmp_path / "run"
+    done = core("train", "--train-size", "200", "--epochs", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"report: {out / 'report.html'}" in done.stdout
+    html = (out / "report.html").read_text()
+    page = Page(html)
+    assert page.sections == ["settings", "curves", "confusion", "predictions", "weights", "graph", "gradcheck"]
+    assert ("Pictures left out: the plots need matplotlib; the graph drawing needs Graphviz (its DOT text is shown "
+            "instead). pip install &#x27;chainrule[viz]&#x27; adds them.") in html  # fmt: skip
+    assert "the loss and accuracy curves needs matplotlib, which is not installed" in html
+    assert "<pre>digraph chainrule {" in html
+    assert all(src.startswith("data:image/png") for _, src, _ in page.images)  # the digits: chainrule's own PNGs
