@@ -1,4 +1,4 @@
-"""Argument checks and conversions shared by the image functions of ``functional_conv``.
+"""Argument checks and conversions shared by the function forms (``functional_conv``, ``functional_losses``).
 
 Each raises an error that names the function, the value at fault and what is valid.
 """
@@ -24,7 +24,7 @@ def describe(value: Any) -> str:
 def floating(input: Any, op: str) -> Tensor:
     """``input`` itself, checked to be a floating-point Tensor."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {describe(input)}")
+        raise TypeError(f"{op}: input must be a Tensor, got {describe(input)}; wrap it with cr.tensor(...)")
     if input._data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating point, got {input.dtype}; use .float()")
     return input

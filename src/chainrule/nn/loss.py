@@ -6,7 +6,7 @@ from typing import Any
 
 from chainrule.creation import as_tensor
 from chainrule.nn import functional as F
-from chainrule.nn.functional import REDUCTIONS
+from chainrule.nn.functional_losses import REDUCTIONS
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
 
