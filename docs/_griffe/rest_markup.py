@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import griffe
@@ -94,18 +95,44 @@ def unshadow_builtins(obj: griffe.Object, *expressions: object) -> None:
                 name.parent = None
 
 
+def classes(obj: griffe.Object) -> Iterator[griffe.Class]:
+    """Every class defined in ``obj`` and below it (aliases, that is imported names, are skipped)."""
+    for member in obj.members.values():
+        if not member.is_alias and (member.is_module or member.is_class):
+            if member.is_class:
+                yield member
+            yield from classes(member)
+
+
+def prune(cls: griffe.Class) -> None:
+    """Leave out of ``cls``'s page the members without a docstring that say nothing beyond its signature:
+    special methods (``__init__`` stays: it gives the class's signature), attributes that only keep an
+    argument of ``__init__`` (``self.p = p``), and overrides of a base class's member (a layer's ``forward``)."""
+    try:
+        inherited = {name for base in cls.mro() for name in base.members}
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError, ValueError):
+        inherited = set()
+    init = cls.members.get("__init__")
+    arguments = {p.name for p in init.parameters} if isinstance(init, griffe.Function) else set()
+    for name, member in list(cls.members.items()):
+        if member.docstring or member.is_alias or name == "__init__":
+            continue
+        special = name.startswith("__") and name.endswith("__")
+        argument = member.is_attribute and "property" not in member.labels and name in arguments
+        if special or argument or name in inherited:
+            cls.del_member(name)
+
+
 class RestMarkup(griffe.Extension):
-    """Rewrites each docstring's reST markup as Markdown, and unshadows builtins in signatures."""
+    """Rewrites each docstring's reST markup as Markdown, unshadows builtins in signatures and prunes classes."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = to_markdown(obj.docstring.value)
 
-    def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
-        """Special methods say nothing without a docstring (``__init__`` stays: it gives the class's signature)."""
-        for name, member in list(cls.members.items()):
-            if name.startswith("__") and name.endswith("__") and name != "__init__" and not member.docstring:
-                cls.del_member(name)
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        for cls in classes(pkg):
+            prune(cls)
 
     def on_function(self, *, func: griffe.Function, **kwargs: Any) -> None:
         parameters = [(p.annotation, p.default) for p in func.parameters]
