@@ -40,3 +40,14 @@ def test_train_writes_the_report_without_pictures(tmp_path):
     assert "the loss and accuracy curves needs matplotlib, which is not installed" in html
     assert "<pre>digraph chainrule {" in html
     assert all(src.startswith("data:image/png") for _, src, _ in page.images)  # the digits: chainrule's own PNGs
+
+
+def test_drawing_without_graphviz_is_a_missing_package(tmp_path):
+    done = core("graph", "x * y", "x=1", "y=2", "-o", str(tmp_path / "f.svg"))
+    assert done.returncode == 6, done.stderr
+    assert done.stdout == "" and not (tmp_path / "f.svg").exists()  # refused before any work
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"chainrule graph: error: -o {tmp_path / 'f.svg'}: draw: cannot render svg: no Graphviz")
+    assert "pip install 'chainrule[viz]'" in line
+    done = core("graph", "x * y", "x=1", "y=2", "-o", str(tmp_path / "f.dot"))  # DOT text needs no Graphviz
+    assert done.returncode == 0 and (tmp_path / "f.dot").read_text().startswith("digraph")

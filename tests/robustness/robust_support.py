@@ -26,7 +26,7 @@ ROBUST = settings(derandomize=True, database=None, deadline=None, print_blob=Fal
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 
 #: the exit codes of the README's table
-DOCUMENTED = {0, 2, 3, 4, 5, 130}
+DOCUMENTED = {0, 2, 3, 4, 5, 6, 130}
 
 
 class Hang(Exception):

@@ -5,17 +5,18 @@ adds the expression and a caret under the part at fault), and one of these codes
 
 0 success; 1 an unexpected internal error (a bug: the traceback is printed, please report it);
 2 bad command line: unknown options, impossible values or sizes that cannot fit in memory, an unsafe,
-malformed or too deeply nested expression; 3 a dataset that is missing, unreadable or corrupt, or a
-missing optional package (scikit-learn for digits, Graphviz for drawings); 4 an output or run folder
-problem: unwritable, already used without ``--force``, not a run, a config.json or checkpoint that is
-damaged, tampered with or does not match; 5 a gradient check that failed; 130 stopped by Ctrl-C
-(after saving a checkpoint); 141 the reader of standard output went away (``| head``), quietly, as
-the shell reports a program ended by SIGPIPE.
+malformed or too deeply nested expression; 3 a dataset that is missing, unreadable, corrupt or
+invalid; 4 an output or run folder problem: unwritable, already used without ``--force``, not a run, a
+config.json or checkpoint that is damaged, tampered with or does not match; 5 a gradient check that
+failed; 6 an optional package that is missing (an extra not installed: Graphviz for ``graph -o`` .svg,
+.png or .pdf) or that fails; 130 stopped by Ctrl-C (after saving a checkpoint); 141 the reader of
+standard output went away (``| head``), quietly, as the shell reports a program ended by SIGPIPE.
 """
 
 from __future__ import annotations
 
-OK, INTERNAL, USAGE, DATA, RUN_FOLDER, GRADCHECK_FAILED, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 3, 4, 5, 130, 141
+OK, INTERNAL, USAGE, DATA, RUN_FOLDER, GRADCHECK_FAILED, MISSING_PACKAGE = 0, 1, 2, 3, 4, 5, 6
+INTERRUPTED, BROKEN_PIPE = 130, 141
 
 
 class CLIError(Exception):
@@ -35,6 +36,12 @@ class UsageError(CLIError):
 
 class DataError(CLIError):
     code = DATA
+
+
+class MissingPackageError(CLIError):
+    """An optional package the command needs is not installed (or fails): the message says which extra adds it."""
+
+    code = MISSING_PACKAGE
 
 
 class OutputError(CLIError):

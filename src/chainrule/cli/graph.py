@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chainrule.cli.errors import OK, DataError, OutputError, UsageError
+from chainrule.cli.errors import OK, MissingPackageError, OutputError, UsageError
 from chainrule.cli.expr import ALLOWED, add_expression_command, evaluate, parse_bindings
 from chainrule.viz.format import number
 
@@ -29,11 +29,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.viz import RenderError, draw, explain
+    from chainrule.viz import Graph, RenderError, draw, explain
     from chainrule.viz.render import FORMATS
 
-    if args.output is not None and args.output.suffix.lower() not in FORMATS:  # a bad argument: before any work
-        raise UsageError(f"-o {args.output}: use a .svg, .png, .pdf or .dot file name (the suffix picks the format)")
+    if args.output is not None:  # a bad argument or a missing Graphviz: refused before any work
+        fmt = FORMATS.get(args.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"-o {args.output}: use a .svg, .png, .pdf or .dot file name (the suffix picks the "
+                             "format)")  # fmt: skip
+        try:
+            Graph("digraph {}").pipe(fmt)  # renders through the drawing's own path: Graphviz, where .dot needs none
+        except RenderError as exc:
+            raise MissingPackageError(f"-o {args.output}: {exc}") from None
     out, leaves = evaluate(args.expr, parse_bindings(args.values))
     out.name = "f"
     drawing = draw(out)  # computes the gradients it shows without freeing the graph
@@ -44,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         try:
             drawing.save(args.output)
-        except RenderError as exc:
-            raise DataError(str(exc)) from None
+        except RenderError as exc:  # Graphviz is there (checked above) but failed on this drawing
+            raise MissingPackageError(str(exc)) from None
         except OSError as exc:  # an errno's words, or chainrule's own sentence (which names the file)
             raise OutputError(f"cannot write {args.output}: {exc.strerror}" if exc.errno else str(exc)) from None
         print(f"wrote {args.output}")

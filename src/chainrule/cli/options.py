@@ -142,4 +142,11 @@ def _typed(text: str, kind: type) -> Any:
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the examples' line breaks in the epilog and shows defaults."""
+    """Keeps the examples' line breaks in the epilog and shows each default once: argparse's ``(default: …)``
+    only where the help does not say its own, and never for an absent value (None) or an unset flag (False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default is None or action.default is False:
+            return text
+        return super()._get_help_string(action)

@@ -11,7 +11,7 @@ import numpy as np
 
 from chainrule import nn, optim
 from chainrule.cli import options as o
-from chainrule.cli.errors import DataError
+from chainrule.cli.errors import DataError, MissingPackageError
 from chainrule.data import datasets
 from chainrule.data.datasets import Split
 from chainrule.data.transforms import one_hot
@@ -185,8 +185,8 @@ def load_data(config: Config) -> Split:
                 "linearly-separable": datasets.linearly_separable}[name]()  # fmt: skip
     except datasets.DatasetError as exc:
         raise DataError(str(exc)) from None
-    except ImportError as exc:
-        raise DataError(f"--data {name}: {exc}") from None
+    except ImportError as exc:  # a dataset that needs an extra
+        raise MissingPackageError(f"--data {name}: {exc}") from None
 
 
 def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:
