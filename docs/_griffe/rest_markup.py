@@ -107,13 +107,14 @@ def classes(obj: griffe.Object) -> Iterator[griffe.Class]:
 def prune(cls: griffe.Class) -> None:
     """Leave out of ``cls``'s page the members without a docstring that say nothing beyond its signature:
     special methods (``__init__`` stays: it gives the class's signature), attributes that only keep an
-    argument of ``__init__`` (``self.p = p``), and overrides of a base class's member (a layer's ``forward``)."""
+    argument of ``__init__`` (``self.p = p``, a dataclass's fields) and overrides of a base class's member
+    (a layer's ``forward``)."""
     try:
         inherited = {name for base in cls.mro() for name in base.members}
     except (griffe.AliasResolutionError, griffe.CyclicAliasError, ValueError):
         inherited = set()
-    init = cls.members.get("__init__")
-    arguments = {p.name for p in init.parameters} if isinstance(init, griffe.Function) else set()
+    arguments = {p.name for p in cls.parameters}  # of its __init__ (a dataclass's fields: mkdocs.yml loads
+    # Griffe's dataclasses extension before this one)
     for name, member in list(cls.members.items()):
         if member.docstring or member.is_alias or name == "__init__":
             continue
