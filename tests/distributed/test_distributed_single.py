@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -86,6 +87,19 @@ def test_without_mpi4py_one_process_runs_and_several_are_told_what_to_install(fr
     fresh_world.delenv("PMI_SIZE")
     dist.init()
     assert (dist.is_initialized(), dist.rank(), dist.world_size()) == (True, 0, 1)
+
+
+def test_an_mpiexec_of_another_mpi_is_named(fresh_world):
+    """mpiexec started 2, but mpi4py's MPI sees a job of 1 in each: two trainings that think they are alone."""
+    world = SimpleNamespace(Get_rank=lambda: 0, Get_size=lambda: 1)
+    fake = SimpleNamespace(COMM_WORLD=world, Get_library_version=lambda: "Open MPI v4.1.6, package: ...\nmore")
+    fresh_world.setitem(sys.modules, "mpi4py", SimpleNamespace(MPI=fake))
+    fresh_world.setitem(sys.modules, "mpi4py.MPI", fake)
+    fresh_world.setenv("PMI_SIZE", "2")
+    message = r"started 2 processes but each one sees an MPI job of 1: that mpiexec belongs to another MPI library"
+    with pytest.raises(dist.DistributedError, match=message + r" than mpi4py's \(Open MPI v4\.1\.6, package: \.\.\.\)"):
+        dist.init()
+    assert not dist.is_initialized()
 
 
 def test_import_leaves_mpi_alone_and_init_alone_is_a_job_of_one():
