@@ -225,7 +225,7 @@ def test_nn_modules_become_nodes_and_clusters_with_parameter_names():
         loss = net(cr.randn(5, 2)).sum()
     assert "forward" not in net.__dict__  # the recording hooks are gone
     collapsed = cr.draw(loss, groups=rec).source
-    assert {"0: Linear", "1: Tanh", "2: Linear"} <= set(node_labels(collapsed))
+    assert {"0: Linear 2→4", "1: Tanh", "2: Linear 4→3"} <= set(node_labels(collapsed))
     assert "label=<MLP>" in collapsed and "0.weight" in collapsed
     expanded = cr.draw(loss, groups=rec, detail="ops").source
     assert "linear" in node_labels(expanded) and expanded.count("subgraph cluster_") == 4

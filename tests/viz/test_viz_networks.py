@@ -75,8 +75,8 @@ def test_parameters_sit_inside_their_layers_cluster():
             stack[-1] = re.search(r"label=<([^>]*)>", line).group(1)
         else:
             home.update((name, stack[-1]) for name in LEAF.findall(line))
-    assert home == {"0.weight": "0: Linear", "0.bias": "0: Linear", "2.weight": "2: Linear", "2.bias": "2: Linear",
-                    "x": None, "y": None}  # fmt: skip
+    assert home == {"0.weight": "0: Linear 3→4", "0.bias": "0: Linear 3→4", "2.weight": "2: Linear 4→2",
+                    "2.bias": "2: Linear 4→2", "x": None, "y": None}  # fmt: skip
 
 
 def caption_boxes(root):

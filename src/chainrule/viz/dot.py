@@ -16,6 +16,7 @@ VALUE_COLOR = "#1b7a2e"
 GRAD_COLOR = "#c62828"
 EDGE_COLOR = "#555555"
 CLUSTER_COLOR = "#b26a00"
+SHAPES_COLOR = "#555555"
 CAPTION_STYLE = f'shape=plaintext, fontcolor="{CLUSTER_COLOR}", fontsize=11'
 FAST_LAYOUT_ABOVE = 40
 # Characters: a longer summary goes on several lines (shape, range, norm), keeping drawings narrow.
@@ -77,7 +78,7 @@ def _cluster(c: Resolved, clusters: list, by_cluster: dict, anchors: dict, pad: 
     out = [
         f"{pad}subgraph cluster_{i} {{",
         f'{pad}  label=""; style="rounded,dashed"; color="{CLUSTER_COLOR}";',
-        f"{pad}  caption{i} [label=<{html.escape(c.name)}>, {CAPTION_STYLE}];",
+        f"{pad}  caption{i} [label=<{html.escape(c.title)}>, {CAPTION_STYLE}];",
     ]
     out += [f"{pad}  {n}" for n in by_cluster.get(c, [])]
     if c in anchors:
@@ -102,6 +103,8 @@ def _common(a: Resolved | None, b: Resolved | None, drawn: list) -> Resolved | N
 
 def _node(node: Node) -> str:
     text = "<br/>".join(html.escape(part) for part in node.label.split("\n"))
+    if node.shapes:
+        text += f'<br/><font point-size="10" color="{SHAPES_COLOR}">{html.escape(node.shapes)}</font>'
     if node.note:
         text += f'<br/><font point-size="10" color="{GRAD_COLOR}">{html.escape(node.note)}</font>'
     style = _NODE_STYLE[node.kind]

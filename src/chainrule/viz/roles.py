@@ -1,10 +1,11 @@
 """The roles of a network's values, named as the lecture notes name them.
 
-A layer is a ``Linear`` node, or a matrix product by a weight leaf (plus a bias leaf
-added to it): layer k computes z_k from its input (x for the first) with W_k and
-b_k. An activation of z_k gives h_k; the last one, when a loss reads it, is ŷ.
-A loss reads a target y (t for the squared error, as the essay writes it) and
-makes L. Only what is recognised gets a role; everything else keeps the usual names.
+A layer is a ``Linear`` node, a matrix product by a weight leaf (plus a bias leaf
+added to it), or a convolution (``nn.Conv2d``, ``nn.Conv1d``): layer k computes z_k
+from its input (x for the first) with W_k and b_k. An activation of z_k gives h_k;
+the last one, when a loss reads it, is ŷ. A loss reads a target y (t for the
+squared error, as the essay writes it) and makes L. Only what is recognised gets a
+role; everything else keeps the usual names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from chainrule.viz.trace import Op, Trace, Value
 
 ACTIVATIONS = {"Sigmoid", "Tanh", "Relu", "Softmax", "LogSoftmax", "Where"}
 LOSSES = {"CrossEntropy", "NLL", "MulticlassSVM", "MSE", "BCE", "BCEWithLogits"}
+CONVOLUTIONS = {"Conv", "BiasedConv"}  # conv2d's ops: (input, weight) and (input, weight, bias)
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -52,7 +54,7 @@ def roles(tr: Trace) -> dict[Value, str]:
 
 
 def has_layer(tr: Trace) -> bool:
-    """Whether ``tr`` is a network's graph: it holds a layer (``Linear``, or a product by a weight)."""
+    """Whether ``tr`` is a network's graph: it holds a layer (``Linear``, a product by a weight, a convolution)."""
     return any(_layer(op) is not None for op in tr.ops)
 
 
@@ -63,8 +65,8 @@ def _first(op: Op) -> Value | None:
 
 def _layer(op: Op) -> tuple | None:
     """(input, weight, bias, z) when ``op`` computes a layer's z, else None."""
-    if kind(op) == "Linear":
-        a, w, b = op.operands[:3]
+    if kind(op) == "Linear" or kind(op) in CONVOLUTIONS:
+        a, w, b = (op.operands + [None])[:3]
         return a, _leaf(w), _leaf(b), op.outputs.get(0)
     if kind(op) == "Add" and all(isinstance(v, Value) for v in op.operands[:2]):
         product, bias = op.operands[:2]

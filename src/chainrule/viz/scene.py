@@ -25,8 +25,9 @@ class Node:
     id: str
     kind: str  # leaf, const, op, group, summary, output
     label: str
-    note: str | None = None  # a second line in red: the summed gradient
+    note: str | None = None  # a last line in red: the summed gradient
     cluster: Resolved | None = None
+    shapes: str | None = None  # a collapsed group's shapes, in → out, in small print under its label
 
 
 @dataclass(eq=False)
@@ -78,7 +79,8 @@ def build(tr: Trace, groups: list[Resolved], collapsed: set, opts: Options) -> S
             out = next(iter(u.outputs.values()), None)
             scene.nodes.append(Node(ids[u], "op", gate_label(u), _sum_note(out, opts), cluster))
         else:
-            scene.nodes.append(Node(ids[u], "group", u.name, None, u.parent if u.parent in scene.clusters else None))
+            home = u.parent if u.parent in scene.clusters else None
+            scene.nodes.append(Node(ids[u], "group", u.title, None, home, u.shapes))
     merged: dict = {}
     for op in tr.ops:
         head = unit[op]
