@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 import zipfile
 
 import numpy as np
@@ -191,3 +192,145 @@ def test_a_0d_tensor_keeps_its_shape(tmp_path):
     cr.save({"b": cr.zeros(()), "a": np.full((), 2.5)}, tmp_path / "z.ckpt")
     back = cr.load(tmp_path / "z.ckpt")
     assert back["b"].shape == () and back["a"].shape == () and float(back["a"]) == 2.5
+
+
+# ------------------------------------------------------------------ safetensors
+def _safetensors():
+    return pytest.importorskip("safetensors.numpy", reason="safetensors is not installed (chainrule[io])")
+
+
+def _net_with_buffers():
+    return nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Tanh(), nn.Linear(3, 2))
+
+
+def test_safetensors_round_trip_restores_a_model_exactly(tmp_path):
+    _safetensors()
+    net = _net_with_buffers()
+    net(cr.randn(5, 4)).sum().backward()  # moves BatchNorm's running statistics and counter
+    crio.save_safetensors(net.state_dict(), tmp_path / "model.safetensors")
+    back = crio.load_safetensors(tmp_path / "model.safetensors")
+    assert sorted(back) == sorted(net.state_dict())
+    for key, value in net.state_dict().items():
+        assert back[key].dtype == value.dtype and back[key].shape == value.shape and not back[key].requires_grad
+        np.testing.assert_array_equal(back[key].numpy(), value.numpy(), err_msg=key)
+    fresh = _net_with_buffers()
+    fresh.load_state_dict(back)
+    net.eval(), fresh.eval()
+    x = cr.randn(3, 4)
+    np.testing.assert_array_equal(net(x).detach().numpy(), fresh(x).detach().numpy())
+    back["0.weight"].add_(1.0)  # the loaded tensors are ordinary, writable tensors
+
+
+def test_safetensors_files_are_interchangeable_with_pytorch(tmp_path):
+    _safetensors()
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (the oracle)")
+    from safetensors.torch import load_file, save_file
+
+    net = nn.Linear(4, 3)
+    crio.save_safetensors({**net.state_dict(), "step": cr.tensor(7), "mask": cr.tensor([True, False])},
+                          tmp_path / "cr.safetensors", metadata={"format": "pt"})  # fmt: skip
+    loaded = load_file(tmp_path / "cr.safetensors")
+    assert loaded["step"].dtype == torch.int64 and loaded["step"].shape == () and loaded["mask"].dtype == torch.bool
+    reference = torch.nn.Linear(4, 3)
+    reference.load_state_dict({k: v for k, v in loaded.items() if k in ("weight", "bias")})
+    x = np.random.default_rng(0).standard_normal((2, 4), dtype=np.float32)
+    np.testing.assert_array_equal(reference.weight.detach().numpy(), net.weight.detach().numpy())
+    expected = reference(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(net(cr.tensor(x)).detach().numpy(), expected, rtol=1e-6, atol=1e-7)
+
+    save_file(torch.nn.Linear(3, 2).state_dict(), tmp_path / "pt.safetensors")
+    layer = nn.Linear(3, 2)
+    layer.load_state_dict(crio.load_safetensors(tmp_path / "pt.safetensors"))
+    expected = load_file(tmp_path / "pt.safetensors")["weight"].numpy()
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), expected)
+
+
+def test_safetensors_writes_metadata_and_any_layout(tmp_path):
+    safetensors_numpy = _safetensors()
+    from safetensors import safe_open
+
+    w = np.arange(12, dtype=np.float64).reshape(3, 4)
+    crio.save_safetensors({"t": w.T, "s": w[::2, 1], "empty": np.zeros((0, 3), np.int8)}, tmp_path / "a.safetensors",
+                          metadata={"epoch": "3"})  # fmt: skip
+    with safe_open(tmp_path / "a.safetensors", framework="np") as f:
+        assert f.metadata() == {"epoch": "3"}
+    raw = safetensors_numpy.load_file(tmp_path / "a.safetensors")
+    np.testing.assert_array_equal(raw["t"], w.T)  # a transposed view is written in its logical order
+    np.testing.assert_array_equal(raw["s"], w[::2, 1])
+    assert raw["empty"].shape == (0, 3)
+
+
+def test_safetensors_save_names_what_it_cannot_write(tmp_path):
+    _safetensors()
+    target = tmp_path / "x.safetensors"
+    with pytest.raises(CheckpointError, match=r"got Linear \(save module.state_dict\(\)\)"):
+        crio.save_safetensors(nn.Linear(2, 2), target)
+    with pytest.raises(CheckpointError, match="key 3 is a int; safetensors names are str"):
+        crio.save_safetensors({3: cr.zeros(2)}, target)
+    with pytest.raises(CheckpointError, match=r"'lr' is a float; .* \(save other values with chainrule.save\)"):
+        crio.save_safetensors({"lr": 0.1}, target)
+    with pytest.raises(CheckpointError, match="'z' has dtype complex128; safetensors holds bool, uint8"):
+        crio.save_safetensors({"z": np.zeros(2, np.complex128)}, target)
+    with pytest.raises(CheckpointError, match=r"metadata must map str to str, got \{'epoch': 3\}"):
+        crio.save_safetensors({"w": cr.zeros(2)}, target, metadata={"epoch": 3})
+    with pytest.raises(CheckpointError, match=r"chainrule's .npz format; .* chainrule.io.save_safetensors\("):
+        cr.save({"w": cr.zeros(2)}, target)
+    assert not target.exists()
+
+
+def test_safetensors_write_is_atomic(tmp_path, monkeypatch):
+    safetensors_numpy = _safetensors()
+    path = tmp_path / "m.safetensors"
+    crio.save_safetensors({"w": cr.ones(3)}, path)
+    before = path.read_bytes()
+
+    def half_then_crash(arrays, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(before[:10])
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(safetensors_numpy, "save_file", half_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        crio.save_safetensors({"w": cr.zeros(3)}, path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.safetensors"]
+
+
+def _handmade(header: dict, payload: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + payload
+
+
+def test_safetensors_load_refuses_damaged_and_foreign_files(tmp_path):
+    _safetensors()
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(FileNotFoundError, match="no .safetensors file at"):
+        crio.load_safetensors(path)
+    crio.save_safetensors({"w": cr.ones(3, 4)}, path)
+    good = path.read_bytes()
+    damaged = {
+        "truncated": good[:-5], "header only": good[:8], "empty": b"",
+        "huge header length": (1 << 40).to_bytes(8, "little") + good[8:],
+        "offsets past the end": _handmade({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 1 << 30]}}, b"1234"),
+        "shape and bytes disagree": _handmade({"w": {"dtype": "F32", "shape": [9], "data_offsets": [0, 4]}}, b"1234"),
+    }
+    for what, data in damaged.items():
+        path.write_bytes(data)
+        with pytest.raises(CheckpointError, match=f"load_safetensors: {path} is not a valid .safetensors file"):
+            crio.load_safetensors(path)
+            pytest.fail(f"loaded a file with {what}")
+    path.write_bytes(_handmade({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, b"1234"))
+    with pytest.raises(CheckpointError, match="holds 'w' as BF16, which NumPy and chainrule have no dtype for"):
+        crio.load_safetensors(path)
+    with pytest.raises(CheckpointError, match=r"not an \.npz archive\); read it with chainrule.io.load_safetensors"):
+        cr.load(path)
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
+        crio.load_safetensors(path, device="cuda")
+
+
+def test_safetensors_without_the_package_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "safetensors", None)  # import safetensors now raises ImportError
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ImportError, match=r"save_safetensors needs the safetensors package: .*'chainrule\[io\]'"):
+        crio.save_safetensors({"w": cr.zeros(2)}, tmp_path / "m.safetensors")
+    with pytest.raises(ImportError, match=r"load_safetensors needs .*'chainrule\[io\]'"):
+        crio.load_safetensors(tmp_path / "m.safetensors")

@@ -11,6 +11,12 @@ the file before reading it, refuses compressed members (chainrule never writes
 them; NumPy would inflate them without a limit), and refuses metadata nested
 deeper than ``MAX_DEPTH``, so a damaged or crafted file costs memory and time in
 proportion to its length and ends in a :class:`CheckpointError`.
+
+``save_safetensors``/``load_safetensors`` write and read a flat dict of tensors (a
+``state_dict``) in the `safetensors <https://huggingface.co/docs/safetensors>`_
+format — a JSON header and raw little-endian bytes, never code — which
+``safetensors.torch.load_file`` and other frameworks read as it is. They need the
+``safetensors`` package (``pip install 'chainrule[io]'``).
 """
 
 from __future__ import annotations
@@ -19,19 +25,21 @@ import json
 import os
 import struct
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 import numpy as np
 
 from chainrule.device import available
 from chainrule.errors import ChainruleError
-from chainrule.files import atomic_write
+from chainrule.files import atomic_target, atomic_write
 from chainrule.npyfile import NpyError, read_npy
 from chainrule.tensor import Tensor
 from chainrule.untrusted import check_nesting
 
-__all__ = ["CheckpointError", "MAX_DEPTH", "load", "save"]
+__all__ = ["CheckpointError", "MAX_DEPTH", "load", "load_safetensors", "save", "save_safetensors"]
 
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
@@ -57,6 +65,9 @@ def save(obj: Any, path: str | os.PathLike | IO[bytes]) -> None:
 
     >>> cr.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, "ckpt.npz")
     """
+    if not hasattr(path, "write") and Path(path).suffix == ".safetensors":
+        raise CheckpointError(f"save: {path} names a .safetensors file, but save writes chainrule's .npz format; "
+                              "write a state_dict with chainrule.io.save_safetensors(tensors, path)")  # fmt: skip
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(obj, arrays, "obj", 1)
     meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
@@ -104,7 +115,8 @@ def _load_from(f: IO[bytes], path: Path) -> Any:
     """The checkpoint in the binary file ``f`` (read from its start); ``path`` names it in errors."""
     try:
         if f.read(4) != b"PK\x03\x04":
-            raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive)")
+            hint = "; read it with chainrule.io.load_safetensors" if path.suffix == ".safetensors" else ""
+            raise CheckpointError(f"load: {path} is not a chainrule checkpoint (not an .npz archive){hint}")
         size = f.seek(0, os.SEEK_END)
         with zipfile.ZipFile(f) as archive:
             return _Reader(archive, path, size).load()
@@ -120,6 +132,86 @@ def _load_from(f: IO[bytes], path: Path) -> Any:
 
 def _write_payload(f: IO[bytes], arrays: dict) -> None:
     np.savez(f, **arrays)
+
+
+# ------------------------------------------------------------------ safetensors
+#: NumPy's names of the dtypes both chainrule and safetensors hold (safetensors' bfloat16 and float8 have no NumPy type)
+_SAFETENSORS_DTYPES = {"bool": "BOOL", "uint8": "U8", "int8": "I8", "uint16": "U16", "int16": "I16", "uint32": "U32",
+                       "int32": "I32", "uint64": "U64", "int64": "I64", "float16": "F16", "float32": "F32",
+                       "float64": "F64", "complex64": "C64"}  # fmt: skip
+
+
+def save_safetensors(
+    tensors: Mapping[str, Tensor | np.ndarray], path: str | os.PathLike, metadata: Mapping[str, str] | None = None
+) -> None:
+    """Write a flat dict of Tensors or arrays (a ``state_dict``) to ``path`` in the safetensors format, atomically.
+
+    As ``safetensors.torch.save_file``: the file loads with ``safetensors.torch.load_file`` (and
+    :func:`load_safetensors`); ``metadata`` is an optional dict of strings stored in its header. Tensors that
+    share memory (tied weights) are written once each. Needs ``pip install 'chainrule[io]'``.
+
+    >>> chainrule.io.save_safetensors(net.state_dict(), "model.safetensors")
+    """
+    numpy_format = _safetensors("save_safetensors").numpy
+    if not isinstance(tensors, Mapping):
+        hint = " (save module.state_dict())" if hasattr(tensors, "state_dict") else ""
+        raise CheckpointError(f"save_safetensors: expected a dict of name → Tensor, got {type(tensors).__name__}{hint}")
+    arrays = {}
+    for key, value in tensors.items():
+        if not isinstance(key, str):
+            raise CheckpointError(f"save_safetensors: key {key!r} is a {type(key).__name__}; safetensors names are str")
+        if not isinstance(value, Tensor | np.ndarray):
+            raise CheckpointError(f"save_safetensors: {key!r} is a {type(value).__name__}; a .safetensors file holds "
+                                  "only Tensors and arrays (save other values with chainrule.save)")  # fmt: skip
+        array = value.detach().numpy() if isinstance(value, Tensor) else value
+        if array.dtype.name not in _SAFETENSORS_DTYPES:
+            raise CheckpointError(f"save_safetensors: {key!r} has dtype {array.dtype}; safetensors holds "
+                                  f"{', '.join(_SAFETENSORS_DTYPES)}")  # fmt: skip
+        arrays[key] = np.ascontiguousarray(array).reshape(array.shape)  # it writes raw memory: contiguous only
+    if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        raise CheckpointError(f"save_safetensors: metadata must map str to str, got {_short(dict(metadata))}")
+    with atomic_target(path) as tmp:
+        numpy_format.save_file(arrays, tmp, metadata=None if metadata is None else dict(metadata))
+
+
+def load_safetensors(path: str | os.PathLike, device: Any = "cpu") -> dict[str, Tensor]:
+    """The tensors in the ``.safetensors`` file at ``path`` by name (requires_grad=False), as
+    ``safetensors.torch.load_file``; ``model.load_state_dict(load_safetensors(path))`` restores a model.
+
+    Reading parses a JSON header and copies raw bytes: it never runs code. The header, offsets and sizes are
+    checked by safetensors against the file; a damaged file, or a dtype NumPy lacks (bfloat16, float8), is a
+    :class:`CheckpointError` naming the file. ``device`` must be the CPU. Needs ``pip install 'chainrule[io]'``.
+    """
+    available(device, "load_safetensors(device=...)")
+    library = _safetensors("load_safetensors")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_safetensors: no .safetensors file at {path}")
+    out = {}
+    try:
+        with library.safe_open(path, framework="np") as f:
+            for key in f.keys():
+                dtype = f.get_slice(key).get_dtype()
+                if dtype not in _SAFETENSORS_DTYPES.values():
+                    raise CheckpointError(f"load_safetensors: {path} holds {key!r} as {dtype}, which NumPy and "
+                                          f"chainrule have no dtype for (readable: {', '.join(_SAFETENSORS_DTYPES)})")
+                array = f.get_tensor(key)
+                out[key] = Tensor._make(array if array.flags.writeable else array.copy())
+    except library.SafetensorError as exc:
+        raise CheckpointError(f"load_safetensors: {path} is not a valid .safetensors file ({exc})") from None
+    except PermissionError as exc:
+        raise CheckpointError(f"load_safetensors: cannot read {path}: {exc.strerror}") from None
+    return out
+
+
+def _safetensors(caller: str) -> ModuleType:
+    """The safetensors package with its NumPy half imported, or ImportError naming the extra that installs it."""
+    try:
+        import safetensors
+        import safetensors.numpy  # noqa: F401  (sets safetensors.numpy)
+    except ImportError:
+        raise ImportError(f"{caller} needs the safetensors package: pip install 'chainrule[io]'") from None
+    return safetensors
 
 
 # ------------------------------------------------------------------ tree -> JSON
