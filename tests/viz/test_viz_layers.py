@@ -69,6 +69,8 @@ def test_expand_refuses_a_name_of_no_group():
         cr.draw(loss, groups=rec, expand=["0", "conv1"])
     with pytest.raises(ValueError, match=r"expand names no group: '0'; the groups are none \(pass groups="):
         cr.draw(loss, expand="0")
+    with pytest.raises(TypeError, match=r"expand takes a group's name or path.*got True \(detail='ops' draws every"):
+        cr.draw(loss, groups=rec, expand=True)
 
 
 def test_lenet_drawing_renders_with_its_gates(tmp_path):

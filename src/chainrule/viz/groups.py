@@ -203,9 +203,12 @@ def expansion(groups: list[Group], expand: Any) -> set[str]:
     """``expand`` as a set of group names or paths, each checked to name one of ``groups``."""
     if expand is None:
         return set()
+    if not isinstance(expand, (str, Collection)):
+        raise TypeError(f"draw: expand takes a group's name or path, or a collection of them, got {expand!r} "
+                        "(detail='ops' draws every gate)")  # fmt: skip
     names = {expand} if isinstance(expand, str) else set(expand)
     known = {g.name for g in groups} | {g.path for g in groups if g.path is not None}
-    unknown = sorted(str(n) for n in names - known)
+    unknown = sorted(names - known, key=str)
     if unknown:
         paths = [g.path or g.name for g in groups]
         listed = ", ".join(repr(p) for p in dict.fromkeys(paths)) or "none (pass groups=, e.g. a viz.record() recorder)"
