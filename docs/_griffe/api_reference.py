@@ -124,7 +124,7 @@ def prune(cls: griffe.Class) -> None:
             cls.del_member(name)
 
 
-class RestMarkup(griffe.Extension):
+class ApiReference(griffe.Extension):
     """Rewrites each docstring's reST markup as Markdown, unshadows builtins in signatures and prunes classes."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
