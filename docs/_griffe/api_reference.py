@@ -10,6 +10,8 @@ examples and ``Example::`` literal blocks. Markdown renders ``code`` as it is; t
 rest before mkdocstrings renders a docstring: a role becomes inline code (``~a.b`` shows ``b``), a
 ``>>>`` example up to the next blank line becomes a ``pycon`` code block, and a paragraph ending in
 ``::`` ends in ``:`` and its indented block becomes a ``python`` code block.
+
+Classes: members without a docstring that only repeat the class's signature are left out (``prune``).
 """
 
 from __future__ import annotations
