@@ -20,7 +20,7 @@ PUBLIC = [
     "chainrule", "chainrule.autograd", "chainrule.nn", "chainrule.nn.functional", "chainrule.nn.init",
     "chainrule.nn.utils", "chainrule.optim", "chainrule.optim.lr_scheduler", "chainrule.data",
     "chainrule.data.datasets", "chainrule.check", "chainrule.viz", "chainrule.viz.plots", "chainrule.train",
-    "chainrule.report", "chainrule.io",
+    "chainrule.report", "chainrule.io", "chainrule.distributed",
 ]  # fmt: skip
 DIRECTIVE = re.compile(r"^::: *(\S+)\n((?:    .*\n|\n)*)", re.M)
 
