@@ -59,24 +59,30 @@ def _size(size: tuple) -> tuple:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``); the default float dtype unless ``dtype``."""
     return _finish(xp.zeros(_size(size), _dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of shape ``size`` (``ones(2, 3)`` or ``ones((2, 3))``); the default float dtype unless ``dtype``."""
     return _finish(xp.ones(_size(size), _dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``, whose dtype it takes unless ``dtype`` (floats become the
+    default float, ints int64)."""
     if dtype is None:
         dtype = backend.as_array(fill_value).dtype
     return _finish(xp.full(_size((size,)), fill_value, xp.dtype(dtype)), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape, and of its dtype unless ``dtype``."""
     return _finish(xp.zeros(t.shape, dtype or t.dtype), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape, and of its dtype unless ``dtype``."""
     return _finish(xp.ones(t.shape, dtype or t.dtype), requires_grad)
 
 
@@ -95,10 +101,13 @@ def arange(
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (the default float dtype unless
+    ``dtype``)."""
     return _finish(xp.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n × m identity matrix (m = n by default): ones on the diagonal, zeros elsewhere."""
     return _finish(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 

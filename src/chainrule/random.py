@@ -16,6 +16,7 @@ class Generator:
         self.manual_seed(seed)
 
     def manual_seed(self, seed: int | None) -> Generator:
+        """Restart the stream from ``seed`` (a non-negative int; None draws fresh entropy); returns self."""
         if seed is not None and (not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"manual_seed: the seed must be a non-negative int, got {seed!r}")
         self.initial_seed = seed
@@ -27,6 +28,7 @@ class Generator:
         return self.numpy.bit_generator.state
 
     def set_state(self, state: dict) -> None:
+        """Put the stream back at a position saved by :meth:`get_state`, to resume a checkpoint exactly."""
         self.numpy.bit_generator.state = state
 
 

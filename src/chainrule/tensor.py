@@ -70,10 +70,12 @@ class Tensor:
     # ------------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple:
+        """The size of each dimension, as a tuple (NumPy's ``shape``; ``t.size()`` gives the same)."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (0 for a scalar)."""
         return self._data.ndim
 
     @property
@@ -82,6 +84,7 @@ class Tensor:
         return Size(self._data.size, self._data.shape)
 
     def numel(self) -> int:
+        """The number of elements (PyTorch's name for ``size``)."""
         return self._data.size
 
     def dim(self) -> int:
@@ -97,6 +100,7 @@ class Tensor:
 
     @property
     def dtype(self) -> Any:
+        """The element type, a NumPy dtype (``cr.float32``, ``cr.int64`` ...)."""
         return self._data.dtype
 
     @property
@@ -119,6 +123,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether backward() computes a gradient for this tensor; set it on a leaf to make it a variable."""
         if self._view is not None:
             self._sync_view()
         return self._rg
@@ -192,6 +197,7 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        """The values as nested Python lists of Python numbers (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
@@ -249,21 +255,27 @@ class Tensor:
         return self.to(dtypes.as_dtype(dtype, "type"))
 
     def float(self) -> Tensor:
+        """A float32 copy (``self`` when it is float32 already); differentiable from other floating dtypes."""
         return self.to(backend.float32)
 
     def double(self) -> Tensor:
+        """A float64 copy (``self`` when it is float64 already), as gradient checks want."""
         return self.to(backend.float64)
 
     def half(self) -> Tensor:
+        """A float16 copy (``self`` when it is float16 already)."""
         return self.to(dtypes.float16)
 
     def long(self) -> Tensor:
+        """An int64 copy, as class labels and indices take (``self`` when it is int64 already); no gradient."""
         return self.to(dtypes.int64)
 
     def int(self) -> Tensor:
+        """An int32 copy (``self`` when it is int32 already); no gradient."""
         return self.to(dtypes.int32)
 
     def bool(self) -> Tensor:
+        """A boolean copy, True where an element is non-zero (``self`` when it is boolean already)."""
         return self.to(dtypes.bool_)
 
     def __format__(self, spec: str) -> str:
@@ -424,21 +436,27 @@ class Tensor:
 
     # PyTorch's method names for the comparisons (boolean tensors, no gradient)
     def eq(self, other: Any) -> Tensor:
+        """``self == other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.eq(self, other)
 
     def ne(self, other: Any) -> Tensor:
+        """``self != other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.ne(self, other)
 
     def lt(self, other: Any) -> Tensor:
+        """``self < other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.lt(self, other)
 
     def le(self, other: Any) -> Tensor:
+        """``self <= other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.le(self, other)
 
     def gt(self, other: Any) -> Tensor:
+        """``self > other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.gt(self, other)
 
     def ge(self, other: Any) -> Tensor:
+        """``self >= other`` element-wise, as a boolean tensor (no gradient); they broadcast."""
         return compare.ge(self, other)
 
     def __invert__(self) -> Tensor:
@@ -456,15 +474,19 @@ class Tensor:
         return inplace.apply(self, "add", other, alpha=alpha)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """``self -= alpha * other`` in place."""
         return inplace.apply(self, "sub", other, alpha=alpha)
 
     def mul_(self, other: Any) -> Tensor:
+        """``self *= other`` in place."""
         return inplace.apply(self, "mul", other)
 
     def div_(self, other: Any) -> Tensor:
+        """``self /= other`` in place."""
         return inplace.apply(self, "div", other)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Clamp into [min, max] in place (either bound a number or None); ``clip_`` is the same method."""
         return inplace.apply(self, "clip", min, max)
 
     clip_ = clamp_
@@ -474,9 +496,11 @@ class Tensor:
         return inplace.apply(self, "copy", src)
 
     def fill_(self, value: float) -> Tensor:
+        """Overwrite every element with ``value``, in place; returns self."""
         return inplace.apply(self, "fill", value)
 
     def zero_(self) -> Tensor:
+        """Overwrite every element with 0, in place (as optimizers clear gradients); returns self."""
         return inplace.apply(self, "fill", 0)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -504,42 +528,55 @@ class Tensor:
 
     # ------------------------------------------------------------------ math
     def exp(self) -> Tensor:
+        """eˣ, element-wise; its derivative is eˣ itself."""
         return Exp.apply(self)
 
     def log(self) -> Tensor:
+        """The natural logarithm, element-wise; its derivative is 1/x."""
         return Log.apply(self)
 
     def sqrt(self) -> Tensor:
+        """√x, element-wise; its derivative is 1/(2√x)."""
         return Sqrt.apply(self)
 
     def abs(self) -> Tensor:
+        """|x|, element-wise; its derivative is sign(x) (0 at 0, as in PyTorch)."""
         return Abs.apply(self)
 
     def sin(self) -> Tensor:
+        """sin x, element-wise; its derivative is cos x."""
         return Sin.apply(self)
 
     def cos(self) -> Tensor:
+        """cos x, element-wise; its derivative is −sin x."""
         return Cos.apply(self)
 
     def tanh(self) -> Tensor:
+        """tanh x, element-wise; its derivative is 1 − tanh² x."""
         return Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + e^−x), element-wise; its derivative is σ(x)(1 − σ(x))."""
         return Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        """max(x, 0), element-wise; the gradient passes where the output is positive."""
         return Relu.apply(self)
 
     def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent`` (a number or a tensor, broadcasting); both operands receive gradients."""
         return Pow.apply(self, exponent)
 
     def matmul(self, other: Any) -> Tensor:
+        """``self @ other``: matrix product with NumPy's rules (vectors, and batches that broadcast)."""
         return MatMul.apply(self, other)
 
     def maximum(self, other: Any) -> Tensor:
+        """The element-wise larger of ``self`` and ``other``; the gradient goes to the larger (half each on ties)."""
         return Maximum.apply(self, other)
 
     def minimum(self, other: Any) -> Tensor:
+        """The element-wise smaller of ``self`` and ``other``; the gradient goes to the smaller (half each on ties)."""
         return Minimum.apply(self, other)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
@@ -554,6 +591,7 @@ class Tensor:
     clamp = clip
 
     def erf(self) -> Tensor:
+        """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, element-wise."""
         return Erf.apply(self)
 
     def mm(self, mat2: Any) -> Tensor:
@@ -565,14 +603,17 @@ class Tensor:
         return matrices.bmm(self, batch2)
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """True when |self − other| ≤ atol + rtol·|other| everywhere, as ``torch.allclose``."""
         return close.allclose(self, other, rtol, atol, equal_nan)
 
     # Reductions take NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` alike.
     def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        """The sum over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``."""
         axis, keepdims = _dims("sum", self.ndim, axis, keepdims, dim, keepdim)
         return Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        """The mean over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``."""
         axis, keepdims = _dims("mean", self.ndim, axis, keepdims, dim, keepdim)
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
@@ -649,44 +690,56 @@ class Tensor:
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                   keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        """log Σ eˣ over ``axis``/``dim`` (all by default), computed stably (the maximum taken out first)."""
         axis, keepdims = _dims("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """eˣ / Σ eˣ along one axis (the last by default), computed stably; ``dim`` is PyTorch's name."""
         return Softmax.apply(self, axis=_one_dim("softmax", self.ndim, axis, dim))
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """x − logsumexp(x) along one axis (the last by default): the log of softmax, without its underflow."""
         return LogSoftmax.apply(self, axis=_one_dim("log_softmax", self.ndim, axis, dim))
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        """The int64 index of the largest value (of the flattened tensor, or along ``axis``/``dim``); no gradient."""
         axis, keepdims = _dims("argmax", self.ndim, axis, keepdims, dim, keepdim)
         return compare.argmax(self, axis, keepdims)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:  # fmt: skip
+        """The int64 index of the smallest value (of the flattened tensor, or along ``axis``/``dim``); no gradient."""
         axis, keepdims = _dims("argmin", self.ndim, axis, keepdims, dim, keepdim)
         return compare.argmin(self, axis, keepdims)
 
     def any(self) -> Tensor:
+        """Whether any element is non-zero, as a 0-d boolean tensor."""
         return Tensor._make(xp.asarray(self._data.any()))
 
     def all(self) -> Tensor:
+        """Whether every element is non-zero, as a 0-d boolean tensor."""
         return Tensor._make(xp.asarray(self._data.all()))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in another shape (``-1`` infers one size); a view when the memory allows. ``view`` is the
+        same method."""
         return Reshape.apply(self, shape=shape_ops.shape_arg(shape))
 
     view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
         return shape_ops.flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
+        """Dimensions ``dim0`` and ``dim1`` swapped (the last two by default), as a view."""
         return shape_ops.transpose(self, dim0, dim1)
 
     def permute(self, *axes: Any) -> Tensor:
+        """The dimensions reordered: dimension i of the result is dimension ``axes[i]`` of this tensor."""
         return Permute.apply(self, axes=_axes(shape_ops.shape_arg(axes), self.ndim, "permute"))
 
     @property
@@ -700,6 +753,7 @@ class Tensor:
         return shape_ops.transpose(self, -2, -1)
 
     def expand(self, *shape: Any) -> Tensor:
+        """A broadcast view in a larger ``shape`` without copying; ``-1`` keeps a size (PyTorch's ``expand``)."""
         return shape_ops.expand(self, shape_ops.shape_arg(shape))
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -709,15 +763,19 @@ class Tensor:
     reshape_as = view_as
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """A broadcast view in ``other``'s shape (PyTorch's ``expand_as``)."""
         return self.expand(other.shape)
 
     def broadcast_to(self, shape: Any) -> Tensor:
+        """A broadcast view in ``shape``, as ``numpy.broadcast_to``."""
         return shape_ops.expand(self, shape_ops.shape_arg((shape,)))
 
     def squeeze(self, axis: Any = None, *, dim: Any = None) -> Tensor:
+        """Size-1 dimensions dropped (all of them, or those in ``axis``/``dim``), as a view."""
         return shape_ops.squeeze(self, _either("squeeze", axis, dim))
 
     def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """A size-1 dimension inserted at ``axis``/``dim`` (``-1`` appends), as a view."""
         axis = _either("unsqueeze", axis, dim)
         if axis is None:
             raise TypeError("unsqueeze: missing the axis (dim) where the new size-1 dimension goes")

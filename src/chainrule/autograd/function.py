@@ -57,10 +57,14 @@ class Function:
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
+        """The op's outputs from its inputs (a static method each subclass defines); save what backward needs on
+        ``ctx``."""
         raise NotImplementedError("Function subclasses must define a static forward(ctx, *inputs)")
 
     @staticmethod
     def backward(ctx: Function, *grad_outputs: Tensor) -> Any:
+        """One gradient (or None) per input of forward, from the gradients of its outputs; a static method each
+        subclass defines."""
         raise NotImplementedError("Function subclasses must define a static backward(ctx, *grad_outputs)")
 
     #: Optional first-order form of ``backward`` on backend arrays (gradient in, one array or None

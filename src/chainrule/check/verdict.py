@@ -53,10 +53,12 @@ class ElementCheck:
 
     @property
     def kink(self) -> bool:
+        """Whether a kinked op changed branch within ±eps here, so that the element neither passes nor fails."""
         return self.result == RESULTS[KINK]
 
     @property
     def failed(self) -> bool:
+        """Whether the element broke the tolerances or is not finite (a MISMATCH or NaN/Inf)."""
         return self.result in (RESULTS[FAIL], RESULTS[NONFINITE])
 
 
@@ -80,14 +82,17 @@ class InputCheck:
 
     @property
     def rating(self) -> str:
+        """The worst relative error rated on the ``RATINGS`` scale, consistent with the verdict (see :func:`rate`)."""
         return rate(self.max_rel_error, self.failed > 0, self.nonfinite > 0)
 
     @property
     def informative(self) -> bool:
+        """Whether any element was compared meaningfully; a check that compared none would pass a wrong backward."""
         return self.compared > 0
 
     @property
     def label(self) -> str:
+        """How reports name this input: ``label_text`` if given, else "input 0 (name)"."""
         if self.label_text:
             return self.label_text
         return f"input {self.position}" + (f" ({self.name})" if self.name else "")

@@ -65,6 +65,7 @@ class RandomSampler(ArraySampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices an epoch yields: ``num_samples`` if given, else the dataset's length."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def epoch_indices(self) -> Any:

@@ -108,6 +108,7 @@ class Standardizer:
         self.mean = self.std = None
 
     def fit(self, x: Any) -> Standardizer:
+        """Learn each feature's mean and std from ``x`` (the training data, samples along axis 0); returns self."""
         data = _array(x)
         self.mean = data.mean(axis=0)
         self.std = data.std(axis=0)
@@ -118,16 +119,19 @@ class Standardizer:
             raise RuntimeError("Standardizer: call fit() on the training data first")
 
     def transform(self, x: Any) -> Any:
+        """``(x − mean) / (std + eps)`` with the fitted statistics, as the same type as ``x`` (array or Tensor)."""
         self._fitted()
         data = _array(x)
         return _like(((data - self.mean) / (self.std + self.eps)).astype(data.dtype), x)
 
     def inverse_transform(self, x: Any) -> Any:
+        """Undo :meth:`transform`: ``x · (std + eps) + mean``, as the same type as ``x``."""
         self._fitted()
         data = _array(x)
         return _like((data * (self.std + self.eps) + self.mean).astype(data.dtype), x)
 
     def fit_transform(self, x: Any) -> Any:
+        """``fit(x)`` then ``transform(x)``: the training data standardised."""
         return self.fit(x).transform(x)
 
 

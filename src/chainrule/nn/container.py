@@ -37,11 +37,13 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:
+        """Each module applied in turn to the previous one's output."""
         for module in self._modules.values():
             input = module(input)  # through Module.__call__, as every caller of a layer goes
         return input
 
     def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (named by its position); returns self."""
         self.add_module(str(len(self)), module)
         return self
 
@@ -156,10 +158,12 @@ class ModuleList(Module):
         return ModuleList([*self, *_iterable(self, "__add__", other, "modules")])
 
     def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end, registered under its position; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each module of ``modules`` in order; returns self."""
         for module in list(_iterable(self, "extend", modules, "modules")):
             self.append(module)
         return self
@@ -173,6 +177,7 @@ class ModuleList(Module):
         self._renumber(modules)
 
     def pop(self, index: int | slice = -1) -> Module | ModuleList:
+        """Remove and return the module at ``index`` (the last by default); later modules move down one."""
         popped = self[index]
         del self[index]
         return popped
@@ -235,18 +240,23 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self) -> Any:
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self) -> Any:
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self) -> Any:
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def clear(self) -> None:
+        """Remove every entry."""
         self._modules.clear()
 
     def pop(self, key: str) -> Module:
+        """Remove the entry ``key`` and return its module."""
         return self._modules.pop(key)
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
@@ -290,6 +300,7 @@ class ParameterList(Module):
         return self.extend(values)
 
     def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end (a Tensor becomes a registered Parameter); returns self."""
         self._put(len(self), value)
         self._size += 1
         return self
@@ -304,6 +315,7 @@ class ParameterList(Module):
             setattr(self, str(i), value)
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each value of ``values`` in order; returns self."""
         for value in list(_iterable(self, "extend", values, "parameters")):
             self.append(value)
         return self

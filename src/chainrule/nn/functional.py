@@ -89,6 +89,7 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def tanh(input: Tensor) -> Tensor:
+    """tanh x, element-wise."""
     if not isinstance(input, Tensor):
         raise _not_a_tensor("tanh", input)
     return Tanh.apply(input)
@@ -144,10 +145,12 @@ def _maybe_in_place(input: Tensor, out: Tensor, inplace: bool) -> Tensor:
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """eˣ / Σ eˣ along ``dim`` (the last by default), computed stably."""
     return input.softmax(axis=dim)
 
 
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """x − logsumexp(x) along ``dim`` (the last by default): log-probabilities for :func:`nll_loss`."""
     return input.log_softmax(axis=dim)
 
 

@@ -59,14 +59,17 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Gene
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``, in place (no gradient recorded); returns the tensor."""
     return _fill(tensor, val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with 0, in place (e.g. biases); returns the tensor."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill with 1, in place (e.g. a normalisation's weight); returns the tensor."""
     return _fill(tensor, 1)
 
 

@@ -42,6 +42,8 @@ class Linear(Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: Generator | None = None) -> None:
+        """PyTorch's default: weight and bias drawn from U(−1/√in_features, 1/√in_features) (``generator`` decides
+        them)."""
         bound = 1.0 / math.sqrt(self.in_features)
         init.uniform_(self.weight, -bound, bound, generator)
         if self.bias is not None:

@@ -52,6 +52,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation, which each subclass defines; call the module (``layer(x)``), not ``forward``."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -109,6 +110,7 @@ class Module:
         self.__dict__.pop(name, None)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (a Parameter, or None for an absent one) under ``name``, as assigning it does."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
         _check_name(name, "parameter")
@@ -124,6 +126,7 @@ class Module:
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None) as a child under ``name``, as assigning an attribute does."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
         _check_name(name, "module")
@@ -145,12 +148,15 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every descendant, each once (``named_modules`` without the names)."""
         return (m for _, m in self.named_modules())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) pairs of the direct children, in registration order."""
         return ((k, m) for k, m in self._modules.items() if m is not None)
 
     def children(self) -> Iterator[Module]:
+        """The direct children, in registration order."""
         return (m for _, m in self.named_children())
 
     def _named(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
@@ -167,12 +173,16 @@ class Module:
         return self._named("_parameters", recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter of this module and its descendants (``recurse=False``: its own), each once; what an optimizer
+        takes."""
         return (p for _, p in self.named_parameters(recurse))
 
     def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, e.g. BatchNorm's running statistics; a shared buffer appears once."""
         return self._named("_buffers", recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer of this module and its descendants (``recurse=False``: its own), each once."""
         return (b for _, b in self.named_buffers(recurse))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
@@ -203,6 +213,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (False freezes the module); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -241,9 +252,11 @@ class Module:
         return self
 
     def double(self) -> Module:
+        """Convert the floating parameters and buffers to float64, in place (``to(cr.float64)``); returns self."""
         return self.to(xp.float64)
 
     def float(self) -> Module:
+        """Convert the floating parameters and buffers to float32, in place (``to(cr.float32)``); returns self."""
         return self.to(xp.float32)
 
     # ------------------------------------------------------------------ state

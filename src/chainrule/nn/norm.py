@@ -49,6 +49,7 @@ class _BatchNorm(Module):
             self.register_buffer(key, Tensor._make(value) if track_running_stats else None)
 
     def reset_running_stats(self) -> None:
+        """Start the running statistics again: mean 0, variance 1, no batches counted."""
         if self.track_running_stats:
             with no_grad():
                 self.running_mean.zero_()

@@ -39,6 +39,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """The identity affine map: weight 1, bias 0."""
         with no_grad():
             if self.weight is not None:
                 self.weight.fill_(1.0)

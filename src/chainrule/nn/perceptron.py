@@ -39,6 +39,7 @@ class Perceptron(Module):
         self.bias = Parameter(xp.zeros(1, dtype), requires_grad=False)
 
     def reset_parameters(self) -> None:
+        """Weights and bias back to 0, where the perceptron rule starts."""
         self.weight._data[...] = 0
         self.bias._data[...] = 0
 

@@ -56,6 +56,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self, generator: Generator | None = None) -> None:
+        """PyTorch's default: every row drawn from N(0, 1) (``generator`` decides them), the ``padding_idx`` row 0."""
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
             with no_grad():
