@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chainrule.cli import recipe
 from chainrule.cli.errors import OK, RunFolderError, UsageError, one_line
-from chainrule.cli.options import HelpFormatter, argparse_type, metavar
+from chainrule.cli.options import HelpFormatter, argparse_type
 from chainrule.cli.rundir import CONFIG, read_config
 from chainrule.errors import ChainruleError
 from chainrule.train import CHECKPOINT, evaluate, read_run_checkpoint
@@ -24,8 +24,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                             epilog=EXAMPLES, formatter_class=HelpFormatter)  # fmt: skip
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder written by chainrule train")
     data, root = recipe.RULES["data"], recipe.RULES["mnist_root"]
-    p.add_argument("--data", type=argparse_type(data), metavar=metavar(data),
-                   help="evaluate on this dataset's test set (default: the run's)")  # fmt: skip
+    p.add_argument("--data", type=argparse_type(data), metavar="DATA",
+                   help="evaluate on the test set of this dataset, a name or a .npz or .csv file "
+                        "(default: the run's)")  # fmt: skip
     p.add_argument("--mnist-root", type=argparse_type(root), metavar="DIR",
                    help="folder with the MNIST IDX files (for --data mnist)")  # fmt: skip
     p.set_defaults(run=run)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
 from chainrule import nn, optim
+from chainrule.cli import datafile
 from chainrule.cli import options as o
 from chainrule.cli.errors import DataError, MissingPackageError
 from chainrule.data import datasets
@@ -33,11 +34,24 @@ LATER_SETTINGS = {"output": "linear", "train_size": None}
 #: learning rate when --lr is not given: plain SGD takes big steps on these small nets, Adam small ones
 DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
 MOMENTUM = 0.9
-#: the shape of one input for datasets of images (for pictures of inputs and first-layer weights)
-IMAGE_SHAPES = {"mnist-sample": (28, 28), "mnist": (28, 28), "digits": (8, 8)}
+#: the shape (C, H, W) of one input for datasets of images (pictures of inputs, convolutions)
+IMAGE_SHAPES = {"mnist-sample": (1, 28, 28), "mnist": (1, 28, 28), "digits": (1, 8, 8)}
+
+
+def dataset(value: Any) -> str:
+    """A built-in dataset's name, or a ``.npz`` or ``.csv`` file as an absolute path (config.json records where
+    the data is, so a run resumes and evaluates from any folder)."""
+    if isinstance(value, str) and value in DATASETS:
+        return value
+    if isinstance(value, str) and value and datafile.is_file(value):
+        return os.path.abspath(os.path.expanduser(value))
+    raise ValueError(f"invalid choice: {o.shown(value)} (choose from {', '.join(map(repr, DATASETS))}, or give a "
+                     ".npz or .csv file)")  # fmt: skip
+
+
 #: the rule of every setting, for the command line and config.json alike (see chainrule.cli.options)
 RULES = {
-    "data": o.one_of(DATASETS), "mnist_root": o.optional(o.non_empty_text), "hidden": o.layer_sizes,
+    "data": dataset, "mnist_root": o.optional(o.non_empty_text), "hidden": o.layer_sizes,
     "activation": o.one_of(ACTIVATIONS), "output": o.one_of(OUTPUTS), "loss": o.one_of(LOSSES),
     "optimizer": o.one_of(OPTIMIZERS), "lr": o.positive_float, "batch_size": o.positive_int,
     "epochs": o.positive_int, "weight_decay": o.non_negative_float, "init": o.one_of(INITS),
@@ -110,6 +124,17 @@ def check_settings(settings: dict, name: Callable[[str], str] = option) -> dict:
     return checked
 
 
+@dataclass(frozen=True, repr=False)
+class Data(Split):
+    """A run's dataset: a Split of feature rows (N, D), and the shape (C, H, W) of one input when they are images."""
+
+    image: tuple | None = None
+
+    @classmethod
+    def of(cls, split: Split, image: tuple | None) -> Data:
+        return cls(**{f.name: getattr(split, f.name) for f in fields(Split)}, image=image)
+
+
 def check_train_size(config: Config, n_samples: int) -> None:
     """ValueError when ``config.train_size`` asks for more training samples than the dataset has."""
     if config.train_size is not None and config.train_size > n_samples:
@@ -131,8 +156,7 @@ def balanced_subset(split: Split, size: int | None, seed: int) -> Split:
         members = rng.permutation(np.flatnonzero(labels == c))
         rank[members] = np.arange(len(members))
     chosen = np.sort(np.lexsort((labels, rank))[:size])  # the 1st of each class, then the 2nd of each, …
-    return Split(split.x_train[chosen], split.y_train[chosen], split.x_test, split.y_test, split.num_classes,
-                 split.name)  # fmt: skip
+    return replace(split, x_train=split.x_train[chosen], y_train=split.y_train[chosen])
 
 
 def check_fits(config: Config, n_inputs: int, n_classes: int, n_samples: int) -> None:
@@ -169,24 +193,31 @@ def _bytes(n: float) -> str:
     return f"{n:.3g} {units[i]}"
 
 
-def load_data(config: Config) -> Split:
+def load_data(config: Config) -> Data:
     """The dataset the config names, as a fixed train/test split (the split does not depend on ``--seed``)."""
     name = config.data
+    if name not in DATASETS:
+        return Data.of(*datafile.read(name))
     try:
-        if name == "mnist-sample":
-            return datasets.mnist_sample()
-        if name == "mnist":
-            if config.mnist_root is None:
-                raise DataError("--data mnist needs --mnist-root DIR, a folder with the four MNIST IDX files")
-            return datasets.mnist(config.mnist_root)
-        if name == "digits":
-            return datasets.digits()
-        return {"xor": datasets.xor, "moons": datasets.moons, "spirals": datasets.spirals,
-                "linearly-separable": datasets.linearly_separable}[name]()  # fmt: skip
+        return Data.of(_builtin(config), IMAGE_SHAPES.get(name))
     except datasets.DatasetError as exc:
         raise DataError(str(exc)) from None
     except ImportError as exc:  # a dataset that needs an extra
         raise MissingPackageError(f"--data {name}: {exc}") from None
+
+
+def _builtin(config: Config) -> Split:
+    name = config.data
+    if name == "mnist-sample":
+        return datasets.mnist_sample()
+    if name == "mnist":
+        if config.mnist_root is None:
+            raise DataError("--data mnist needs --mnist-root DIR, a folder with the four MNIST IDX files")
+        return datasets.mnist(config.mnist_root)
+    if name == "digits":
+        return datasets.digits()
+    return {"xor": datasets.xor, "moons": datasets.moons, "spirals": datasets.spirals,
+            "linearly-separable": datasets.linearly_separable}[name]()  # fmt: skip
 
 
 def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:

@@ -31,6 +31,13 @@ examples:
   chainrule train --output sigmoid --loss half-mse  # the essay's network: sigmoid outputs, cost 1/2 ||a - t||^2
   chainrule train --init uniform --epochs 3         # weights from U[0, 1]: saturated sigmoid units
   chainrule train --train-size 1000                 # 100 images of each digit, drawn with --seed
+  chainrule train --data mine.npz --hidden 64 --optimizer adam   # your own data (see --data FILE below)
+
+--data FILE: a .npz with arrays x (N, D) features, or images (N, H, W) or
+(N, C, H, W), and y (N,) integer labels 0..C-1, optionally x_test and y_test; or a
+.csv of numbers separated by commas, one sample per line, the label in the last
+column, an optional header line. Without test arrays a stratified fifth is held
+out as the test set (seed 0), as for the built-in datasets.
 
 The run folder holds config.json, checkpoint.npz (after the first epoch, then at most
 every %(every)gs and after the last), metrics.csv, metrics.json and report.html. Ctrl-C
@@ -50,7 +57,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     lrs = ", ".join(f"{k} {v:g}" for k, v in recipe.DEFAULT_LR.items())
     helps = {
-        "data": (None, f"dataset (default: {d.data})"),
+        "data": ("DATA", f"dataset: {', '.join(recipe.DATASETS)}, or a .npz or .csv file of your own (see below) "
+                         f"(default: {d.data})"),
         "mnist_root": ("DIR", "folder with the four MNIST IDX files (for --data mnist)"),
         "hidden": ("N", "hidden layer size; repeat for more layers; 0: none, the linear classifier "
                         f"(default: {_shown(d.hidden)}; {special['hidden']})"),
@@ -169,7 +177,8 @@ def _write_report(out: Path, config: Config, split, model, loss_fn, history: lis
     from chainrule.report import write_report
 
     return write_report(out / REPORT, config.to_dict(), split, model, loss_fn, history,
-                        image_shape=recipe.IMAGE_SHAPES.get(config.data), batch_losses=batch_losses)  # fmt: skip
+                        image_shape=split.image[1:] if split.image and split.image[0] == 1 else None,
+                        batch_losses=batch_losses)  # fmt: skip
 
 
 def _check_checkpoint(out: Path, model, optimizer, batches: int) -> None:

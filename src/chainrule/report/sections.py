@@ -17,6 +17,9 @@ from chainrule.report.page import image, note, table
 from chainrule.tensor import Tensor
 
 VIZ_EXTRA = "pip install 'chainrule[viz]'"
+SHOWN_FEATURES = 4  # columns of a table of test samples
+SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+MAX_CONFUSION = 30  # classes shown as a confusion matrix; more make a table too large to read
 PLOTS_MISSING = f"needs matplotlib, which is not installed: {VIZ_EXTRA} adds it"
 
 
@@ -70,6 +73,9 @@ def curves(history: list, batch_losses: Sequence[float] | None = None, steps_per
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> str:
+    if n > MAX_CONFUSION:
+        acc = float(np.mean(y_true == y_pred)) if len(y_true) else 0.0
+        return note(f"accuracy {acc:.2%}; the matrix of {n} classes is left out (it is shown up to {MAX_CONFUSION})")
     counts = np.zeros((n, n), dtype=int)
     np.add.at(counts, (y_true, y_pred), 1)
     top = max(int(counts.max()), 1)
@@ -101,10 +107,13 @@ def predictions(x: np.ndarray, y: np.ndarray, pred: np.ndarray, image_shape: tup
     shown = np.concatenate([shown, np.asarray(extra, dtype=int)])
     wrong = int((pred[shown] != y[shown]).sum())
     head = note(f"{len(shown)} test samples ({wrong} mistakes, outlined in red): predicted class, true class if wrong")
-    if image_shape is None:
-        rows = [[f"{x[i, 0]:.3f}", f"{x[i, 1]:.3f}", str(y[i]), str(pred[i])] for i in shown]
+    if image_shape is None:  # a table of feature rows: the first few features of each
+        cols = min(x.shape[1], SHOWN_FEATURES)
+        more = ["…"] if x.shape[1] > cols else []
+        rows = [[*(f"{v:.3f}" for v in x[i, :cols]), *more, str(y[i]), str(pred[i])] for i in shown]
         css = ["mistake" if pred[i] != y[i] else "" for i in shown]
-        return head + table(["x₁", "x₂", "true", "predicted"], rows, "points", css)
+        names = [f"x{''.join(SUBSCRIPTS[int(d)] for d in str(k + 1))}" for k in range(cols)]
+        return head + table([*names, *more, "true", "predicted"], rows, "points", css)
     cells = []
     for i in shown:
         ok = pred[i] == y[i]

@@ -1,0 +1,218 @@
+"""``chainrule train --data FILE``: a dataset of one's own, from a ``.npz`` or ``.csv`` file, checked before use.
+
+``.npz`` (``numpy.savez`` or ``savez_compressed``): arrays ``x`` (N, D) features, or (N, H, W) / (N, C, H, W)
+images, and ``y`` (N,) integer labels 0..C-1; optionally ``x_test`` and ``y_test`` of the same kinds. Arrays are
+read without pickle, their headers checked against the file and their sizes bounded before anything is allocated.
+
+``.csv``: one sample per line, numbers separated by commas, the label (0..C-1) in the last column; a first line
+that is not all numbers is a header and skipped, and so are blank lines and lines starting with ``#``.
+
+Without test arrays (and always for a CSV file), a stratified fifth of the samples is held out as the test set,
+fixed by seed 0: the split of the built-in datasets. Every problem is a :class:`DataError` (exit code 3) naming
+the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from chainrule.cli.errors import DataError
+from chainrule.data.datasets import Split
+from chainrule.data.datasets.split import make_split
+from chainrule.npyfile import NpyError, read_npy
+from chainrule.tensor import Tensor
+
+SUFFIXES = (".npz", ".csv")
+ARRAYS = ("x", "y", "x_test", "y_test")
+#: the most numbers a file may hold (1 GiB as float32: the full MNIST is 55 million)
+MAX_NUMBERS = 1 << 28
+#: the largest CSV file read (its numbers are parsed as float64: up to 4 bytes of memory per byte of text)
+MAX_CSV_BYTES = 1 << 29
+MAX_CLASSES = 10_000
+TEST_FRACTION, SPLIT_SEED = 0.2, 0  # as the built-in datasets
+
+
+def read(path: str) -> tuple[Split, tuple | None]:
+    """The train/test split of the file ``path`` (features flattened to rows) and the shape (C, H, W) of one
+    input when ``x`` holds images (None for feature rows)."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"--data {path}: {'no such file' if not file.exists() else 'not a file'}")
+    try:
+        return _split(_read_npz(file) if file.suffix.lower() == ".npz" else _read_csv(file), file.stem)
+    except OSError as exc:
+        raise DataError(f"--data {path}: cannot read it: {exc.strerror or exc}") from None
+    except ValueError as exc:  # what is wrong with the file, in words
+        raise DataError(f"--data {path}: {exc}") from None
+
+
+def _read_npz(file: Path) -> dict[str, np.ndarray]:
+    """The arrays of ARRAYS that the archive holds, each read in memory bounded by what its header declares."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise ValueError("not an .npz archive (numpy.savez writes one)") from None
+    with archive:
+        members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+        missing = [name for name in ("x", "y") if name not in members]
+        if missing:
+            held = ", ".join(repr(m) for m in members) or "no arrays"
+            raise ValueError(f"it lacks {' and '.join(missing)} (it holds {held}); the arrays are x and y, "
+                             "optionally x_test and y_test")  # fmt: skip
+        if ("x_test" in members) != ("y_test" in members):
+            raise ValueError("it holds only one of x_test and y_test; give both or neither")
+        wanted = [members[name] for name in ARRAYS if name in members]
+        declared = sum(info.file_size for info in wanted)
+        if declared > 8 * MAX_NUMBERS:
+            raise ValueError(f"its arrays declare {declared} bytes; the limit is {8 * MAX_NUMBERS}")
+        _fits_memory(declared, f"its arrays declare {declared} bytes")
+        arrays = {}
+        for info in wanted:
+            if info.flag_bits & 0x1:
+                raise ValueError(f"its member {info.filename!r} is encrypted")
+            name = info.filename.removesuffix(".npy")
+            try:
+                with archive.open(info) as member:
+                    arrays[name] = read_npy(member, info.file_size, info.filename)
+            except (NpyError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                raise ValueError(f"array {name!r} is unreadable: {exc}") from None
+    return arrays
+
+
+def _read_csv(file: Path) -> dict[str, np.ndarray]:
+    """``x`` and ``y`` of a CSV file: every column but the last, and the last."""
+    size = file.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise ValueError(f"it is {size} bytes; the limit for a CSV file is {MAX_CSV_BYTES} (save an .npz instead)")
+    _fits_memory(4 * size, f"parsing its {size} bytes")
+    text = file.read_bytes().decode("utf-8", errors="replace")
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")]
+    if not lines:
+        raise ValueError("it holds no samples (one sample per line: numbers separated by commas, the label last)")
+    if not all(_is_number(field) for field in lines[0][1].split(",")):
+        lines = lines[1:]  # a header
+        if not lines:
+            raise ValueError("it holds a header but no samples")
+    try:
+        table = np.loadtxt([line for _, line in lines], delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+    except ValueError:
+        raise ValueError(_csv_problem(lines)) from None
+    if table.shape[1] < 2:
+        raise ValueError(f"its lines have {table.shape[1]} column; it needs the features, then the label")
+    return {"x": table[:, :-1], "y": table[:, -1]}
+
+
+def _csv_problem(lines: list[tuple[int, str]]) -> str:
+    """Where a CSV file that NumPy could not parse goes wrong, by line number in the file."""
+    width = None
+    for n, line in lines:
+        fields = line.split(",")
+        bad = next((f for f in fields if not _is_number(f)), None)
+        if bad is not None:
+            return f"line {n}: {bad.strip()!r} is not a number (every line: numbers separated by commas, the label " \
+                   "last)"
+        if width is not None and len(fields) != width:
+            return f"line {n} has {len(fields)} columns and the lines above {width}; every line needs as many"
+        width = len(fields)
+    return "NumPy cannot read it as numbers separated by commas"
+
+
+def _is_number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _fits_memory(needed: int, what: str) -> None:
+    from chainrule.cli.recipe import physical_memory  # recipe reads data files through this module
+
+    available = physical_memory()
+    if available is not None and 2 * needed > available:
+        raise ValueError(f"{what}: too much for this machine's {available} bytes of memory")
+
+
+def _split(arrays: dict[str, np.ndarray], name: str) -> tuple[Split, tuple | None]:
+    """Checked arrays as a Split of float32 rows and int64 labels, and the image shape (C, H, W) if any."""
+    x, y = _features("x", arrays["x"]), _labels("y", arrays["y"])
+    _same_count("x", x, "y", y)
+    image = _image_shape(x)
+    if "x_test" in arrays:
+        xt, yt = _features("x_test", arrays["x_test"]), _labels("y_test", arrays["y_test"])
+        _same_count("x_test", xt, "y_test", yt)
+        if xt.shape[1:] != x.shape[1:]:
+            raise ValueError(f"x_test has samples of shape {xt.shape[1:]}, x of shape {x.shape[1:]}; they must match")
+    classes = int(max(y.max(), yt.max() if "x_test" in arrays else 0)) + 1
+    if classes < 2:
+        raise ValueError(f"every label is {classes - 1}: a classifier needs at least 2 classes (labels 0..C-1)")
+    if classes > MAX_CLASSES:
+        raise ValueError(f"its largest label is {classes - 1}; labels are 0..C-1 with at most {MAX_CLASSES} classes")
+    if "x_test" not in arrays:
+        n_test = round(TEST_FRACTION * len(y))
+        if n_test < 1 or n_test >= len(y):
+            raise ValueError(f"{len(y)} samples are too few to hold out a test fifth; give at least 3, or x_test and "
+                             "y_test")  # fmt: skip
+        return make_split(x.reshape(len(x), -1), y, TEST_FRACTION, SPLIT_SEED, name, classes), image
+    train, test = (Tensor._make(np.ascontiguousarray(a.reshape(len(a), -1), np.float32)) for a in (x, xt))
+    return Split(train, Tensor._make(y), test, Tensor._make(yt), classes, name), image
+
+
+def _features(key: str, a: np.ndarray) -> np.ndarray:
+    """``a`` as the features of N samples: numbers, at least one sample of at least one number, all finite."""
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{key} has dtype {a.dtype}; features are numbers (bool, int, uint or float)")
+    if a.ndim not in (2, 3, 4):
+        raise ValueError(f"{key} has shape {a.shape}; features are (N, D), images (N, H, W) or (N, C, H, W)")
+    if a.size == 0:
+        raise ValueError(f"{key} has shape {a.shape}: no {'samples' if len(a) == 0 else 'features'}")
+    if a.size > MAX_NUMBERS:
+        raise ValueError(f"{key} holds {a.size} numbers; the limit is {MAX_NUMBERS}")
+    if a.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(a.reshape(len(a), -1)).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{key} has NaN or infinite values ({bad.size} sample(s), the first is sample {bad[0]})")
+    return a
+
+
+def _labels(key: str, a: np.ndarray) -> np.ndarray:
+    """``a`` as int64 labels 0..C-1 of N samples (whole numbers stored as floats are taken too)."""
+    if a.ndim != 1:
+        raise ValueError(f"{key} has shape {a.shape}; labels are one integer per sample, shape (N,)")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{key} has dtype {a.dtype}; labels are integers 0..C-1")
+    if len(a) == 0:
+        raise ValueError(f"{key} is empty: no samples")
+    if a.dtype.kind == "f":
+        whole = np.isfinite(a) & (a == np.round(a))
+        if not whole.all():
+            i = int(np.flatnonzero(~whole)[0])
+            raise ValueError(f"{key}[{i}] is {a[i]:g}; labels are integers 0..C-1")
+    if a.min() < 0:
+        i = int(np.argmin(a))
+        raise ValueError(f"{key}[{i}] is {a[i]:g}; labels are integers 0..C-1")
+    if a.max() >= MAX_CLASSES:
+        raise ValueError(f"{key} has the label {a.max():g}; labels are 0..C-1 with at most {MAX_CLASSES} classes")
+    return a.astype(np.int64)
+
+
+def _same_count(xk: str, x: np.ndarray, yk: str, y: np.ndarray) -> None:
+    if len(x) != len(y):
+        raise ValueError(f"{xk} has {len(x)} samples and {yk} {len(y)} labels; they must be as many")
+
+
+def _image_shape(x: np.ndarray) -> tuple | None:
+    """(C, H, W) of one sample of ``x`` when it holds images, None for feature rows."""
+    if x.ndim == 2:
+        return None
+    return (1, *x.shape[1:]) if x.ndim == 3 else tuple(x.shape[1:])
+
+
+def is_file(data: str) -> bool:
+    """Whether a ``--data`` value names a file (by its suffix) rather than a built-in dataset."""
+    return os.path.splitext(data)[1].lower() in SUFFIXES
