@@ -45,6 +45,7 @@ class Recorder:
         self.names: dict[int, str] = {}  # id(parameter) -> its dotted name in the model
 
     def add(self, name: str, args: tuple, result: Any, detail: str = "", path: str | None = None) -> None:
+        """Note one call: the tensors it took (``args``) and gave (``result``) bound a group called ``name``."""
         self.groups.append(Group(name, _tensors(args), _tensors(result), detail, path))
 
     def __iter__(self) -> Iterator[Group]:
