@@ -3,9 +3,10 @@ one is a blank entry there and a bare ``help()``.
 
 Public means reachable from a documented module without a leading underscore: the names in its
 ``__all__`` (or, without one, its names defined in chainrule), and for each class defined in chainrule
-its methods, properties, class- and staticmethods that chainrule defines (dunders left out; an
-override may inherit its docstring, as ``inspect.getdoc`` does, e.g. a layer's ``forward``).
-Plain data (constants, dtypes, class attributes) carries no docstring of its own and is left out.
+its methods, properties, class- and staticmethods that chainrule defines (dunders left out). An
+overriding method may inherit its docstring, as ``inspect.getdoc`` does (a layer's ``forward``); a
+class may not (``nn.ReLU`` is not described by ``Module``'s docstring). Plain data (constants,
+dtypes, class attributes) carries no docstring of its own and is left out.
 """
 
 from __future__ import annotations
@@ -84,10 +85,19 @@ def public_objects(module_names: tuple[str, ...] = MODULES) -> dict[str, object]
     return objects
 
 
+def _docstring(obj: object) -> str:
+    """``obj``'s docstring; a class's own only (not its base's, nor the "Name(a, b)" of dataclass or NamedTuple)."""
+    if not inspect.isclass(obj):
+        return (inspect.getdoc(obj) or "").strip()
+    doc = (obj.__dict__.get("__doc__") or "").strip()
+    generated = doc.startswith(f"{obj.__name__}(") and doc.endswith(")") and "\n" not in doc
+    return "" if generated else doc
+
+
 def undocumented(module_names: tuple[str, ...] = MODULES) -> dict[str, str]:
     """Each public object without a docstring, by qualified name, mapped to the file that defines it."""
     objects = public_objects(module_names)
-    return {q: _where(obj) for q, obj in sorted(objects.items()) if not (inspect.getdoc(obj) or "").strip()}
+    return {q: _where(obj) for q, obj in sorted(objects.items()) if not _docstring(obj)}
 
 
 def test_every_public_name_has_a_docstring():
@@ -118,15 +128,18 @@ def test_the_walk_finds_a_missing_docstring(monkeypatch):
         def undocumented_property(self):
             return 1
 
+    class Bare(Probe):  # Probe's docstring does not describe it
+        pass
+
     def bare():
         pass
 
-    for obj in (Probe, bare):
+    for obj in (Probe, Bare, bare):
         obj.__module__ = module.__name__
-    module.__all__ = ["Probe", "bare"]
-    module.Probe, module.bare = Probe, bare
+    module.__all__ = ["Probe", "Bare", "bare"]
+    module.Probe, module.Bare, module.bare = Probe, Bare, bare
     monkeypatch.setitem(sys.modules, module.__name__, module)
     names = set(undocumented((module.__name__,)))
     probe = f"{module.__name__}.{Probe.__qualname__}"
-    assert names == {f"{module.__name__}.{bare.__qualname__}", f"{probe}.undocumented_method",
-                     f"{probe}.undocumented_property"}  # fmt: skip
+    assert names == {f"{module.__name__}.{bare.__qualname__}", f"{module.__name__}.{Bare.__qualname__}",
+                     f"{probe}.undocumented_method", f"{probe}.undocumented_property"}  # fmt: skip

@@ -7,9 +7,8 @@ side by side) lives in ``chainrule.ops``.
 from __future__ import annotations
 
 import copy
-from collections import namedtuple
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from chainrule import backend, dtypes, printing, random
 from chainrule import device as device_mod
@@ -92,6 +91,7 @@ class Tensor:
         return self._data.ndim
 
     ndimension = dim
+    """PyTorch's other name for :meth:`dim`."""
 
     @property
     def device(self) -> device_mod.device:
@@ -490,6 +490,7 @@ class Tensor:
         return inplace.apply(self, "clip", min, max)
 
     clip_ = clamp_
+    """Another name for :meth:`clamp_`, as in PyTorch."""
 
     def copy_(self, src: Any) -> Tensor:
         """Overwrite this tensor's values with ``src`` (broadcast to this shape)."""
@@ -589,6 +590,7 @@ class Tensor:
         return clamp_ops.clamp(self, min, max)
 
     clamp = clip
+    """PyTorch's name for :meth:`clip`."""
 
     def erf(self) -> Tensor:
         """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, element-wise."""
@@ -729,6 +731,7 @@ class Tensor:
         return Reshape.apply(self, shape=shape_ops.shape_arg(shape))
 
     view = reshape
+    """PyTorch's ``view``: :meth:`reshape` (a view where the memory allows, else a copy)."""
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
@@ -761,6 +764,7 @@ class Tensor:
         return self.reshape(other.shape)
 
     reshape_as = view_as
+    """PyTorch's other name for :meth:`view_as`."""
 
     def expand_as(self, other: Tensor) -> Tensor:
         """A broadcast view in ``other``'s shape (PyTorch's ``expand_as``)."""
@@ -966,10 +970,22 @@ class Size(int):
         return self.shape[dim_index(dim, len(self.shape), "size")]
 
 
-MaxResult = namedtuple("max", ["values", "indices"])
-MaxResult.__doc__ = "``t.max(dim)``: the largest values along ``dim`` and their indices, as PyTorch returns them."
-MinResult = namedtuple("min", ["values", "indices"])
-MinResult.__doc__ = "``t.min(dim)``: the smallest values along ``dim`` and their indices, as PyTorch returns them."
+class MaxResult(NamedTuple):
+    """``t.max(dim)``: the largest values along ``dim`` and their indices, as PyTorch returns them."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class MinResult(NamedTuple):
+    """``t.min(dim)``: the smallest values along ``dim`` and their indices, as PyTorch returns them."""
+
+    values: Tensor
+    indices: Tensor
+
+
+# PyTorch's repr: max(values=..., indices=...)
+MaxResult.__name__, MinResult.__name__ = "max", "min"
 
 
 def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, grad: Any = None) -> Tensor:

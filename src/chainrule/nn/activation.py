@@ -8,21 +8,29 @@ from chainrule.tensor import Tensor
 
 
 class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e^−x), element-wise: the layer form of :func:`chainrule.nn.functional.sigmoid`."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """tanh x, element-wise: the layer form of :func:`chainrule.nn.functional.tanh`."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
 class ReLU(Module):
+    """max(x, 0), element-wise: the layer form of :func:`chainrule.nn.functional.relu`."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
 
 
 class LeakyReLU(Module):
+    """``x`` where x > 0, else ``negative_slope · x``: the layer form of :func:`chainrule.nn.functional.leaky_relu`."""
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -44,11 +52,15 @@ class _AlongDim(Module):
 
 
 class Softmax(_AlongDim):
+    """eˣ / Σ eˣ along ``dim`` (the last by default): a distribution over classes from logits."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim)
 
 
 class LogSoftmax(_AlongDim):
+    """x − logsumexp(x) along ``dim`` (the last by default): log-probabilities, to pair with ``NLLLoss``."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)
 

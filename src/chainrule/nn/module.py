@@ -24,6 +24,8 @@ class StateDictError(ChainruleError, RuntimeError):
 
 
 class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns: the model's keys the state lacked and the state's keys the model lacks."""
+
     missing_keys: list
     unexpected_keys: list
 
