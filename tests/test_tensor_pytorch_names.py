@@ -316,3 +316,14 @@ def test_data_matches_torch():
         t.data.add_(1)
     np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     assert ours.data.requires_grad is theirs.data.requires_grad is False
+
+
+def test_heavy_submodules_load_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import sys, chainrule as cr; assert 'chainrule.viz' not in sys.modules; "
+            "cr.viz.record; cr.train.fit; cr.report.write_report; assert 'chainrule.viz' in sys.modules; "
+            "print(hasattr(cr, 'no_such_thing'))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

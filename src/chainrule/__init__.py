@@ -147,6 +147,18 @@ def explain(output: Tensor, **options: object) -> "Explanation":  # imports chai
     return _explain(output, **options)
 
 
+_LAZY_SUBMODULES = ("viz", "train", "report", "distributed")  # heavy or optional: imported on first use
+
+
+def __getattr__(name: str) -> object:
+    """``cr.viz``, ``cr.train``, ``cr.report`` and ``cr.distributed`` without importing them with chainrule."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"chainrule.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
 # NaN and Inf propagate as IEEE arithmetic says; NumPy's per-op warnings about
 # them would only repeat what the values already show (use detect_anomaly()).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
