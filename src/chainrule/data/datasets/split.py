@@ -32,10 +32,12 @@ class Split:
 
     @property
     def train(self) -> TensorDataset:
+        """The training part as a dataset of (features, label) pairs."""
         return TensorDataset(self.x_train, self.y_train)
 
     @property
     def test(self) -> TensorDataset:
+        """The test part as a dataset of (features, label) pairs."""
         return TensorDataset(self.x_test, self.y_test)
 
     def __repr__(self) -> str:
