@@ -78,6 +78,7 @@ class FitResult:
 
     @property
     def final(self) -> dict:
+        """The last epoch's row of the history ({} when no epoch finished)."""
         return self.history[-1] if self.history else {}
 
     def _repr_html_(self) -> str:

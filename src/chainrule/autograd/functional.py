@@ -48,6 +48,7 @@ def grad_of(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Calla
 
     >>> df = cr.grad(lambda x: (x ** 3).sum())
     >>> df(cr.tensor([2.0]))   # 3x² = 12
+
     Nest it for higher derivatives: ``cr.grad(cr.grad(f))``.
     """
     if isinstance(f, Tensor):

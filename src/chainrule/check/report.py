@@ -55,22 +55,27 @@ class GradcheckReport:
 
     @property
     def checks(self) -> list[InputCheck]:
+        """Every check made: one per input, then one per Tensor-rule comparison."""
         return [*self.inputs, *self.tensor_rules]
 
     @property
     def failed(self) -> bool:
+        """True when any check found an analytic gradient that disagrees with the numerical one."""
         return any(c.failed for c in self.checks)
 
     @property
     def informative(self) -> bool:
+        """True when at least one element was compared meaningfully (not all NaN, infinite or ≈ 0)."""
         return any(c.compared for c in self.checks)
 
     @property
     def status(self) -> str:
+        """"FAILED", "passed" or "not informative" (nothing could be compared)."""
         return "FAILED" if self.failed else "passed" if self.informative else NOT_INFORMATIVE
 
     @property
     def passed(self) -> bool:
+        """True only for an informative check that found no disagreement (a report is truthy exactly then)."""
         return self.status == "passed"
 
     def __bool__(self) -> bool:
@@ -83,6 +88,7 @@ class GradcheckReport:
 
     @property
     def elements(self) -> int:
+        """How many gradient elements the plain pass looked at, over all inputs."""
         return sum(c.elements for c in self.inputs)
 
     @property
@@ -93,6 +99,7 @@ class GradcheckReport:
 
     @property
     def max_rel_error(self) -> float | None:
+        """The largest relative error of any check (NaN counts as largest); None when none was computed."""
         values = [c.max_rel_error for c in self.checks if c.max_rel_error is not None]
         return max(values, key=lambda v: np.inf if np.isnan(v) else v) if values else None
 
@@ -163,6 +170,7 @@ class GradcheckReport:
         return "\n".join(parts + [note(line) for line in self.remarks()])
 
     def to_dict(self) -> dict:
+        """The report as plain JSON-ready values: status, rating, errors and each input's check."""
         return {
             "status": self.status,
             "passed": self.passed,

@@ -35,6 +35,7 @@ class CurveRecorder:
         self.frames: list[tuple[np.ndarray, str]] = []
 
     def curve(self, model: Callable[[Any], Any]) -> np.ndarray:
+        """The model's outputs over the grid of x values, as float64."""
         from chainrule import Tensor, no_grad
 
         with no_grad():
@@ -45,6 +46,7 @@ class CurveRecorder:
         self.frames.append((self.curve(model), label))
 
     def draw(self, ax: Any, curve: np.ndarray, label: str) -> None:
+        """Draw one frame: the samples, the target if any, and the recorded curve."""
         ax.clear()
         ax.scatter(self.x, self.y, s=9, color="0.55", label="training samples", zorder=1)
         if self.target is not None:

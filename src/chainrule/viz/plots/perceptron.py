@@ -58,6 +58,7 @@ class PerceptronRecorder:
         self.frames.append((w, b, point, label))
 
     def draw(self, ax: Any, w: np.ndarray, b: float, point: int | None, label: str) -> None:
+        """Draw one frame: the points, the line w·x + b = 0 and the point being updated."""
         ax.clear()
         norm = float(np.linalg.norm(w))
         one, crossings = _clip(self.box, w, b)

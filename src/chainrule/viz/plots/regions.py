@@ -52,6 +52,7 @@ class RegionRecorder:
         self.frames: list[tuple[np.ndarray, str]] = []
 
     def grid(self, predict: Callable[[Any], Any]) -> np.ndarray:
+        """The class ``predict`` gives each point of the grid, in the grid's shape."""
         points = np.stack([self.gx.ravel(), self.gy.ravel()], axis=1)
         return classes_of(predict, points).reshape(self.gx.shape)
 
@@ -60,6 +61,7 @@ class RegionRecorder:
         self.frames.append((self.grid(predict), label))
 
     def draw(self, ax: Any, classes: np.ndarray, label: str) -> None:
+        """Draw one frame: the regions of each class and the data points on them."""
         ax.clear()
         k = max(int(self.y.max(initial=0)), int(classes.max(initial=0))) + 1
         fills = np.array([tint(class_color(c)) for c in range(k)])
