@@ -95,8 +95,9 @@ def test_xor_defaults_learn_and_are_stated(tmp_path, capsys):
     assert stdout.startswith("final test accuracy: 100.00% after 500 epochs") and "hint" not in err
     saved = config_of(out)
     assert (saved["hidden"], saved["batch_size"], saved["epochs"]) == ([4], 1, 500)
-    text = build_parser().commands["train"].format_help()
-    assert "(default: 100; xor: 4)" in text and "(default: 64; xor: 1)" in text and "(default: 30; xor: 500)" in text
+    text = " ".join(build_parser().commands["train"].format_help().split())  # as one line, however wrapped
+    assert "(default: 100; lenet: none; xor: 4)" in text and "(default: 64; xor: 1)" in text
+    assert "(default: 30; lenet: 15; xor: 500)" in text
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

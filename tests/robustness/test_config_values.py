@@ -6,6 +6,7 @@ The oracle below is written from ``chainrule train --help``, not from the code i
 
 import json
 import math
+import os
 import shutil
 
 import pytest
@@ -21,7 +22,7 @@ CHOICES = {
     "data": ("mnist-sample", "digits", "mnist", "xor", "moons", "spirals", "linearly-separable"),
     "activation": ("sigmoid", "tanh", "relu"), "loss": ("cross-entropy", "mse", "half-mse", "svm"),
     "optimizer": ("sgd", "momentum", "adam"), "init": ("lecun", "xavier", "he", "uniform"),
-    "output": ("linear", "sigmoid"),
+    "output": ("linear", "sigmoid"), "model": ("mlp", "lenet"),
 }  # fmt: skip
 
 
@@ -38,8 +39,14 @@ def choice(options):
     return lambda v: isinstance(v, str) and v in options
 
 
+def dataset(v):
+    """A built-in dataset's name, or a file name ending in .npz or .csv (your own data)."""
+    return choice(CHOICES["data"])(v) or isinstance(v, str) and os.path.splitext(v)[1].lower() in (".npz", ".csv")
+
+
 SPEC = {
-    **{key: choice(options) for key, options in CHOICES.items()},
+    **{key: choice(options) for key, options in CHOICES.items()}, "data": dataset,
+    "conv": lambda v: isinstance(v, list) and all(integer(1)(n) for n in v),  # channels of lenet's convolutions
     "mnist_root": lambda v: v is None or (isinstance(v, str) and v != ""),
     # [] (or [0]) is no hidden layer: the linear classifier
     "hidden": lambda v: isinstance(v, list) and (v == [0] and type(v[0]) is int or all(integer(1)(n) for n in v)),
@@ -47,16 +54,19 @@ SPEC = {
     "lr": number(0, strict=True), "batch_size": integer(1), "epochs": integer(1),
     "weight_decay": number(0, strict=False), "seed": integer(0),
 }  # fmt: skip
-INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden", "train_size"}, {"lr", "weight_decay"}
+INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden", "train_size", "conv"}, {"lr", "weight_decay"}
 
 
 def valid(config: dict) -> bool:
     """The whole config as a new run would take it: each value, and --mnist-root only with --data mnist."""
     settings = {k: v for k, v in config.items() if k != "chainrule"}
-    optional = {"output", "train_size"}  # run folders from before these settings still resume
+    optional = {"output", "train_size", "model", "conv"}  # run folders from before these settings still resume
     if not set(SPEC) - optional <= set(settings) <= set(SPEC) or not all(SPEC[k](v) for k, v in settings.items()):
         return False
     if settings.get("output") == "sigmoid" and settings["loss"] not in ("mse", "half-mse"):
+        return False
+    model, conv = settings.get("model", "mlp"), settings.get("conv", [])  # as trained before they existed
+    if (model == "lenet") != bool(conv):  # --conv is lenet's; lenet has at least one convolution
         return False
     return settings["mnist_root"] is None or settings["data"] == "mnist"
 
@@ -96,7 +106,8 @@ GOOD = {
     "mnist_root": st.none(), "hidden": st.lists(st.integers(1, 40), min_size=1, max_size=3),
     "lr": st.floats(1e-4, 2.0), "batch_size": st.integers(1, 500), "epochs": st.integers(1, 3),
     "weight_decay": st.floats(0, 1e-2), "seed": st.integers(0, 2**70), "bogus": st.just(1),
-    "train_size": st.one_of(st.none(), st.integers(1, 4)),
+    "train_size": st.one_of(st.none(), st.integers(1, 4)), "model": st.sampled_from(CHOICES["model"]),
+    "conv": st.lists(st.integers(1, 8), max_size=2), "data": st.sampled_from([*CHOICES["data"], "/data/mine.npz"]),
 }  # fmt: skip
 
 
@@ -134,6 +145,8 @@ def text_forms(key: str, value) -> list | None:
         return None
     if key == "hidden":
         return [w for n in value for w in ("--hidden", str(n))] if isinstance(value, list) and value else None
+    if key == "conv":  # one option, the channels separated by commas
+        return [f"--conv={','.join(map(str, value))}"] if isinstance(value, list) and value else None
     if isinstance(value, list):
         return None
     return [f"--{key.replace('_', '-')}", repr(value) if isinstance(value, float) else str(value)]
@@ -159,6 +172,8 @@ def test_the_command_line_takes_the_same_values(key_value):
         return
     if key == "hidden":
         expected = all(SPEC["hidden"]([as_typed(key, w)]) for w in words[1::2])
+    elif key == "conv":
+        expected = SPEC["conv"]([as_typed("conv", n) for n in words[0].split("=")[1].split(",")])
     else:
         expected = SPEC[key](as_typed(key, words[1])) and (key != "mnist_root")  # --mnist-root needs --data mnist
         if key == "mnist_root":

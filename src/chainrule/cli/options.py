@@ -86,6 +86,19 @@ def list_of(rule: Rule) -> Rule:
     return check
 
 
+def comma_separated(rule: Rule) -> Rule:
+    """A list whose items pass ``rule``; on the command line one option, the items separated by commas
+    (``--conv 8,16``)."""
+
+    def check(value: Any) -> list:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {shown(value)}")
+        return [rule(item) for item in value]
+
+    check.parse = lambda text: [_typed(part.strip(), getattr(rule, "kind", str)) for part in text.split(",")]
+    return check
+
+
 def layer_sizes(value: Any) -> list:
     """Hidden layer sizes: positive integers, or none at all (``[]``; ``--hidden 0`` on the command line)."""
     if not isinstance(value, list):
@@ -108,10 +121,11 @@ non_negative_float = number_above(0.0, strict=False)  # weight decay
 def argparse_type(rule: Rule) -> Callable[[str], Any]:
     """An argparse ``type=``: the text as an int or float where it reads as one, then ``rule``."""
     rule = getattr(rule, "item", rule)  # a list's items come one per option; optional values are given
+    read = getattr(rule, "parse", None) or (lambda text: _typed(text, getattr(rule, "kind", str)))
 
     def parse(text: str) -> Any:
         try:
-            return rule(_typed(text, getattr(rule, "kind", str)))
+            return rule(read(text))
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 

@@ -16,21 +16,28 @@ from chainrule.cli.errors import DataError, MissingPackageError
 from chainrule.data import datasets
 from chainrule.data.datasets import Split
 from chainrule.data.transforms import one_hot
+from chainrule.nn.container import activation_module
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 
 DATASETS = ("mnist-sample", "digits", "mnist", "xor", "moons", "spirals", "linearly-separable")
+#: mlp: fully connected layers; lenet: convolution blocks (conv, activation, max-pool 2), then the MLP's layers
+MODELS = ("mlp", "lenet")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 LOSSES = ("cross-entropy", "mse", "half-mse", "svm")
 #: what follows the last linear layer: nothing (scores for cross-entropy or svm) or the essay's sigmoid units
 OUTPUTS = ("linear", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 INITS = ("lecun", "xavier", "he", "uniform")
-#: the settings every dataset starts from, and the datasets that need others to learn
-GENERAL_DEFAULTS = {"hidden": [100], "batch_size": 64, "epochs": 30}
+#: the settings every run starts from; a model's own (lenet: the recipe of examples/lenet_mnist.py), then the
+#: datasets that need others to learn, take precedence
+GENERAL_DEFAULTS = {"hidden": [100], "batch_size": 64, "epochs": 30, "activation": "sigmoid", "optimizer": "sgd",
+                    "init": "lecun", "conv": []}  # fmt: skip
+MODEL_DEFAULTS = {"lenet": {"conv": [8, 16], "hidden": [], "epochs": 15, "activation": "relu", "optimizer": "momentum",
+                            "init": "he"}}  # fmt: skip
 DATASET_DEFAULTS = {"xor": {"hidden": [4], "batch_size": 1, "epochs": 500}}  # 4 points: 1 step per point, 2000 steps
 #: settings added after config.json first existed, with the values older runs were trained with
-LATER_SETTINGS = {"output": "linear", "train_size": None}
+LATER_SETTINGS = {"output": "linear", "train_size": None, "model": "mlp", "conv": []}
 #: learning rate when --lr is not given: plain SGD takes big steps on these small nets, Adam small ones
 DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
 MOMENTUM = 0.9
@@ -51,7 +58,8 @@ def dataset(value: Any) -> str:
 
 #: the rule of every setting, for the command line and config.json alike (see chainrule.cli.options)
 RULES = {
-    "data": dataset, "mnist_root": o.optional(o.non_empty_text), "hidden": o.layer_sizes,
+    "data": dataset, "mnist_root": o.optional(o.non_empty_text), "model": o.one_of(MODELS),
+    "conv": o.comma_separated(o.positive_int), "hidden": o.layer_sizes,
     "activation": o.one_of(ACTIVATIONS), "output": o.one_of(OUTPUTS), "loss": o.one_of(LOSSES),
     "optimizer": o.one_of(OPTIMIZERS), "lr": o.positive_float, "batch_size": o.positive_int,
     "epochs": o.positive_int, "weight_decay": o.non_negative_float, "init": o.one_of(INITS),
@@ -65,26 +73,29 @@ class Config:
 
     data: str = "mnist-sample"
     mnist_root: str | None = None
-    hidden: list | None = None  # None: the dataset's default (DATASET_DEFAULTS, else GENERAL_DEFAULTS); []: none
-    activation: str = "sigmoid"
+    model: str = "mlp"
+    conv: list | None = None  # channels of the convolutions (lenet); None: the model's default ([] for mlp)
+    hidden: list | None = None  # None: the default (DATASET_DEFAULTS, MODEL_DEFAULTS, GENERAL_DEFAULTS); []: none
+    activation: str | None = None  # None: the model's default
     output: str = "linear"
     loss: str = "cross-entropy"
-    optimizer: str = "sgd"
+    optimizer: str | None = None  # None: the model's default
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
     batch_size: int | None = None  # None: the dataset's default
     epochs: int | None = None  # None: the dataset's default
     weight_decay: float = 0.0
-    init: str = "lecun"
+    init: str | None = None  # None: the model's default
     seed: int = 0
     train_size: int | None = None  # None: every training sample; N: a class-balanced subset drawn with ``seed``
 
     def __post_init__(self) -> None:
-        if self.lr is None:
-            self.lr = DEFAULT_LR[self.optimizer]
-        for key, value in {**GENERAL_DEFAULTS, **DATASET_DEFAULTS.get(self.data, {})}.items():
+        defaults = {**GENERAL_DEFAULTS, **MODEL_DEFAULTS.get(self.model, {}), **DATASET_DEFAULTS.get(self.data, {})}
+        for key, value in defaults.items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
-        self.hidden = list(self.hidden)
+        if self.lr is None:
+            self.lr = DEFAULT_LR[self.optimizer]
+        self.hidden, self.conv = list(self.hidden), list(self.conv)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,6 +126,14 @@ def check_settings(settings: dict, name: Callable[[str], str] = option) -> dict:
         except ValueError as exc:
             raise ValueError(f"{name(key)}: {exc}") from None
     data = checked.get("data", Config.data)
+    if checked.get("conv") and "model" not in checked:
+        checked["model"] = "lenet"  # --conv alone asks for the convolutional network
+    model = checked.get("model", Config.model)
+    if checked.get("conv") and model != "lenet":
+        raise ValueError(f"{name('conv')} sets the channels of {name('model')} lenet's convolutions; "
+                         f"{name('model')} {model} has none")  # fmt: skip
+    if checked.get("conv") == [] and model == "lenet":
+        raise ValueError(f"{name('model')} lenet needs at least one convolution ({name('conv')} is empty)")
     if checked.get("mnist_root") is not None and data != "mnist":
         raise ValueError(f"{name('mnist_root')} is only used with {name('data')} mnist (got {name('data')} {data})")
     loss = checked.get("loss", Config.loss)
@@ -159,22 +178,77 @@ def balanced_subset(split: Split, size: int | None, seed: int) -> Split:
     return replace(split, x_train=split.x_train[chosen], y_train=split.y_train[chosen])
 
 
-def check_fits(config: Config, n_inputs: int, n_classes: int, n_samples: int) -> None:
+def check_fits(config: Config, n_inputs: int, n_classes: int, n_samples: int, image: tuple | None = None) -> None:
     """ValueError when training the network ``config`` describes would need more memory than this machine has.
 
     Estimated before anything is allocated: float32 parameters, their gradients, the optimizer's state and an
     initialisation temporary, plus a mini-batch's activations (forward and backward) for every layer.
     """
+    params, activations = 0, 0
+    if config.model == "lenet":
+        channels = image[0]
+        for out, (kernel, _, (h, w)) in zip(config.conv, conv_layout(image, config.conv)):
+            params += (channels * kernel * kernel + 1) * out
+            activations += 2 * out * 4 * h * w + out * h * w  # the convolution's and activation's maps, pooled
+            channels, n_inputs = out, out * h * w
     sizes = [n_inputs, *config.hidden, n_classes]
-    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    params += sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     copies = 3 + {"sgd": 0, "momentum": 1, "adam": 2}[config.optimizer]
-    needed = 4 * (copies * params + 4 * min(config.batch_size, max(n_samples, 1)) * sum(sizes))
+    needed = 4 * (copies * params + 4 * min(config.batch_size, max(n_samples, 1)) * (sum(sizes) + activations))
     available = physical_memory()
     if available is not None and needed > available:
         raise ValueError(
-            f"a {'-'.join(map(str, sizes))} network has {params:.3g} parameters and needs about {_bytes(needed)} "
-            f"to train; this machine has {_bytes(available)} of memory"
+            f"a {describe(config, sizes[0], n_classes, image)} network has {params:.3g} parameters and needs about "
+            f"{_bytes(needed)} to train; this machine has {_bytes(available)} of memory"
         )
+
+
+def conv_layout(image: tuple, channels: list) -> list[tuple[int, int, tuple[int, int]]]:
+    """(kernel size, padding, (h, w) after pooling) of each convolution block of ``--model lenet`` on ``image``
+    (C, H, W), one block per entry of ``channels``: a convolution, the activation, a 2×2 max-pool.
+
+    Images 16 pixels a side or more get LeNet's 5×5 convolutions, the first padded by 2 (28×28 → 14×14 → 5×5);
+    smaller ones (the 8×8 digits) 3×3 convolutions padded by 1, which keep the size for the pool to halve (8×8 →
+    4×4 → 2×2 → 1×1). ValueError when a block would get maps too small to convolve and pool.
+    """
+    (_, h, w), layout = image, []
+    small = min(h, w) < 16
+    for i in range(len(channels)):
+        kernel, padding = (3, 1) if small else (5, 2 if i == 0 else 0)
+        ch, cw = h + 2 * padding - kernel + 1, w + 2 * padding - kernel + 1
+        if min(ch, cw) < 2:
+            raise ValueError(
+                f"{option('conv')} {','.join(map(str, channels))}: {image[1]}x{image[2]} images allow {i} "
+                f"convolution{'s' if i != 1 else ''} ({kernel}x{kernel}, each followed by a 2x2 max-pool); "
+                f"convolution {i + 1} would get {h}x{w} maps, too small to convolve and pool"
+            )
+        h, w = ch // 2, cw // 2
+        layout.append((kernel, padding, (h, w)))
+    return layout
+
+
+def check_model(config: Config, data: Data) -> None:
+    """ValueError when the model cannot take the data: ``--model lenet`` needs images, big enough for its blocks."""
+    if config.model != "lenet":
+        return
+    if data.image is None:
+        raise ValueError(
+            f"{option('model')} lenet needs images; {option('data')} {config.data} has {data.x_train.shape[1]} "
+            "features per sample (images: mnist-sample, mnist, digits, or a .npz file whose x is (N, H, W) or "
+            "(N, C, H, W))"
+        )
+    conv_layout(data.image, config.conv)
+
+
+def describe(config: Config, n_inputs: int, n_classes: int, image: tuple | None = None) -> str:
+    """The network in a few words: ``784-100-10``, or ``lenet 1x28x28 (conv 5x5 8, pool 2, ...) 400-10``."""
+    if config.model != "lenet":
+        return "-".join(map(str, [n_inputs, *config.hidden, n_classes]))
+    layout = conv_layout(image, config.conv)
+    blocks = ", ".join(f"conv {k}x{k} {c}, pool 2" for c, (k, _, _) in zip(config.conv, layout))
+    h, w = layout[-1][2]
+    sizes = [config.conv[-1] * h * w, *config.hidden, n_classes]
+    return f"lenet {'x'.join(map(str, image))} ({blocks}) {'-'.join(map(str, sizes))}"
 
 
 def physical_memory() -> int | None:
@@ -220,18 +294,39 @@ def _builtin(config: Config) -> Split:
             "linearly-separable": datasets.linearly_separable}[name]()  # fmt: skip
 
 
-def build_model(config: Config, n_inputs: int, n_classes: int) -> nn.MLP:
+def build_model(config: Config, n_inputs: int, n_classes: int, image: tuple | None = None) -> nn.Sequential:
     """An MLP n_inputs → hidden… → n_classes (scores out, or sigmoid units with ``--output sigmoid``), weights
-    initialised by ``config.init``, biases zero. No hidden sizes: the linear classifier (one Linear layer)."""
+    initialised by ``config.init``, biases zero. No hidden sizes: the linear classifier (one Linear layer).
+
+    ``--model lenet`` puts convolution blocks before it (each a convolution, the activation and a 2×2 max-pool, as
+    :func:`conv_layout` sets them out for ``image`` (C, H, W)), and a Flatten; it takes images (N, C, H, W).
+    """
     gen = Generator(config.seed)
     output = None if config.output == "linear" else config.output
-    model = nn.MLP([n_inputs, *config.hidden, n_classes], activation=config.activation, output_activation=output,
-                   generator=gen)  # fmt: skip
+    layers = []
+    if config.model == "lenet":
+        channels = image[0]
+        for out, (kernel, padding, (h, w)) in zip(config.conv, conv_layout(image, config.conv)):
+            layers += [nn.Conv2d(channels, out, kernel, padding=padding, generator=gen),
+                       activation_module(config.activation), nn.MaxPool2d(2)]  # fmt: skip
+            channels, n_inputs = out, out * h * w
+        layers.append(nn.Flatten())
+    mlp = nn.MLP([n_inputs, *config.hidden, n_classes], activation=config.activation, output_activation=output,
+                 generator=gen)  # fmt: skip
+    model = nn.Sequential(*layers, *mlp) if layers else mlp
     for layer in model:
-        if isinstance(layer, nn.Linear):
+        if isinstance(layer, nn.Linear | nn.Conv2d):
             _initialise(layer.weight, config.init, config.activation, gen)
             nn.init.zeros_(layer.bias)
     return model
+
+
+def inputs(config: Config, data: Data) -> Data:
+    """``data`` as the model takes it: feature rows (N, D) for the MLP, images (N, C, H, W) for lenet."""
+    if config.model != "lenet":
+        return data
+    shape = data.image
+    return replace(data, x_train=data.x_train.reshape(-1, *shape), x_test=data.x_test.reshape(-1, *shape))
 
 
 def _initialise(weight: Tensor, scheme: str, activation: str, gen: Generator) -> None:

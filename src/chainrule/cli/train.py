@@ -1,4 +1,4 @@
-"""``chainrule train``: train an MLP on a dataset, with progress, checkpoints, resume and report.html."""
+"""``chainrule train``: train an MLP or a LeNet on a dataset, with progress, checkpoints, resume and report.html."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ examples:
   chainrule train --init uniform --epochs 3         # weights from U[0, 1]: saturated sigmoid units
   chainrule train --train-size 1000                 # 100 images of each digit, drawn with --seed
   chainrule train --data mine.npz --hidden 64 --optimizer adam   # your own data (see --data FILE below)
+  chainrule train --model lenet                     # LeNet: conv 8, pool, conv 16, pool, linear; 15 epochs
+  chainrule train --data digits --conv 16,32        # two 3x3 convolution blocks on the 8x8 digits
 
 --data FILE: a .npz with arrays x (N, D) features, or images (N, H, W) or
 (N, C, H, W), and y (N,) integer labels 0..C-1, optionally x_test and y_test; or a
@@ -48,7 +50,8 @@ last checkpoint.
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     d = Config()
-    special = {key: "; ".join(f"{data}: {_shown(v[key])}" for data, v in recipe.DATASET_DEFAULTS.items() if key in v)
+    others = {**recipe.MODEL_DEFAULTS, **recipe.DATASET_DEFAULTS}  # lenet's defaults, xor's ...
+    special = {key: "".join(f"; {name}: {_shown(v[key])}" for name, v in others.items() if key in v)
                for key in recipe.GENERAL_DEFAULTS}  # fmt: skip
     p = commands.add_parser(
         "train", help="train a network on a dataset", description=__doc__.split(":", 1)[1].strip(),
@@ -60,19 +63,27 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "data": ("DATA", f"dataset: {', '.join(recipe.DATASETS)}, or a .npz or .csv file of your own (see below) "
                          f"(default: {d.data})"),
         "mnist_root": ("DIR", "folder with the four MNIST IDX files (for --data mnist)"),
+        "model": (None, "mlp: fully connected layers; lenet: convolution blocks (conv, activation, 2x2 max-pool) on "
+                        f"images, then the fully connected layers (default: {d.model})"),
+        "conv": ("C1,C2,...", "lenet's convolutions: their channels, one block each (implies --model lenet); 5x5 "
+                              "kernels, the first padded by 2 (LeNet-5), on images of 16 pixels a side or more, 3x3 "
+                              f"padded by 1 on smaller ones (lenet's default: "
+                              f"{','.join(map(str, recipe.MODEL_DEFAULTS['lenet']['conv']))})"),
         "hidden": ("N", "hidden layer size; repeat for more layers; 0: none, the linear classifier "
-                        f"(default: {_shown(d.hidden)}; {special['hidden']})"),
-        "activation": (None, f"hidden activation (default: {d.activation})"),
+                        f"(default: {_shown(d.hidden)}{special['hidden']})"),
+        "activation": (None, f"hidden activation (default: {d.activation}{special['activation']})"),
         "output": (None, "after the last layer: nothing (scores) or sigmoid units, for --loss mse or half-mse "
                          f"(default: {d.output})"),
         "loss": (None, "loss on the outputs; mse: mean of (a - t)^2 over all outputs (PyTorch's); half-mse: the "
                        f"essay's 1/2 ||a - t||^2 per sample, batch mean (default: {d.loss})"),
-        "optimizer": (None, f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer})"),
+        "optimizer": (None, f"sgd, sgd with momentum {recipe.MOMENTUM}, or adam (default: {d.optimizer}"
+                            f"{special['optimizer']})"),
         "lr": ("LR", f"learning rate > 0 (default: {lrs})"),
-        "batch_size": ("N", f"mini-batch size (default: {d.batch_size}; {special['batch_size']})"),
-        "epochs": ("N", f"epochs (default: {d.epochs}; {special['epochs']})"),
+        "batch_size": ("N", f"mini-batch size (default: {d.batch_size}{special['batch_size']})"),
+        "epochs": ("N", f"epochs (default: {d.epochs}{special['epochs']})"),
         "weight_decay": ("L2", "L2 weight decay (default: 0)"),
-        "init": (None, f"weight initialisation; uniform: U[0, 1], the notes' saturating example (default: {d.init})"),
+        "init": (None, f"weight initialisation; uniform: U[0, 1], the notes' saturating example (default: {d.init}"
+                       f"{special['init']})"),
         "seed": ("SEED", "seed of initialisation, shuffling and --train-size (default: 0)"),
         "train_size": ("N", "train on N samples drawn class-balanced with --seed (default: all)"),
     }
@@ -104,12 +115,14 @@ def run(args: argparse.Namespace) -> int:
     split = recipe.load_data(config)
     n_inputs, n_classes = recipe.sizes(split)
     try:
+        recipe.check_model(config, split)
         recipe.check_train_size(config, len(split.y_train))
         split = recipe.balanced_subset(split, config.train_size, config.seed)
-        recipe.check_fits(config, n_inputs, n_classes, len(split.y_train))
+        recipe.check_fits(config, n_inputs, n_classes, len(split.y_train), split.image)
     except ValueError as exc:
         raise (UsageError(str(exc)) if resume is None else RunFolderError(f"--resume {out}: {CONFIG}: {exc}")) from None
-    model = recipe.build_model(config, n_inputs, n_classes)
+    split = recipe.inputs(config, split)
+    model = recipe.build_model(config, n_inputs, n_classes, split.image)
     loss_fn = recipe.build_loss(config, n_classes)
     optimizer = recipe.build_optimizer(config, model)
     if resume is None:
@@ -122,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda line: None) if quiet else (lambda line: print(line, flush=True))
     say(
         f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
-        f"model: {'-'.join(map(str, [n_inputs, *config.hidden, n_classes]))} {config.activation}"
+        f"model: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
         f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
         f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}\nrun folder: {out}"
     )
@@ -169,8 +182,10 @@ def chance_hint(accuracy: float, labels) -> str | None:
 
 
 def _shown(hidden) -> str:
-    """A default as --help shows it: ``100``, ``4``, ``8 8`` (repeated --hidden) or a number."""
-    return " ".join(map(str, hidden)) if isinstance(hidden, list) else str(hidden)
+    """A default as --help shows it: ``100``, ``4``, ``8 8`` (repeated --hidden), ``none``, or a value."""
+    if isinstance(hidden, list):
+        return " ".join(map(str, hidden)) or "none"
+    return str(hidden)
 
 
 def _write_report(out: Path, config: Config, split, model, loss_fn, history: list, batch_losses) -> Path:

@@ -49,9 +49,9 @@ def write_report(
         ("confusion", "Confusion matrix", sections.confusion(y, pred, split.num_classes)),
         ("predictions", "Test predictions", sections.predictions(x, y, pred, image_shape)),
     ]
-    if image_shape is not None:
+    if image_shape is not None and next(iter(model.parameters())).ndim == 2:  # a fully connected first layer
         parts.append(("weights", "First-layer weights", sections.weights(model, image_shape)))
-    elif x.shape[1] == 2:
+    elif x.ndim == 2 and x.shape[1] == 2:
         parts.append(("regions", "Decision regions", sections.regions(model, x, y)))
     drawing, drawn = sections.graph(model, loss_fn, x[batch], y[batch])
     parts += [

@@ -14,8 +14,6 @@ import numpy as np
 from chainrule import autograd
 from chainrule.check import GradcheckReport, InputCheck, gradcheck_report
 from chainrule.check.numeric import as_float64
-from chainrule.nn import functional as F
-from chainrule.nn.linear import Linear
 from chainrule.tensor import Tensor
 
 CHECK_BATCH = 4  # samples in the checked batch
@@ -152,12 +150,18 @@ def _pick(grad: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _forward(layers: list, params: dict, x: Tensor) -> Tensor:
-    """The MLP's forward pass with its parameters replaced by ``params`` (dotted names like ``0.weight``)."""
+    """The model's forward pass with its parameters replaced by ``params`` (dotted names like ``0.weight``).
+
+    Each layer's parameter registry is swapped for the replacements during its call and put back after, so any
+    layer that reads its parameters from the registry (Linear, Conv2d, ...) computes with them.
+    """
     for i, layer in enumerate(layers):
-        if isinstance(layer, Linear):
-            x = F.linear(x, params[f"{i}.weight"], params.get(f"{i}.bias"))
-        elif any(True for _ in layer.parameters()):
-            raise TypeError(f"check_gradients: cannot replace the parameters of a {type(layer).__name__} layer")
-        else:
+        if any(True for child in layer.children() for _ in child.parameters()):
+            raise TypeError(f"check_gradients: cannot replace the parameters inside a {type(layer).__name__} layer")
+        own = layer.__dict__["_parameters"]
+        layer.__dict__["_parameters"] = {k: None if v is None else params[f"{i}.{k}"] for k, v in own.items()}
+        try:
             x = layer(x)
+        finally:
+            layer.__dict__["_parameters"] = own
     return x

@@ -108,6 +108,7 @@ def predictions(x: np.ndarray, y: np.ndarray, pred: np.ndarray, image_shape: tup
     wrong = int((pred[shown] != y[shown]).sum())
     head = note(f"{len(shown)} test samples ({wrong} mistakes, outlined in red): predicted class, true class if wrong")
     if image_shape is None:  # a table of feature rows: the first few features of each
+        x = x.reshape(len(x), -1)
         cols = min(x.shape[1], SHOWN_FEATURES)
         more = ["…"] if x.shape[1] > cols else []
         rows = [[*(f"{v:.3f}" for v in x[i, :cols]), *more, str(y[i]), str(pred[i])] for i in shown]
