@@ -37,7 +37,7 @@ def test_train_writes_the_report_without_pictures(tmp_path):
     assert page.sections == ["settings", "curves", "confusion", "predictions", "weights", "graph", "gradcheck"]
     assert ("Pictures left out: the plots need matplotlib; the graph drawing needs Graphviz (its DOT text is shown "
             "instead). pip install &#x27;chainrule[viz]&#x27; adds them.") in html  # fmt: skip
-    assert "the loss and accuracy curves needs matplotlib, which is not installed" in html
+    assert "the loss and accuracy curves need matplotlib, which is not installed" in html
     assert "<pre>digraph chainrule {" in html
     assert all(src.startswith("data:image/png") for _, src, _ in page.images)  # the digits: chainrule's own PNGs
 
@@ -51,3 +51,11 @@ def test_drawing_without_graphviz_is_a_missing_package(tmp_path):
     assert "pip install 'chainrule[viz]'" in line
     done = core("graph", "x * y", "x=1", "y=2", "-o", str(tmp_path / "f.dot"))  # DOT text needs no Graphviz
     assert done.returncode == 0 and (tmp_path / "f.dot").read_text().startswith("digraph")
+
+
+def test_a_lenet_report_says_what_its_pictures_need(tmp_path):
+    out = tmp_path / "run"
+    done = core("train", "--data", "digits", "--conv", "4", "--train-size", "50", "--epochs", "1", "--out", str(out))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    html = (out / "report.html").read_text()
+    assert "the filters and feature maps need matplotlib, which is not installed" in html

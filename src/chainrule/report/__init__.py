@@ -1,11 +1,13 @@
 """``report.html``: one self-contained page describing a training run (pictures inline as data URIs).
 
->>> from chainrule.report import write_report
+>>> from chainrule.report import Report, write_report
 >>> write_report("runs/a/report.html", config, split, model, loss_fn, history, image_shape=(28, 28))
+>>> Report("runs/a")              # in a notebook: the page, inline
 """
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,34 @@ from chainrule.report import sections
 from chainrule.report.page import page
 from chainrule.train import predict
 
-__all__ = ["write_report"]
+__all__ = ["Report", "write_report"]
 
 GRAPH_BATCH = 8
+HEIGHT = 720  # pixels of a report shown in a notebook (it scrolls inside)
+
+
+class Report:
+    """A written report.html, shown inline by Jupyter: ``Report("runs/a")`` (a run folder) or
+    ``Report(write_report(...))``. The page goes into an iframe (``srcdoc``), so its styles stay its own.
+    ``str(report)`` and ``os.fspath(report)`` are the file's path."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        path = Path(path)
+        self.path = path / "report.html" if path.is_dir() else path
+
+    def _repr_html_(self) -> str:
+        page = self.path.read_text(encoding="utf-8")
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="chainrule training report" '
+                f'style="width: 100%; height: {HEIGHT}px; border: 1px solid #d0d7de"></iframe>')  # fmt: skip
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        return f"Report({str(self.path)!r})"
 
 
 def write_report(
@@ -32,7 +59,8 @@ def write_report(
     image_shape: tuple | None = None,
     batch_losses: Any = None,
 ) -> Path:
-    """Write the report of a run to ``path`` (atomically) and return the path.
+    """Write the report of a run to ``path`` (atomically) and return the path (``Report(path)`` shows it in a
+    notebook).
 
     ``split`` is the run's dataset (a :class:`chainrule.data.datasets.Split`),
     ``history`` the per-epoch rows of :func:`chainrule.train.fit` and ``batch_losses`` its loss per
@@ -49,7 +77,9 @@ def write_report(
         ("confusion", "Confusion matrix", sections.confusion(y, pred, split.num_classes)),
         ("predictions", "Test predictions", sections.predictions(x, y, pred, image_shape)),
     ]
-    if image_shape is not None and next(iter(model.parameters())).ndim == 2:  # a fully connected first layer
+    if next(iter(model.parameters())).ndim == 4:  # a convolution first
+        parts.append(("convolutions", "Filters and feature maps", sections.convolutions(model, x, y, pred)))
+    elif image_shape is not None:
         parts.append(("weights", "First-layer weights", sections.weights(model, image_shape)))
     elif x.ndim == 2 and x.shape[1] == 2:
         parts.append(("regions", "Decision regions", sections.regions(model, x, y)))

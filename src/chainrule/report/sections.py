@@ -1,5 +1,6 @@
 """The report's sections, each an HTML fragment: settings, curves, confusion matrix, predictions,
-first-layer weights or decision regions, the loss graph, and the gradient check."""
+first-layer weights (a convolutional network's filters and feature maps) or decision regions, the loss graph, and the
+gradient check."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ VIZ_EXTRA = "pip install 'chainrule[viz]'"
 SHOWN_FEATURES = 4  # columns of a table of test samples
 SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 MAX_CONFUSION = 30  # classes shown as a confusion matrix; more make a table too large to read
-PLOTS_MISSING = f"needs matplotlib, which is not installed: {VIZ_EXTRA} adds it"
+PLOTS_MISSING = f"need matplotlib, which is not installed: {VIZ_EXTRA} adds it"
 
 
 def plots() -> Any:
@@ -135,6 +136,24 @@ def weights(model: Any, image_shape: tuple) -> str:
     fig = mpl.plot_weights(first, image_shape=image_shape, max_units=64)
     return note("each hidden unit's incoming weights as an image (red positive, blue negative)") + image(
         images.figure_uri(fig), "first-layer weights as images"
+    )
+
+
+def convolutions(model: Any, x: np.ndarray, y: np.ndarray, pred: np.ndarray) -> str:
+    """A convolutional network's first-layer filters, and the feature maps of one test image (C, H, W)."""
+    if plots() is None:
+        return note(f"the filters and feature maps {PLOTS_MISSING}")
+    from chainrule.report import conv_pictures
+
+    i = int(pick(len(y), 1, seed=2)[0])
+    filters = conv_pictures.plot_filters(conv_pictures.first_conv(model))
+    maps = conv_pictures.plot_feature_maps(model, x[i], f"test image #{i}: true {y[i]}, predicted {pred[i]}")
+    return (
+        note("the first convolution's filters, each a small image slid over the input (red positive, blue negative)")
+        + image(images.figure_uri(filters), "the first convolution's filters")
+        + note("one test image and what each convolution block makes of it: its maps after the activation, one per "
+               "filter (white: the map's largest value), before the max-pool halves them")  # fmt: skip
+        + image(images.figure_uri(maps), f"feature maps of test image {i}")
     )
 
 
