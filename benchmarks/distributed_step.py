@@ -2,9 +2,12 @@
 
 The 784-1024-1024-10 ReLU network at global batch 512, float32, written as a user writes it
 (``nn.Sequential``, ``DistributedDataParallel``, ``optim.SGD``): each step is forward, cross-entropy,
-backward, the gradients averaged across the processes (one Allreduce of 7.4 MB), the update.
+backward, the gradients averaged across the processes (one Allreduce of 7.45 MB), the update.
 Every configuration runs in fresh processes, the configurations alternating round by round; the
-table shows medians over the rounds and the median of the paired rounds' speed-ups.
+table shows medians over the rounds and the median of the paired rounds' speed-ups. Per step,
+"averaging" is ``average_gradients`` (gradients copied into the bucket, Allreduce, copied back
+divided by 2), "Allreduce" the call alone, waits for the slower process included, and "bare" one
+Allreduce of the same buffer with both processes ready (after a barrier).
 
     python benchmarks/distributed_step.py            # 7 rounds, about a minute
     python benchmarks/distributed_step.py --quick    # 3 rounds
@@ -56,28 +59,33 @@ def worker(steps: int, average: bool) -> None:
     model = dist.DistributedDataParallel(nn.Sequential(*layers[:-1]))
     optimizer = cr.optim.SGD(model.parameters(), lr=LR)
 
+    averaging = [0.0]  # seconds in average_gradients: copies in and out, and the Allreduce
+
     def step() -> float:
         optimizer.zero_grad()
         loss = cross_entropy(model(xb), yb)
         loss.backward()
         if average:
+            start = time.perf_counter()
             model.average_gradients()
+            averaging[0] += time.perf_counter() - start
         optimizer.step()
         return loss.item()
 
     first_loss = dist.all_reduce(step(), "mean")  # the mean over the shares: the 1-process loss
     step()
     dist.barrier()
-    spent_before = model.reducer.allreduce_seconds
+    spent_before, averaging[0] = model.reducer.allreduce_seconds, 0.0
     start = time.perf_counter()
     for _ in range(steps):
         step()
     seconds = (time.perf_counter() - start) / steps
-    in_allreduce = (model.reducer.allreduce_seconds - spent_before) / steps
+    in_allreduce, in_averaging = (model.reducer.allreduce_seconds - spent_before) / steps, averaging[0] / steps
     bare = bare_allreduce(model.reducer) if size > 1 else 0.0
     if dist.is_main_process():
-        print(json.dumps({"step": seconds, "allreduce": in_allreduce, "bare": bare, "first_loss": first_loss,
-                          "bytes": sum(b.flat.nbytes for b in model.reducer.buckets)}))  # fmt: skip
+        nbytes = sum(b.flat.nbytes for b in model.reducer.buckets)
+        result = {"step": seconds, "averaging": in_averaging, "allreduce": in_allreduce, "bare": bare}
+        print(json.dumps({**result, "first_loss": first_loss, "bytes": nbytes}))
 
 
 def bare_allreduce(reducer: dist.GradientReducer, repeats: int = 10) -> float:
@@ -125,13 +133,12 @@ def main() -> None:
         speedups.append(got[BASELINE]["step"] / got[PARALLEL]["step"])
         efficiencies.append(got[CEILING]["step"] / got[PARALLEL]["step"])
     base = statistics.median(r["step"] for r in results[BASELINE])
-    print(f"{'configuration':<28}{'ms/step':>9}{'samples/s':>11}{'vs 1×1':>8}{'Allreduce ms':>14}{'bare ms':>9}"
-          f"{'first loss':>12}")  # fmt: skip
+    print(f"{'configuration':<28}{'ms/step':>9}{'samples/s':>11}{'vs 1×1':>8}{'averaging ms':>14}{'Allreduce':>11}"
+          f"{'bare':>7}{'first loss':>12}")  # fmt: skip
     for name, rows in results.items():
         ms = statistics.median(r["step"] for r in rows) * 1e3
-        allreduce = statistics.median(r["allreduce"] for r in rows) * 1e3
-        bare = statistics.median(r["bare"] for r in rows) * 1e3
-        comm_cols = f"{allreduce:>14.2f}{bare:>9.2f}" if name == PARALLEL else " " * 23
+        spent = [statistics.median(r[key] for r in rows) * 1e3 for key in ("averaging", "allreduce", "bare")]
+        comm_cols = f"{spent[0]:>14.2f}{spent[1]:>11.2f}{spent[2]:>7.2f}" if name == PARALLEL else " " * 32
         print(f"{name:<28}{ms:>9.1f}{GLOBAL_BATCH / ms * 1e3:>11.0f}{base * 1e3 / ms:>8.2f}{comm_cols}"
               f"{rows[0]['first_loss']:>12.6f}")  # fmt: skip
     mb = results[PARALLEL][0]["bytes"] / 1e6
