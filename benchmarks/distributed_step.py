@@ -2,12 +2,13 @@
 
 The 784-1024-1024-10 ReLU network at global batch 512, float32, written as a user writes it
 (``nn.Sequential``, ``DistributedDataParallel``, ``optim.SGD``): each step is forward, cross-entropy,
-backward, the gradients averaged across the processes (one Allreduce of 7.45 MB), the update.
+backward, the gradients averaged across the processes (7.45 MB: the two large weight matrices
+each reduced in its own array, the four small tensors in one flat bucket), the update.
 Every configuration runs in fresh processes, the configurations alternating round by round; the
 table shows medians over the rounds and the median of the paired rounds' speed-ups. Per step,
-"averaging" is ``average_gradients`` (gradients copied into the bucket, Allreduce, copied back
-divided by 2), "Allreduce" the call alone, waits for the slower process included, and "bare" one
-Allreduce of the same buffer with both processes ready (after a barrier).
+"averaging" is ``average_gradients`` (the gradients halved, the small ones copied into the bucket
+and back, the three Allreduce calls), "Allreduce" the calls alone, waits for the slower process
+included, and "bare" the same calls with both processes ready (after a barrier).
 
     python benchmarks/distributed_step.py            # 7 rounds, about a minute
     python benchmarks/distributed_step.py --quick    # 3 rounds
@@ -83,13 +84,13 @@ def worker(steps: int, average: bool) -> None:
     in_allreduce, in_averaging = (model.reducer.allreduce_seconds - spent_before) / steps, averaging[0] / steps
     bare = bare_allreduce(model.reducer) if size > 1 else 0.0
     if dist.is_main_process():
-        nbytes = sum(b.flat.nbytes for b in model.reducer.buckets)
+        nbytes = sum(p.detach().numpy().nbytes for p in model.reducer.params)
         result = {"step": seconds, "averaging": in_averaging, "allreduce": in_allreduce, "bare": bare}
         print(json.dumps({**result, "first_loss": first_loss, "bytes": nbytes}))
 
 
 def bare_allreduce(reducer: dist.GradientReducer, repeats: int = 10) -> float:
-    """Median seconds of one Allreduce of the gradient buckets with both processes ready (no waiting)."""
+    """Median seconds in the Allreduce calls of one averaging with both processes ready (no waiting)."""
     times = []
     for _ in range(repeats):
         dist.barrier()

@@ -39,7 +39,7 @@ def train(opt: str, dtype: str) -> dict[str, np.ndarray]:
     x = cr.tensor(rng.standard_normal((SAMPLES, 5)).astype(dtype))
     dataset = TensorDataset(x, cr.tensor(rng.integers(0, 3, SAMPLES)))
     net = make_model(dtype, seed=dist.rank())
-    model = dist.DistributedDataParallel(net)
+    model = dist.DistributedDataParallel(net, bucket_cap_mb=200 / 2**20)  # weights in their arrays, biases packed
     params = net.parameters()
     optimizer = cr.optim.SGD(params, lr=0.3, momentum=0.9) if opt == "sgd" else cr.optim.Adam(params, lr=0.05)
     sampler = dist.DistributedSampler(dataset, seed=7)
@@ -68,11 +68,14 @@ def collectives() -> dict:
     unused = nn.Linear(2, 2, dtype="float64")  # a parameter with a gradient on rank 0 only
     (unused.bias.sum() * (r + 1) + (unused.weight.sum() if r == 0 else 0)).backward()
     dist.average_gradients(unused)
-    mixed = [cr.zeros(20, dtype="float64"), cr.zeros(30, dtype="float32"), cr.zeros(5, dtype="float64")]
-    for k, p in enumerate(mixed):
-        p.requires_grad_(True)
+    sizes = [(20, "float64"), (30, "float32"), (5, "float64"), (100, "float32"), (50, "float64")]
+    mixed = [cr.zeros(n, dtype=dtype, requires_grad=True) for n, dtype in sizes]
+    for k, p in enumerate(mixed[:3]):
         p.grad = cr.full(p.shape, (r + 1.0) * (k + 1), dtype=p.dtype)
-    reducer = dist.GradientReducer(mixed, bucket_cap_mb=200 / 2**20)  # 200 bytes: [0, 2] (float64) and [1]
+    if r == 0:
+        mixed[3].grad = cr.full((100,), 4.0, dtype="float32")
+    # 200 bytes: [0, 2] (float64) and [1] copied into flat buckets; 3 and 4 (400 bytes) reduced in their arrays
+    reducer = dist.GradientReducer(mixed, bucket_cap_mb=200 / 2**20)
     reducer.average()
     dist.barrier()
     return {
@@ -87,7 +90,7 @@ def collectives() -> dict:
         "metrics_sum": dist.reduce_metrics({"loss": r + 1.0}, "sum"),
         "unused_weight_grad": unused.weight.grad.tolist(), "unused_bias_grad": unused.bias.grad.tolist(),
         "buckets": [len(reducer.buckets), reducer.allreduce_calls],
-        "mixed": [(str(p.grad.dtype), sorted(set(p.grad.tolist()))) for p in mixed],
+        "mixed": [None if p.grad is None else (str(p.grad.dtype), sorted(set(p.grad.tolist()))) for p in mixed],
         "shard": list(dist.DistributedSampler(range(11), seed=3)),
     }  # fmt: skip
 

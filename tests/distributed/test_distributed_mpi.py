@@ -76,9 +76,10 @@ def test_collectives(parity_run):
         assert got["metrics"] == {"loss": 1.5, "n": 3.0} and got["metrics_sum"] == {"loss": 3.0}
         # used on both ranks: the mean; on rank 0 only: its gradient over 2, given to rank 1 too (PyTorch's DDP)
         assert got["unused_bias_grad"] == [1.5, 1.5] and got["unused_weight_grad"] == [[0.5, 0.5], [0.5, 0.5]]
-        # buckets of one dtype and at most 200 bytes: the two float64 tensors (160 + 40 bytes), the float32 one
-        assert got["buckets"] == [2, 2]
-        assert got["mixed"] == [["float64", [1.5]], ["float32", [3.0]], ["float64", [4.5]]]
+        # flat buckets of one dtype and at most 200 bytes: the float64 tensors (160 + 40 bytes), the float32 one;
+        # then the two tensors of 400 bytes, each in its own array: one with a gradient on rank 0, one with none
+        assert got["buckets"] == [2, 4]
+        assert got["mixed"] == [["float64", [1.5]], ["float32", [3.0]], ["float64", [4.5]], ["float32", [2.0]], None]
     shards = [got["shard"] for got in results]
     assert sorted(shards[0] + shards[1]) == sorted([*range(11), shards[0][0]])  # 11 indices, the first repeated to pad
 

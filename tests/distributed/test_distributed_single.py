@@ -43,13 +43,17 @@ def test_a_job_of_one_changes_nothing(fresh_world):
 
 
 def test_buckets_hold_one_dtype_up_to_the_cap():
-    sizes = [(100, "float32"), (100, "float64"), (100, "float32"), (100, "float32"), (1000, "float32")]
+    sizes = [(100, "float32"), (100, "float64"), (100, "float32"), (100, "float32"), (1000, "float32"), (300, "f8")]
     params = [nn.Parameter(cr.zeros(n, dtype=dtype)) for n, dtype in sizes]
     reducer = dist.GradientReducer(params, bucket_cap_mb=1000 / 2**20)  # 1000 bytes
-    layout = [[next(i for i, p in enumerate(params) if p is t) for t in b.tensors] for b in reducer.buckets]
-    assert layout == [[0, 2], [1], [3], [4]]  # 400 + 400 bytes, the next would overflow; 4000 bytes alone
-    assert [b.flat.dtype for b in reducer.buckets] == [np.float32, np.float64, np.float32, np.float32]
-    assert [b.flat.size for b in reducer.buckets] == [202, 101, 101, 1001]  # and a count slot per tensor
+    index = {id(p): i for i, p in enumerate(params)}
+    # 400 + 400 bytes, the next would overflow; 800 bytes of float64; from 1000 bytes on, each in its own array
+    assert [[index[id(t)] for t in b.tensors] for b in reducer.buckets] == [[0, 2], [1], [3]]
+    assert [index[id(t)] for t in reducer.own] == [4, 5]
+    assert [b.flat.dtype for b in reducer.buckets] == [np.float32, np.float64, np.float32]
+    assert [b.flat.size for b in reducer.buckets] == [206, 100, 100]  # the first with a count per parameter
+    only_large = dist.GradientReducer(params[4:], bucket_cap_mb=1000 / 2**20)
+    assert [(b.tensors, b.flat.size) for b in only_large.buckets] == [([], 2)]  # the counts alone
 
 
 @pytest.mark.parametrize(

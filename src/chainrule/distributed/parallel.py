@@ -17,80 +17,104 @@ from chainrule.distributed import comm
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
 
-#: PyTorch's default bucket size
-BUCKET_CAP_MB = 25.0
+#: the most a flat bucket holds, and the least a gradient reduced in its own array has (PyTorch's first bucket)
+BUCKET_CAP_MB = 1.0
 
 
 class GradientReducer:
-    """Averages the gradients of ``params`` over the processes: one ``Allreduce`` per bucket.
+    """Averages the gradients of ``params`` over the processes, a few large messages per step.
 
-    The parameters that require grad are laid out once, in order, in flat buffers of one dtype and at
-    most ``bucket_cap_mb`` megabytes (a larger parameter gets a bucket of its own). Each call copies
-    the gradients in, reduces, and writes the averages back into the gradients' own arrays. Each
-    bucket also carries a count per parameter of the processes that had a gradient: a parameter that
-    no process used keeps ``grad = None``; one that only some used gets the sum over the processes
-    divided by their number, as in PyTorch's DDP.
+    A gradient of ``bucket_cap_mb`` or more is reduced in its own array (a bucket of its own: nothing
+    copied); the smaller ones of each dtype are copied side by side into flat buckets of at most
+    ``bucket_cap_mb``, one ``Allreduce`` each, and the averages copied back into the gradients' arrays.
+    The layout is fixed here, from the parameters that require grad, in order. Each gradient is
+    divided by the number of processes before the sum (exact for a power of two).
 
-    ``allreduce_seconds`` and ``allreduce_calls`` add up the time spent in (and waiting at) ``Allreduce``.
+    The first flat bucket also carries, per parameter, how many processes had a gradient: one that no
+    process had keeps ``grad = None``; one that only some had becomes the sum over the processes
+    divided by their number, as in PyTorch's DDP. ``allreduce_seconds`` and ``allreduce_calls`` add up
+    the time spent in (and waiting at) ``Allreduce``.
     """
 
     def __init__(self, params: Iterable[Tensor], bucket_cap_mb: float = BUCKET_CAP_MB) -> None:
         if not bucket_cap_mb > 0:
             raise ValueError(f"GradientReducer: bucket_cap_mb must be > 0, got {bucket_cap_mb!r}")
+        cap = int(bucket_cap_mb * 2**20)
         self.params = [p for p in params if p.requires_grad]
-        self.buckets = [_Bucket(group) for group in _groups(self.params, int(bucket_cap_mb * 2**20))]
+        self.own = [p for p in self.params if p.detach().numpy().nbytes >= cap]
+        small = [p for p in self.params if p.detach().numpy().nbytes < cap]
+        groups = _groups(small, cap) or [[]]  # the first bucket holds the counts, with or without tensors
+        self.buckets = [_Bucket(group, counts=0 if k else len(self.params)) for k, group in enumerate(groups)]
         self.allreduce_seconds, self.allreduce_calls = 0.0, 0
 
     def average(self) -> None:
         """Replace every gradient by its mean over the processes (nothing to do in a job of one)."""
-        if comm.world_size() == 1:
+        size = comm.world_size()
+        if size == 1:
             return
-        MPI, world = comm._world.MPI, comm._world.comm
+        counts = self.buckets[0].counts
+        for i, p in enumerate(self.params):
+            counts[i] = p.grad is not None
         for bucket in self.buckets:
-            bucket.pack_grads()
-            start = time.perf_counter()
-            world.Allreduce(MPI.IN_PLACE, bucket.flat, op=MPI.SUM)
-            self.allreduce_seconds += time.perf_counter() - start
-            self.allreduce_calls += 1
-            bucket.unpack_grads(comm._world.size)
+            bucket.pack_grads(1 / size)
+        for p in self.own:
+            grad = _own_grad(p)
+            grad *= 1 / size
+        for array in [b.flat for b in self.buckets] + [p.grad.detach().numpy() for p in self.own]:
+            self._allreduce(array)
+        for bucket in self.buckets:
+            bucket.unpack_grads()
+        for i, p in enumerate(self.params):
+            if counts[i] == 0:  # no process had a gradient for it
+                p.grad = None
+
+    def _allreduce(self, array: Any) -> None:
+        MPI = comm._world.MPI
+        start = time.perf_counter()
+        comm._world.comm.Allreduce(MPI.IN_PLACE, array, op=MPI.SUM)
+        self.allreduce_seconds += time.perf_counter() - start
+        self.allreduce_calls += 1
+
+
+def _own_grad(p: Tensor) -> Any:
+    """``p``'s gradient array, made one that can be reduced in place (zeros where ``p`` has none here)."""
+    grad = None if p.grad is None else p.grad.detach().numpy()
+    if grad is None or not (grad.flags.c_contiguous and grad.flags.writeable and grad.dtype == p.dtype):
+        p.grad = Tensor(xp.zeros(p.shape, p.dtype) if grad is None else xp.array(grad, dtype=p.dtype))
+    return p.grad.detach().numpy()
 
 
 class _Bucket:
-    """Tensors of one dtype side by side in one flat buffer, then one count slot per tensor."""
+    """Tensors of one dtype side by side in one flat buffer, then ``counts`` more slots."""
 
-    def __init__(self, tensors: list[Tensor]) -> None:
+    def __init__(self, tensors: list[Tensor], counts: int = 0) -> None:
         self.tensors = tensors
         sizes = [t.numel() for t in tensors]
-        self.stops = xp.cumsum(sizes).tolist()
+        self.stops = xp.cumsum(sizes, dtype=xp.int64).tolist()
         self.starts = [stop - size for stop, size in zip(self.stops, sizes)]
-        self.numel = self.stops[-1] if sizes else 0
-        self.flat = xp.empty(self.numel + len(tensors), dtype=tensors[0].detach().numpy().dtype)
+        numel = self.stops[-1] if sizes else 0
+        self.flat = xp.empty(numel + counts, dtype=tensors[0].detach().numpy().dtype if tensors else xp.float64)
+        self.counts = self.flat[numel:]
 
-    def pieces(self) -> Iterable[tuple[int, Tensor, Any]]:
-        """(index, tensor, its region of the buffer shaped as the tensor)."""
-        for i, (t, start, stop) in enumerate(zip(self.tensors, self.starts, self.stops)):
-            yield i, t, self.flat[start:stop].reshape(t.shape)
+    def pieces(self) -> Iterable[tuple[Tensor, Any]]:
+        """(tensor, its region of the buffer shaped as the tensor)."""
+        for t, start, stop in zip(self.tensors, self.starts, self.stops):
+            yield t, self.flat[start:stop].reshape(t.shape)
 
-    def pack_grads(self) -> None:
-        counts = self.flat[self.numel :]
-        for i, t, region in self.pieces():
+    def pack_grads(self, scale: float) -> None:
+        for t, region in self.pieces():
             if t.grad is None:
                 region[...] = 0
-                counts[i] = 0
             else:
-                region[...] = t.grad.detach().numpy()
-                counts[i] = 1
+                xp.multiply(t.grad.detach().numpy(), scale, out=region)
 
-    def unpack_grads(self, size: int) -> None:
-        counts = self.flat[self.numel :]
-        for i, t, region in self.pieces():
-            if counts[i] == 0:  # no process had a gradient for it
-                continue
+    def unpack_grads(self) -> None:
+        for t, region in self.pieces():
             grad = None if t.grad is None else t.grad.detach().numpy()
             if grad is not None and grad.flags.writeable and grad.dtype == region.dtype:
-                xp.divide(region, size, out=grad)
+                grad[...] = region
             else:
-                t.grad = Tensor(region / size)
+                t.grad = Tensor(region.copy())
 
 
 def _groups(tensors: list[Tensor], cap_bytes: int) -> list[list[Tensor]]:
@@ -117,6 +141,9 @@ def average_gradients(model: Module | Iterable[Tensor], bucket_cap_mb: float = B
     GradientReducer(model.parameters() if isinstance(model, Module) else model, bucket_cap_mb).average()
 
 
+_BROADCAST_CAP = 25 * 2**20  # bytes per Bcast of parameters: once per run, so few and large
+
+
 def broadcast_parameters(model: Module | Iterable[Tensor], src: int = 0) -> None:
     """Give every process rank ``src``'s parameters and buffers (a module's), so that all start from one model.
 
@@ -125,12 +152,12 @@ def broadcast_parameters(model: Module | Iterable[Tensor], src: int = 0) -> None
     tensors = [*model.parameters(), *model.buffers()] if isinstance(model, Module) else list(model)
     if comm.world_size() == 1:
         return
-    for group in _groups(tensors, int(BUCKET_CAP_MB * 2**20)):
+    for group in _groups(tensors, _BROADCAST_CAP):
         bucket = _Bucket(group)
-        for _, t, region in bucket.pieces():
+        for t, region in bucket.pieces():
             region[...] = t.detach().numpy()
         comm.broadcast(bucket.flat, src)
-        for _, t, region in bucket.pieces():
+        for t, region in bucket.pieces():
             t.detach().copy_(region)
 
 
