@@ -16,21 +16,22 @@ import chainrule.distributed as dist
 from helpers.scripts import load_script
 
 JOB = Path(__file__).with_name("mpi_job.py")
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "distributed_step.py"
 pytestmark = pytest.mark.skipif(not dist.is_available(), reason=f"mpi4py is not installed ({dist.INSTALL_HINT})")
 
 
-def run_job(*args: str, timeout: float = 60) -> tuple[int, str, float]:
-    """``mpiexec -n 2 python mpi_job.py ARGS``: exit status, stdout + stderr, seconds; the job killed at ``timeout``."""
+def run_job(*args: str, timeout: float = 60, script: Path = JOB) -> tuple[int, str, float]:
+    """``mpiexec -n 2 python SCRIPT ARGS``: exit status, stdout + stderr, seconds; the job killed at ``timeout``."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     start = time.perf_counter()
-    job = subprocess.Popen(dist.mpiexec_command(2, [sys.executable, str(JOB), *args]), stdout=subprocess.PIPE,
+    job = subprocess.Popen(dist.mpiexec_command(2, [sys.executable, str(script), *args]), stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)  # fmt: skip
     try:
         output, _ = job.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(job.pid, signal.SIGKILL)
         output, _ = job.communicate()
-        pytest.fail(f"mpiexec -n 2 mpi_job.py {' '.join(args)} hung: killed after {timeout} s\n{output}")
+        pytest.fail(f"mpiexec -n 2 {script.name} {' '.join(args)} hung: killed after {timeout} s\n{output}")
     return job.returncode, output, time.perf_counter() - start
 
 
@@ -98,3 +99,13 @@ def test_a_failing_process_stops_the_job(how, says):
     assert says in output
     assert "finished" not in output  # rank 0 did not carry on alone
     assert seconds < 10, f"the job took {seconds:.1f} s to stop"
+
+
+def test_the_benchmark_runs():
+    """benchmarks/distributed_step.py's two processes, one timed step: the line its table is made from."""
+    code, output, _ = run_job("--worker", "--steps", "1", script=BENCHMARK)
+    assert code == 0, output
+    result = json.loads(output.strip().splitlines()[-1])
+    assert result["bytes"] == 4 * (784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10)  # 7.45 MB of gradients
+    assert result["allreduce"] > 0 and result["averaging"] >= result["allreduce"] and result["bare"] > 0
+    assert abs(result["first_loss"] - 2.302446) < 1e-5  # the mean over both halves: one process's loss
