@@ -94,6 +94,7 @@ def is_available() -> bool:
 
 
 def is_initialized() -> bool:
+    """Whether :func:`init` has run in this process."""
     return _world.initialized
 
 
