@@ -74,7 +74,11 @@ def test_bad_arguments_are_named(fresh_world, call, error, message):
 
 
 def test_launched_with_others_but_not_initialized(fresh_world):
-    fresh_world.setenv("PMI_SIZE", "2")
+    assert dist.launcher_size() == 1
+    fresh_world.setenv("OMPI_COMM_WORLD_SIZE", "3")  # Open MPI's mpiexec
+    assert dist.launcher_size() == 3
+    fresh_world.delenv("OMPI_COMM_WORLD_SIZE")
+    fresh_world.setenv("PMI_SIZE", "2")  # MPICH's
     with pytest.raises(dist.DistributedError, match=r"one of 2 started by mpiexec; call chainrule\.distributed\.init"):
         dist.rank()
 

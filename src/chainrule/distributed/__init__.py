@@ -36,6 +36,7 @@ from chainrule.distributed.comm import (
     is_available,
     is_initialized,
     is_main_process,
+    launcher_size,
     mpiexec_command,
     rank,
     world_size,
@@ -53,5 +54,5 @@ __all__ = [
     "INSTALL_HINT", "DistributedDataParallel", "DistributedError", "DistributedSampler", "DistributedUnavailableError",
     "GradientReducer", "ReduceOp", "abort", "abort_on_error", "all_reduce", "average_gradients", "barrier",
     "broadcast", "broadcast_parameters", "get_rank", "get_world_size", "init", "is_available", "is_initialized",
-    "is_main_process", "mpiexec_command", "rank", "reduce_metrics", "world_size",
+    "is_main_process", "launcher_size", "mpiexec_command", "rank", "reduce_metrics", "world_size",
 ]  # fmt: skip

@@ -62,7 +62,7 @@ def init() -> None:
     """
     if _world.initialized:
         return
-    launched = _launcher_size()
+    launched = launcher_size()
     try:
         from mpi4py import MPI
     except (ImportError, RuntimeError, OSError) as e:  # no mpi4py, or no MPI library behind it
@@ -233,8 +233,9 @@ def _aborting_hook(previous: Any) -> Any:
     return hook
 
 
-def _launcher_size() -> int:
-    """How many processes the launcher says it started (1 when no launcher says so)."""
+def launcher_size() -> int:
+    """How many processes ``mpiexec`` says it started with this one (1 without mpiexec): read from the
+    environment, so it answers before :func:`init` and without mpi4py, e.g. to tell a launcher from its workers."""
     for name in _LAUNCHER_SIZE:
         value = os.environ.get(name, "")
         if value.isdigit():
@@ -242,11 +243,14 @@ def _launcher_size() -> int:
     return 1
 
 
+_launcher_size = launcher_size  # the name chainrule.cli.workers reads
+
+
 def _check_initialized(name: str) -> None:
     """Refuse to answer as a job of one in a process that ``mpiexec`` started with others, before ``init``."""
-    if not _world.initialized and _launcher_size() > 1:
+    if not _world.initialized and launcher_size() > 1:
         raise DistributedError(
-            f"chainrule.distributed.{name}: this process is one of {_launcher_size()} started by mpiexec; "
+            f"chainrule.distributed.{name}: this process is one of {launcher_size()} started by mpiexec; "
             "call chainrule.distributed.init() first"
         )
 
