@@ -8,6 +8,10 @@ Ctrl-C, how many batches of the current epoch were done), so a resumed run ends
 with exactly the parameters of an uninterrupted one. The loss of every mini-batch is
 kept too (``FitResult.batch_losses``): the noisy per-iteration curve of the lectures. Ctrl-C (SIGINT) stops after
 the current batch, saves a checkpoint and returns with ``interrupted=True``.
+
+In a job of several processes (``mpiexec -n N``, after ``chainrule.distributed.init()``) every process draws the
+same shuffled order, forms the same global batches and trains on its share of each (every N-th sample), so the
+steps are one process's steps, to float round-off; see :func:`fit`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.loader import DataLoader
+from chainrule.data.sampler import BatchSampler, RandomSampler, Sampler
+from chainrule.distributed import comm
 from chainrule.files import write_bytes
 from chainrule.io import CheckpointError, load, save
 from chainrule.random import Generator
@@ -114,29 +120,47 @@ def fit(
     ipywidgets is, else text); ``log`` gets one summary line per epoch (None: silent). In Jupyter the
     result shows as a table of the history.
 
+    In a job of N > 1 processes (``chainrule.distributed.init()`` under ``mpiexec -n N``), ``batch_size`` is the
+    global batch: every process draws the same order, takes every N-th sample of each batch, and its gradient,
+    weighted by its share of the batch, is summed over the processes, so each step is the step of one process
+    (for a ``loss_fn`` that is a mean over the batch and a model that treats samples independently: no
+    BatchNorm, no dropout) up to float round-off, and so are the metrics (sums over the processes; each
+    evaluates its slice of ``test``). The processes agree once per batch whether one of them got Ctrl-C, and
+    stop together. Rank 0 alone logs, shows the bar and writes to ``run_dir``; every rank reads it to resume.
+
     >>> result = fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.5), (x, y), (xt, yt), epochs=30)
     >>> result.final["test_acc"]
     """
     run_dir = None if run_dir is None else Path(run_dir)
     shuffle = Generator(seed)
     state = _State()
-    loader = DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=shuffle)
+    dataset = TensorDataset(*train)
+    job = _Job(model, batch_size, len(dataset)) if comm.world_size() > 1 else None
+    if job is None:
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=shuffle)
+    else:
+        loader, progress, log = job.loader(dataset, shuffle), progress and job.main, log if job.main else None
     if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
         state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
+    if job is not None:
+        job.start(model)
+    writes = run_dir is not None and (job is None or job.main)
     result = FitResult(state.history, state.epoch, batch_losses=state.batch_losses)
     last_write = None  # when this call last wrote a checkpoint (None: not yet)
-    with _sigint_flag() as stop:
+    with _sigint_flag() as interrupted:
+        stop = interrupted if job is None else threading.Event()  # several processes: set when they agree to stop
         while state.epoch < epochs and not stop.is_set():
             epoch_start = shuffle.get_state()
-            finished = _run_epoch(model, loss_fn, optimizer, loader, state, stop, progress, f"epoch {state.epoch + 1}")
+            desc = f"epoch {state.epoch + 1}"
+            finished = _run_epoch(model, loss_fn, optimizer, loader, state, (interrupted, stop), progress, desc, job)
             if finished:
-                row = _close_epoch(model, loss_fn, test, state, batch_size)
+                row = _close_epoch(model, loss_fn, test, state, batch_size, job)
                 if log is not None:
                     log(_summary(row, epochs))
             else:
                 shuffle.set_state(epoch_start)  # resume replays this epoch's order and skips the done batches
             due = last_write is None or time.perf_counter() - last_write >= checkpoint_seconds
-            if run_dir is not None and (due or stop.is_set() or state.epoch == epochs):
+            if writes and (due or stop.is_set() or state.epoch == epochs):
                 _checkpoint(run_dir, model, optimizer, shuffle, state)
                 last_write = time.perf_counter()
         result.epochs, result.interrupted = state.epoch, stop.is_set()
@@ -155,23 +179,99 @@ class _State:
     batch_losses: list = field(default_factory=list)  # every step's mini-batch loss, kept across epochs
 
 
-def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress: bool, desc: str) -> bool:
-    """Train over the rest of one epoch's batches; False when stopped by Ctrl-C before the end."""
+class _Job:
+    """``fit``'s part in a job of several processes: this rank's share of each global batch, the whole batch's
+    gradient (each rank's weighted by its share, summed over the ranks) and the batch's numbers summed over them."""
+
+    def __init__(self, model: Any, batch_size: int, samples: int) -> None:
+        from chainrule.distributed import GradientReducer
+
+        self.rank, self.size, self.main = comm.rank(), comm.world_size(), comm.is_main_process()
+        self.batch_size, self.samples = batch_size, samples
+        self.reducer = GradientReducer(model.parameters())
+
+    def loader(self, dataset: TensorDataset, shuffle: Generator) -> DataLoader:
+        """The batches of one process's loader (the same draws from ``shuffle``), each cut to this rank's share."""
+        batches = BatchSampler(RandomSampler(dataset, generator=shuffle), self.batch_size, drop_last=False)
+        return DataLoader(dataset, batch_sampler=_Share(batches, self.rank, self.size))
+
+    def start(self, model: Any) -> None:
+        """Every rank from rank 0's parameters: one seed already gives one model, but nothing then can drift."""
+        from chainrule.distributed import broadcast_parameters
+
+        broadcast_parameters(model)
+
+    def batch_samples(self, batch: int) -> int:
+        """How many samples the global batch number ``batch`` of an epoch has (the last one may have fewer)."""
+        return min(self.batch_size, self.samples - batch * self.batch_size)
+
+    def weight(self, n: int, batch: int) -> float:
+        """The factor of this rank's mean loss over its ``n`` samples of batch ``batch``: its share of the batch,
+        times the number of ranks that the reducer divides the sum by (1 when the shares are equal)."""
+        return n * self.size / self.batch_samples(batch)
+
+    def sums(self, *values: float) -> list[float]:
+        """``values`` summed over the ranks, in one message."""
+        return comm.all_reduce(np.array(values, dtype=np.float64), comm.ReduceOp.SUM).tolist()
+
+    def test_slice(self, n: int) -> slice:
+        """This rank's contiguous part of a test set of ``n`` samples."""
+        return slice(self.rank * n // self.size, (self.rank + 1) * n // self.size)
+
+
+class _Share(Sampler):
+    """Every ``size``-th index of each batch of ``batches``, from position ``rank``: one rank's part of it."""
+
+    def __init__(self, batches: BatchSampler, rank: int, size: int) -> None:
+        self.batches, self.rank, self.size = batches, rank, size
+
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self.batches.batches():
+            yield batch[self.rank :: self.size]
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
+def _run_epoch(model, loss_fn, optimizer, loader, state: _State, flags, progress: bool, desc: str,
+               job: _Job | None) -> bool:  # fmt: skip
+    """Train over the rest of one epoch's batches; False when stopped by Ctrl-C before the end.
+
+    ``flags`` are (set by Ctrl-C here, set to stop): one Event in one process; in a job, the second is set
+    when the ranks' sum of the first says that one of them got Ctrl-C, so that all stop after the same batch.
+    """
+    interrupted, stop = flags
     model.train()
     batches = itertools.islice(iter(loader), state.batch, None)
-    done = min(state.batch * loader.batch_size, len(loader.dataset))
+    total = job.samples if job else len(loader.dataset)
+    done = min(state.batch * (job.batch_size if job else loader.batch_size), total)
     start = time.perf_counter()
-    with _bar(progress, len(loader.dataset), done, desc) as bar:
+    with _bar(progress, total, done, desc) as bar:
         for xb, yb in batches:
             optimizer.zero_grad()
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
+            n = len(yb)
+            if job is None:
+                out = model(xb)
+                loss = loss_fn(out, yb)
+                loss.backward()
+            elif n:  # a rank may have no share of a last batch smaller than the job
+                out = model(xb)
+                loss = loss_fn(out, yb)
+                weight = job.weight(n, state.batch)
+                (loss if weight == 1 else loss * weight).backward()
+            if job is not None:
+                job.reducer.average()
             optimizer.step()
-            n, value = len(yb), float(loss.item())
+            value, correct = (float(loss.item()), int((out._data.argmax(axis=1) == yb._data).sum())) if n else (0, 0)
+            if job is not None:
+                loss_sum, correct, stops = job.sums(value * n, correct, interrupted.is_set())
+                n = job.batch_samples(state.batch)
+                value, correct = loss_sum / n, int(correct)
+                if stops:
+                    stop.set()
             state.batch_losses.append(value)
             state.loss_sum += value * n
-            state.correct += int((out._data.argmax(axis=1) == yb._data).sum())
+            state.correct += correct
             state.seen += n
             state.batch += 1
             bar.update(n)
@@ -182,9 +282,16 @@ def _run_epoch(model, loss_fn, optimizer, loader, state: _State, stop, progress:
     return state.batch == len(loader)
 
 
-def _close_epoch(model, loss_fn, test, state: _State, batch_size: int) -> dict:
+def _close_epoch(model, loss_fn, test, state: _State, batch_size: int, job: _Job | None) -> dict:
     start = time.perf_counter()
-    test_loss, test_acc = evaluate(model, loss_fn, *test, batch_size=max(batch_size, 1000)) if test else (None, None)
+    test_loss = test_acc = None
+    if test:
+        x, y = test
+        part = slice(None) if job is None else job.test_slice(len(x))
+        total, correct = _evaluate_sums(model, loss_fn, x[part], y[part], max(batch_size, 1000))
+        if job is not None:
+            total, correct = job.sums(total, correct)
+        test_loss, test_acc = total / max(len(x), 1), correct / max(len(x), 1)
     state.seconds += time.perf_counter() - start
     row = {
         "epoch": state.epoch + 1,
@@ -217,6 +324,12 @@ def predict(model: Any, x: Tensor, batch_size: int = 1000) -> Any:
 
 def evaluate(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: int = 1000) -> tuple[float, float]:
     """(mean loss, accuracy) of ``model`` on ``(x, y)``; accuracy compares the output's argmax with the labels."""
+    total, correct = _evaluate_sums(model, loss_fn, x, y, batch_size)
+    return total / max(len(x), 1), correct / max(len(x), 1)
+
+
+def _evaluate_sums(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: int) -> tuple[float, int]:
+    """(the sum of the samples' losses, the number classified right) on ``(x, y)``, in eval mode."""
     model.eval()
     total, correct = 0.0, 0
     with no_grad():
@@ -224,7 +337,7 @@ def evaluate(model: Any, loss_fn: Callable, x: Tensor, y: Tensor, batch_size: in
             out, yb = model(x[i : i + batch_size]), y[i : i + batch_size]
             total += float(loss_fn(out, yb).item()) * len(yb)
             correct += int((out._data.argmax(axis=1) == yb._data).sum())
-    return total / max(len(x), 1), correct / max(len(x), 1)
+    return total, correct
 
 
 # ------------------------------------------------------------------ checkpoints

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     backend.keep_freed_memory()  # the command owns its process: reuse freed memory (CHAINRULE_MALLOC=default declines)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what --workers hands on to mpiexec
     if extra:  # argparse would word this as the top-level command's error
         parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:

@@ -37,7 +37,7 @@ MODEL_DEFAULTS = {"lenet": {"conv": [8, 16], "hidden": [], "epochs": 15, "activa
                             "init": "he"}}  # fmt: skip
 DATASET_DEFAULTS = {"xor": {"hidden": [4], "batch_size": 1, "epochs": 500}}  # 4 points: 1 step per point, 2000 steps
 #: settings added after config.json first existed, with the values older runs were trained with
-LATER_SETTINGS = {"output": "linear", "train_size": None, "model": "mlp", "conv": []}
+LATER_SETTINGS = {"output": "linear", "train_size": None, "model": "mlp", "conv": [], "workers": 1}
 #: learning rate when --lr is not given: plain SGD takes big steps on these small nets, Adam small ones
 DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.001}
 MOMENTUM = 0.9
@@ -63,7 +63,7 @@ RULES = {
     "activation": o.one_of(ACTIVATIONS), "output": o.one_of(OUTPUTS), "loss": o.one_of(LOSSES),
     "optimizer": o.one_of(OPTIMIZERS), "lr": o.positive_float, "batch_size": o.positive_int,
     "epochs": o.positive_int, "weight_decay": o.non_negative_float, "init": o.one_of(INITS),
-    "seed": o.non_negative_int, "train_size": o.optional(o.positive_int),
+    "seed": o.non_negative_int, "train_size": o.optional(o.positive_int), "workers": o.positive_int,
 }  # fmt: skip
 
 
@@ -87,6 +87,7 @@ class Config:
     init: str | None = None  # None: the model's default
     seed: int = 0
     train_size: int | None = None  # None: every training sample; N: a class-balanced subset drawn with ``seed``
+    workers: int = 1  # processes that trained it (last); the results do not depend on it, so resume may change it
 
     def __post_init__(self) -> None:
         defaults = {**GENERAL_DEFAULTS, **MODEL_DEFAULTS.get(self.model, {}), **DATASET_DEFAULTS.get(self.data, {})}

@@ -87,18 +87,24 @@ def read_config(run_dir: Path, option: str = "--resume") -> Config:
         raise RunFolderError(f"{option} {run_dir}: cannot read {CONFIG}: {exc.strerror or exc}") from None
 
 
+#: the settings a resumed run may change: how long it trains, and how many processes share the work (the steps
+#: are one process's steps whatever their number, to float round-off)
+RESUMABLE = ("epochs", "workers")
+
+
 def merge_resume(saved: Config, given: dict, run_dir: Path) -> Config:
-    """The saved config, refusing command-line settings that differ from it (only ``epochs`` may change)."""
+    """The saved config, refusing command-line settings that differ from it (only ``RESUMABLE`` ones may change)."""
     mismatches = [
         f"{key.replace('_', '-')} {getattr(saved, key)!r} in the run, {value!r} on the command line"
         for key, value in given.items()
-        if key != "epochs" and getattr(saved, key) != value
+        if key not in RESUMABLE and getattr(saved, key) != value
     ]
     if mismatches:
         raise RunFolderError(
             f"--resume {run_dir}: its config does not match: {'; '.join(mismatches)} "
-            "(only --epochs may change when resuming)"
+            "(only --epochs and --workers may change when resuming)"
         )
-    if "epochs" in given:
-        saved.epochs = given["epochs"]
+    for key in RESUMABLE:
+        if key in given:
+            setattr(saved, key, given[key])
     return saved

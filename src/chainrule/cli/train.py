@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli import recipe
+from chainrule.cli import recipe, workers
 from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError, one_line
 from chainrule.cli.options import HelpFormatter, argparse_type, metavar
 from chainrule.cli.recipe import RULES, Config
 from chainrule.cli.rundir import CONFIG, REPORT, default_out, merge_resume, prepare, read_config, save_config
+from chainrule.distributed import comm
 from chainrule.errors import ChainruleError
+from chainrule.nn.module import Module
+from chainrule.optim.optimizer import Optimizer
 from chainrule.random import Generator
 from chainrule.train import CHECKPOINT, fit, restore
 
@@ -86,6 +92,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                        f"{special['init']})"),
         "seed": ("SEED", "seed of initialisation, shuffling and --train-size (default: 0)"),
         "train_size": ("N", "train on N samples drawn class-balanced with --seed (default: all)"),
+        "workers": ("N", "train as N processes under mpiexec, each on its share of every batch (--batch-size is "
+                         f"the whole batch), with the same results; needs {comm.INSTALL_HINT} (default: 1)"),
     }
     for key, (name, text) in helps.items():  # every setting's values are checked by its rule in recipe.RULES
         p.add_argument(recipe.option(key), type=argparse_type(RULES[key]), metavar=metavar(RULES[key]) or name,
@@ -97,21 +105,55 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+@dataclass
+class _Run:
+    """A run ready to train: its settings, data, model, loss, optimizer and folder, and who prints."""
+
+    config: Config
+    split: recipe.Data
+    model: Module
+    loss_fn: Callable
+    optimizer: Optimizer
+    out: Path
+    resumed: bool
+    say: Callable[[str], None] | None  # None: nothing printed before the result (--quiet, or not rank 0)
+    progress: bool
+    main: bool  # this process prints the result and writes the report (rank 0)
+
+
 def run(args: argparse.Namespace) -> int:
+    n = getattr(args, "workers", None)
+    if not workers.launched():
+        if n is not None and n > 1:
+            return workers.launch(n, args.argv)
+        return _train(_prepare(args, 0, 1, None))
+    rank, size = workers.join()
+    default = comm.broadcast(default_out() if rank == 0 else None)  # one folder name, whatever the clocks say
+    prepared = workers.agree(lambda: _prepare(args, rank, size, default), rank, size)
+    return workers.as_rank(lambda: _train(prepared))
+
+
+def _prepare(args: argparse.Namespace, rank: int, size: int, default: Path | None) -> _Run:
+    """The run the command line asks for, as process ``rank`` of ``size``; rank 0 writes the run folder."""
     given = {k: getattr(args, k) for k in Config.keys() if hasattr(args, k)}
     out, resume = getattr(args, "out", None), getattr(args, "resume", None)
-    quiet = getattr(args, "quiet", False)
+    quiet, main = getattr(args, "quiet", False), rank == 0
+    if size > 1 and given.get("workers", size) != size:
+        raise UsageError(f"--workers {given['workers']} in a job of {size} processes that mpiexec started: give "
+                         f"--workers {size} or leave it out")  # fmt: skip
+    given["workers"] = size
     if resume is not None:
         if out is not None and out.resolve() != resume.resolve():
             raise UsageError("give either --out (a new run) or --resume (an existing run), not both")
         saved = read_config(resume)
+        changed = saved.epochs != given.get("epochs", saved.epochs) or saved.workers != size
         out, config = resume, merge_resume(saved, given, resume)
     else:
         try:
             config = Config(**recipe.check_settings(given))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        out = out or default_out()
+        out = out or default or default_out()
     split = recipe.load_data(config)
     n_inputs, n_classes = recipe.sizes(split)
     try:
@@ -126,36 +168,47 @@ def run(args: argparse.Namespace) -> int:
     loss_fn = recipe.build_loss(config, n_classes)
     optimizer = recipe.build_optimizer(config, model)
     if resume is None:
-        prepare(out, getattr(args, "force", False))
-        save_config(out, config)
+        if main:
+            prepare(out, getattr(args, "force", False))
+            save_config(out, config)
     else:
         _check_checkpoint(out, model, optimizer, -(-len(split.y_train) // config.batch_size))
-        if "epochs" in given:
+        if changed and main:
             save_config(out, config)  # only once the checkpoint is known good: nothing is half-changed
-    say = (lambda line: None) if quiet else (lambda line: print(line, flush=True))
-    say(
-        f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
-        f"model: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
-        f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
-        f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}\nrun folder: {out}"
-    )
+    say = None if quiet or not main else (lambda line: print(line, flush=True))
+    if say is not None:
+        say(
+            f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} "
+            f"classes\nmodel: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
+            f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
+            f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}"
+            f"{f' over {size} processes' if size > 1 else ''}\nrun folder: {out}"
+        )
+    shown = sys.stderr.isatty() if size == 1 else os.environ.get(workers.PROGRESS) == "1"
+    return _Run(config, split, model, loss_fn, optimizer, out, resume is not None, say, not quiet and shown, main)
+
+
+def _train(run: _Run) -> int:
+    """Train the prepared run; the main process then writes the report and prints the result."""
+    config, split, out = run.config, run.split, run.out
     start = time.perf_counter()
     try:
         result = fit(
-            model, loss_fn, optimizer, (split.x_train, split.y_train), (split.x_test, split.y_test),
-            epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, run_dir=out,
-            resume=resume is not None, progress=not quiet and sys.stderr.isatty(), log=None if quiet else say,
-            checkpoint_seconds=CHECKPOINT_SECONDS,
+            run.model, run.loss_fn, run.optimizer, (split.x_train, split.y_train), (split.x_test, split.y_test),
+            epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, run_dir=out, resume=run.resumed,
+            progress=run.progress, log=run.say, checkpoint_seconds=CHECKPOINT_SECONDS,
         )  # fmt: skip
     except (ChainruleError, ValueError) as exc:  # a damaged checkpoint or one from another model
-        if resume is None:
+        if not run.resumed:
             raise
         raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {one_line(exc)}") from None
     except BrokenPipeError:
         raise  # the reader of our output went away (``| head``): not the run folder's fault
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
-    report = _write_report(out, config, split, model, loss_fn, result.history, result.batch_losses)
+    if not run.main:
+        return INTERRUPTED if result.interrupted else OK
+    report = _write_report(out, config, split, run.model, run.loss_fn, result.history, result.batch_losses)
     final = result.final
     if result.interrupted:
         print(f"stopped by Ctrl-C after {result.epochs} epoch(s); checkpoint saved. Continue with: "
