@@ -116,6 +116,7 @@ class _Run:
     optimizer: Optimizer
     out: Path
     resumed: bool
+    header: str  # the data, the model and the run folder, in three lines
     say: Callable[[str], None] | None  # None: nothing printed before the result (--quiet, or not rank 0)
     progress: bool
     main: bool  # this process prints the result and writes the report (rank 0)
@@ -176,21 +177,23 @@ def _prepare(args: argparse.Namespace, rank: int, size: int, default: Path | Non
         if changed and main:
             save_config(out, config)  # only once the checkpoint is known good: nothing is half-changed
     say = None if quiet or not main else (lambda line: print(line, flush=True))
-    if say is not None:
-        say(
-            f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} "
-            f"classes\nmodel: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
-            f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
-            f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}"
-            f"{f' over {size} processes' if size > 1 else ''}\nrun folder: {out}"
-        )
+    header = (
+        f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
+        f"model: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
+        f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
+        f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}"
+        f"{f' over {size} processes' if size > 1 else ''}\nrun folder: {out}"
+    )
     shown = sys.stderr.isatty() if size == 1 else os.environ.get(workers.PROGRESS) == "1"
-    return _Run(config, split, model, loss_fn, optimizer, out, resume is not None, say, not quiet and shown, main)
+    return _Run(config, split, model, loss_fn, optimizer, out, resume is not None, header, say, not quiet and shown,
+                main)  # fmt: skip
 
 
 def _train(run: _Run) -> int:
     """Train the prepared run; the main process then writes the report and prints the result."""
     config, split, out = run.config, run.split, run.out
+    if run.say is not None:
+        run.say(run.header)
     start = time.perf_counter()
     try:
         result = fit(

@@ -9,6 +9,7 @@ the run folder) is agreed on by all ranks and printed once; a failure during tra
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def join() -> tuple[int, int]:
         comm.init()
     except comm.DistributedUnavailableError as exc:
         raise MissingPackageError(f"several processes need mpi4py and MPI: {_reason(exc)}") from None
+    except comm.DistributedError as exc:  # an mpiexec of another MPI library than mpi4py's
+        raise MissingPackageError(one_line(exc)) from None
     return comm.rank(), comm.world_size()
 
 
@@ -57,7 +60,7 @@ def launch(n: int, argv: list[str]) -> int:
         env.setdefault(name, str(max(1, (os.cpu_count() or 1) // n)))
     if sys.stderr.isatty():
         env.setdefault(PROGRESS, "1")
-        env.setdefault("COLUMNS", str(os.get_terminal_size(sys.stderr.fileno()).columns))
+        env.setdefault("COLUMNS", str(shutil.get_terminal_size().columns))  # the bar's width, through the pipes
     try:
         job = subprocess.Popen(command, env=env, start_new_session=True)
     except OSError as exc:
