@@ -143,7 +143,7 @@ def fit(
     if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
         state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
     if job is not None:
-        job.start(model)
+        job.start(model, state)
     writes = run_dir is not None and (job is None or job.main)
     result = FitResult(state.history, state.epoch, batch_losses=state.batch_losses)
     last_write = None  # when this call last wrote a checkpoint (None: not yet)
@@ -195,10 +195,18 @@ class _Job:
         batches = BatchSampler(RandomSampler(dataset, generator=shuffle), self.batch_size, drop_last=False)
         return DataLoader(dataset, batch_sampler=_Share(batches, self.rank, self.size))
 
-    def start(self, model: Any) -> None:
-        """Every rank from rank 0's parameters: one seed already gives one model, but nothing then can drift."""
-        from chainrule.distributed import broadcast_parameters
+    def start(self, model: Any, state: _State) -> None:
+        """Every rank from rank 0's parameters (one seed already gives one model, but nothing then can drift), and
+        from the same point of the run: a rank that did not find the checkpoint to resume from is an error."""
+        from chainrule.distributed import DistributedError, broadcast_parameters
 
+        here = [state.epoch, state.batch]
+        highest = comm.all_reduce(np.array(here + [-state.epoch, -state.batch]), comm.ReduceOp.MAX).tolist()
+        if highest[:2] != [-v for v in highest[2:]]:
+            raise DistributedError(
+                f"fit: the processes would start from different points of the run (rank {self.rank}: epoch "
+                f"{here[0]}, batch {here[1]}): every process must read the same checkpoint in run_dir"
+            )
         broadcast_parameters(model)
 
     def batch_samples(self, batch: int) -> int:

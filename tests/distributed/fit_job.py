@@ -1,6 +1,7 @@
 """What test_fit_distributed.py runs under ``mpiexec -n 2`` (and, imported, as one process).
 
     python fit_job.py parity OUT             # fit() on float64 data, shares of unequal size, an empty one
+    python fit_job.py apart OUT              # rank 1 resumes from a folder without the checkpoint
     python fit_job.py raise|die OUT          # chainrule train, rank 1's loss failing at its third batch
 """
 
@@ -33,7 +34,8 @@ def data(seed: int = 1) -> tuple[tuple, tuple]:
     return (cr.tensor(x[:SAMPLES]), cr.tensor(y[:SAMPLES])), (cr.tensor(x[SAMPLES:]), cr.tensor(y[SAMPLES:]))
 
 
-def train(batch_size: int, optimizer: str, run_dir: str | None = None) -> tuple[dict, list, list]:
+def train(batch_size: int, optimizer: str, run_dir: str | None = None, epochs: int = EPOCHS,
+          resume: bool = False) -> tuple[dict, list, list]:  # fmt: skip
     """(final parameters, history, batch losses) of fit on ``data()``, as this process's part of the job."""
     g = cr.Generator(3)
     net = nn.Sequential(nn.Linear(5, 12, dtype="float64", generator=g), nn.Tanh(),
@@ -41,8 +43,8 @@ def train(batch_size: int, optimizer: str, run_dir: str | None = None) -> tuple[
     params = net.parameters()
     opt = cr.optim.SGD(params, lr=0.2, momentum=0.9) if optimizer == "momentum" else cr.optim.Adam(params, lr=0.02)
     train_set, test_set = data()
-    result = fit(net, nn.CrossEntropyLoss(), opt, train_set, test_set, epochs=EPOCHS, batch_size=batch_size, seed=5,
-                 run_dir=run_dir, progress=False, log=None)  # fmt: skip
+    result = fit(net, nn.CrossEntropyLoss(), opt, train_set, test_set, epochs=epochs, batch_size=batch_size, seed=5,
+                 run_dir=run_dir, resume=resume, progress=False, log=None)  # fmt: skip
     weights = {name: p.detach().numpy().copy() for name, p in net.named_parameters()}
     return weights, list(result.history), list(result.batch_losses)
 
@@ -54,6 +56,16 @@ def parity(out: str) -> None:
         np.savez(os.path.join(out, f"{batch_size}-rank{dist.rank()}.npz"), **weights)
         with open(os.path.join(out, f"{batch_size}-rank{dist.rank()}.json"), "w") as f:
             json.dump({"history": history, "batch_losses": losses}, f)
+
+
+def apart(out: str) -> None:
+    """A run that rank 1 resumes from another folder than rank 0's (one without the checkpoint): refused by both."""
+    dist.init()
+    train(16, "adam", out, epochs=1)
+    try:
+        train(16, "adam", out if dist.rank() == 0 else os.path.join(out, "elsewhere"), epochs=2, resume=True)
+    except dist.DistributedError as exc:
+        print(f"rank {dist.rank()} refused: {exc}", flush=True)
 
 
 def fail(how: str, out: str) -> None:
@@ -81,5 +93,7 @@ def fail(how: str, out: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "parity":
         parity(sys.argv[2])
+    elif sys.argv[1] == "apart":
+        apart(sys.argv[2])
     else:
         fail(sys.argv[1], sys.argv[2])

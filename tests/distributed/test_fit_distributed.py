@@ -57,6 +57,14 @@ def test_two_processes_fit_as_one(parity_run, job, batch_size, optimizer):
     assert sorted(p.name for p in run.iterdir()) == ["checkpoint.npz", "metrics.csv", "metrics.json"]
 
 
+def test_ranks_that_would_resume_from_different_points_are_refused(tmp_path):
+    code, output, _ = run_job("apart", str(tmp_path))
+    assert code == 0, output
+    for rank in (0, 1):
+        assert f"rank {rank} refused: fit: the processes would start from different points of the run" in output
+    assert "every process must read the same checkpoint in run_dir" in output
+
+
 @pytest.mark.parametrize(
     ("how", "says"),
     [
