@@ -40,6 +40,8 @@ examples:
   chainrule train --data mine.npz --hidden 64 --optimizer adam   # your own data (see --data FILE below)
   chainrule train --model lenet                     # LeNet: conv 8, pool, conv 16, pool, linear; 15 epochs
   chainrule train --data digits --conv 16,32        # two 3x3 convolution blocks on the 8x8 digits
+  chainrule train --workers 2                       # 2 processes under mpiexec, one process's results
+  mpiexec -f hostfile -n 4 chainrule train          # 4 processes on the machines of an MPICH hostfile
 
 --data FILE: a .npz with arrays x (N, D) features, or images (N, H, W) or
 (N, C, H, W), and y (N,) integer labels 0..C-1, optionally x_test and y_test; or a
