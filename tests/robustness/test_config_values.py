@@ -53,14 +53,15 @@ SPEC = {
     "train_size": lambda v: v is None or integer(1)(v),
     "lr": number(0, strict=True), "batch_size": integer(1), "epochs": integer(1),
     "weight_decay": number(0, strict=False), "seed": integer(0),
+    "workers": integer(1),  # processes the run was trained on (mpiexec -n)
 }  # fmt: skip
-INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden", "train_size", "conv"}, {"lr", "weight_decay"}
+INTEGERS, NUMBERS = {"batch_size", "epochs", "seed", "hidden", "train_size", "conv", "workers"}, {"lr", "weight_decay"}
 
 
 def valid(config: dict) -> bool:
     """The whole config as a new run would take it: each value, and --mnist-root only with --data mnist."""
     settings = {k: v for k, v in config.items() if k != "chainrule"}
-    optional = {"output", "train_size", "model", "conv"}  # run folders from before these settings still resume
+    optional = {"output", "train_size", "model", "conv", "workers"}  # older run folders still resume
     if not set(SPEC) - optional <= set(settings) <= set(SPEC) or not all(SPEC[k](v) for k, v in settings.items()):
         return False
     if settings.get("output") == "sigmoid" and settings["loss"] not in ("mse", "half-mse"):
@@ -107,7 +108,8 @@ GOOD = {
     "lr": st.floats(1e-4, 2.0), "batch_size": st.integers(1, 500), "epochs": st.integers(1, 3),
     "weight_decay": st.floats(0, 1e-2), "seed": st.integers(0, 2**70), "bogus": st.just(1),
     "train_size": st.one_of(st.none(), st.integers(1, 4)), "model": st.sampled_from(CHOICES["model"]),
-    "conv": st.lists(st.integers(1, 8), max_size=2), "data": st.sampled_from([*CHOICES["data"], "/data/mine.npz"]),
+    "conv": st.lists(st.integers(1, 8), max_size=2), "workers": st.integers(1, 4),
+    "data": st.sampled_from([*CHOICES["data"], "/data/mine.npz"]),
 }  # fmt: skip
 
 
