@@ -31,7 +31,7 @@ THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 def launched() -> bool:
     """Whether ``mpiexec`` started this process as one of several (read from the environment; nothing imported)."""
-    return comm._launcher_size() > 1
+    return comm.launcher_size() > 1
 
 
 def join() -> tuple[int, int]:

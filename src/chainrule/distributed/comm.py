@@ -243,8 +243,6 @@ def launcher_size() -> int:
     return 1
 
 
-_launcher_size = launcher_size  # the name chainrule.cli.workers reads
-
 
 def _check_initialized(name: str) -> None:
     """Refuse to answer as a job of one in a process that ``mpiexec`` started with others, before ``init``."""
