@@ -2,17 +2,13 @@
 collectives' answers, and a failing process that stops the job within seconds instead of hanging."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import chainrule.distributed as dist
+from helpers import processes
 from helpers.scripts import load_script
 
 JOB = Path(__file__).with_name("mpi_job.py")
@@ -22,17 +18,7 @@ pytestmark = pytest.mark.skipif(not dist.is_available(), reason=f"mpi4py is not 
 
 def run_job(*args: str, timeout: float = 60, script: Path = JOB) -> tuple[int, str, float]:
     """``mpiexec -n 2 python SCRIPT ARGS``: exit status, stdout + stderr, seconds; the job killed at ``timeout``."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    start = time.perf_counter()
-    job = subprocess.Popen(dist.mpiexec_command(2, [sys.executable, str(script), *args]), stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)  # fmt: skip
-    try:
-        output, _ = job.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(job.pid, signal.SIGKILL)
-        output, _ = job.communicate()
-        pytest.fail(f"mpiexec -n 2 {script.name} {' '.join(args)} hung: killed after {timeout} s\n{output}")
-    return job.returncode, output, time.perf_counter() - start
+    return processes.mpi_job(script, *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

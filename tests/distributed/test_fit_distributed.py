@@ -2,7 +2,6 @@
 on both ranks, rank 0 alone writing; a rank that raises or dies in ``chainrule train`` stops the job in seconds."""
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +19,7 @@ TOLERANCE = 1e-13
 
 def run_job(*args: str) -> tuple[int, str, float]:
     """``mpiexec -n 2 python fit_job.py ARGS``: exit status, stdout + stderr, seconds (killed after 60 s)."""
-    code, out, err, seconds = processes.run(dist.mpiexec_command(2, [sys.executable, str(JOB), *args]), timeout=60)
-    return code, out + err, seconds
+    return processes.mpi_job(JOB, *args)
 
 
 @pytest.fixture(scope="module")

@@ -42,3 +42,11 @@ def finish(job: subprocess.Popen, timeout: float, start: float | None = None) ->
 def chainrule(*argv: str) -> list[str]:
     """The ``chainrule`` command line (the console script's code) with this Python."""
     return [sys.executable, "-m", "chainrule.cli.main", *argv]
+
+
+def mpi_job(script, *args: str, timeout: float = 60) -> tuple[int, str, float]:
+    """``mpiexec -n 2 python SCRIPT ARGS``: exit status, stdout + stderr, seconds (all of it killed at ``timeout``)."""
+    import chainrule.distributed as dist
+
+    code, out, err, seconds = run(dist.mpiexec_command(2, [sys.executable, str(script), *args]), timeout=timeout)
+    return code, out + err, seconds
