@@ -12,7 +12,7 @@ import numpy as np
 from chainrule import nn, optim
 from chainrule.cli import datafile
 from chainrule.cli import options as o
-from chainrule.cli.errors import DataError, MissingPackageError
+from chainrule.cli.errors import DataError
 from chainrule.data import datasets
 from chainrule.data.datasets import Split
 from chainrule.data.transforms import one_hot
@@ -277,8 +277,6 @@ def load_data(config: Config) -> Data:
         return Data.of(_builtin(config), IMAGE_SHAPES.get(name))
     except datasets.DatasetError as exc:
         raise DataError(str(exc)) from None
-    except ImportError as exc:  # a dataset that needs an extra
-        raise MissingPackageError(f"--data {name}: {exc}") from None
 
 
 def _builtin(config: Config) -> Split:
