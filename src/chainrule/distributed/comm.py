@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ INSTALL_HINT = "pip install 'chainrule[mpi]'"
 #: MVAPICH); read only to catch a job whose processes cannot see each other
 _LAUNCHER_SIZE = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
 
+#: seconds between writing why a process stops the job and ``MPI_Abort``, for mpiexec to forward it
+_ABORT_GRACE_S = 0.5
 
 class DistributedError(ChainruleError, RuntimeError):
     """The processes of a job cannot work together as asked."""
@@ -206,28 +209,34 @@ def abort_on_error() -> Iterator[None]:
     except BaseException as e:
         if not _world.initialized or _world.size == 1:
             raise
-        traceback.print_exc()
-        abort(f"{type(e).__name__}: {e}")
+        abort(f"{type(e).__name__}: {e}", details="".join(traceback.format_exception(e)))
 
 
-def abort(reason: str, code: int = 1) -> NoReturn:
-    """Stop every process of the job with exit status ``code`` (``MPI_Abort``), saying why on stderr."""
-    print(
-        f"chainrule.distributed: rank {_world.rank} of {_world.size} failed ({reason}); stopping all "
-        f"{_world.size} processes (MPI_Abort)",
-        file=sys.stderr,
-    )
+def abort(reason: str, code: int = 1, details: str = "") -> NoReturn:
+    """Stop every process of the job with exit status ``code`` (``MPI_Abort``), saying why on stderr.
+
+    ``details`` (a traceback, say) is written before the reason, in the same single write.
+    """
     sys.stdout.flush()
+    sys.stderr.write(
+        f"{details}chainrule.distributed: rank {_world.rank} of {_world.size} failed ({reason}); stopping all "
+        f"{_world.size} processes (MPI_Abort)\n"
+    )
     sys.stderr.flush()
     if _world.comm is None:
         raise SystemExit(code)
+    # mpiexec forwards our stderr from a pipe and may tear the job down as soon as it hears of the abort,
+    # before it has read what we just wrote: give it a moment, or the reason is lost (seen under load)
+    time.sleep(_ABORT_GRACE_S)
     _world.comm.Abort(code)
     raise SystemExit(code)  # not reached: MPI_Abort ends the process
 
 
 def _aborting_hook(previous: Any) -> Any:
     def hook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
-        previous(kind, error, tb)  # the traceback, as usual
+        if previous is sys.__excepthook__:  # the usual traceback, written with the reason in one go
+            abort(f"{kind.__name__}: {error}", details="".join(traceback.format_exception(kind, error, tb)))
+        previous(kind, error, tb)  # someone else's hook (IPython's, say) prints it their way
         abort(f"{kind.__name__}: {error}")
 
     return hook
