@@ -121,8 +121,7 @@ def as_rank(train: Callable[[], int]) -> int:
         try:
             return train()
         except CLIError as exc:  # from this rank only (e.g. rank 0 could not write the run folder)
-            print(f"chainrule train: error: {exc}", file=sys.stderr)
-            comm.abort(one_line(exc), exc.code)
+            comm.abort(one_line(exc), exc.code, details=f"chainrule train: error: {exc}\n")
         except KeyboardInterrupt:  # a second Ctrl-C, before mpiexec stops the job
             comm.abort("interrupted", INTERRUPTED)
         except BrokenPipeError:  # the reader of rank 0's output went away
