@@ -141,7 +141,7 @@ def fit(
     else:
         loader, progress, log = job.loader(dataset, shuffle), progress and job.main, log if job.main else None
     if resume and run_dir is not None and (run_dir / CHECKPOINT).is_file():
-        state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader))
+        state = restore(run_dir / CHECKPOINT, model, optimizer, shuffle, len(loader), epochs)
     if job is not None:
         job.start(model, state)
     writes = run_dir is not None and (job is None or job.main)
@@ -363,13 +363,19 @@ def _checkpoint(run_dir: Path, model, optimizer, shuffle: Generator, state: _Sta
     write_metrics(run_dir, state.history)
 
 
-def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, batches: int) -> _State:
+def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, batches: int,
+            epochs: int | None = None) -> _State:  # fmt: skip
     """Load a ``fit`` checkpoint into ``model``, ``optimizer`` and ``shuffle``; the training state to go on from.
 
-    Everything is checked first (``batches`` is the number of mini-batches in an epoch): on a problem a
-    CheckpointError, StateDictError or ValueError names it and model, optimizer and stream are as before.
+    Everything is checked first (``batches`` is the number of mini-batches in an epoch; ``epochs``, if given,
+    how many the run is to have: a checkpoint already past them is refused): on a problem a CheckpointError,
+    StateDictError or ValueError names it and model, optimizer and stream are as before.
     """
     ckpt = read_run_checkpoint(path, batches)
+    if epochs is not None and started_epochs(ckpt["epoch"], ckpt["batch"]) > epochs:
+        raise ValueError(f"fit: the checkpoint {path} has {progress_words(ckpt['epoch'], ckpt['batch'])}, more "
+                         f"than epochs={epochs}: a run cannot go back; pass "
+                         f"epochs={started_epochs(ckpt['epoch'], ckpt['batch'])} or more")  # fmt: skip
     scratch = Generator(0)
     try:
         scratch.set_state(ckpt["shuffle"])
@@ -386,6 +392,17 @@ def restore(path: str | Path, model: Any, optimizer: Any, shuffle: Generator, ba
     losses = ckpt.get("batch_losses", np.zeros(0)).tolist()  # absent from checkpoints written before it was kept
     history = History(ckpt["history"])
     return _State(ckpt["epoch"], ckpt["batch"], history=history, batch_losses=losses, **ckpt["partial"])
+
+
+def started_epochs(epoch: int, batch: int) -> int:
+    """The epochs a run has begun: ``epoch`` completed ones, and the next if ``batch`` of its batches are done."""
+    return epoch + (batch > 0)
+
+
+def progress_words(epoch: int, batch: int) -> str:
+    """How far a run went: ``20 completed epochs``, ``4 completed epochs and 3 batches of the next``."""
+    words = f"{epoch} completed epoch{'s' if epoch != 1 else ''}"
+    return words + (f" and {batch} batch{'es' if batch != 1 else ''} of the next" if batch else "")
 
 
 def load_checkpoint_model(path: str | Path, model: Any) -> dict:

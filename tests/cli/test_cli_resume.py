@@ -68,6 +68,19 @@ def test_resume_can_extend_a_finished_run(tmp_path, capsys):
     assert_same_weights(weights(out), reference(tmp_path))
 
 
+def test_resume_with_fewer_epochs_than_done_is_refused_and_changes_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_main(capsys, *["train", *SMALL, "--epochs", "4", "--out", str(out), "--quiet"])[0] == 0
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    code, stdout, err = run_main(capsys, "train", "--resume", str(out), "--epochs", "3", "--quiet")
+    assert code == 2 and stdout == ""
+    assert err == (f"chainrule train: error: --resume {out} --epochs 3: the run has 4 completed epochs and cannot "
+                   "go back; give --epochs 4 or more, or --out for a new run\n")  # fmt: skip
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+    code, stdout, err = run_main(capsys, "train", "--resume", str(out), "--epochs", "4", "--quiet")
+    assert code == 0 and "after 4 epochs" in stdout, err  # as many as done: the finished run, reported again
+
+
 def test_sigint_in_process_stops_mid_epoch_and_resumes_exactly(tmp_path):
     """Ctrl-C during a batch: fit finishes that batch, saves a mid-epoch checkpoint; resume replays the rest."""
     config = Config(data="spirals", hidden=[16], batch_size=8, lr=0.1, optimizer="momentum", epochs=3)
@@ -92,6 +105,13 @@ def test_sigint_in_process_stops_mid_epoch_and_resumes_exactly(tmp_path):
     stopped, _ = run(interrupt_at=40)  # 30 batches an epoch: stop in the middle of epoch 2
     assert stopped.interrupted and stopped.epochs == 1
     assert cr.load(tmp_path / "checkpoint.npz")["batch"] == 10
+    model = build_model(config, 2, 3)
+    fresh = {k: p._data.copy() for k, p in model.named_parameters()}
+    with pytest.raises(ValueError, match=r"has 1 completed epoch and 10 batches of the next, more than epochs=1: a "
+                                         r"run cannot go back; pass epochs=2 or more"):  # fmt: skip
+        fit(model, build_loss(config, 3), build_optimizer(config, model), train, None, epochs=1, batch_size=8,
+            run_dir=tmp_path, resume=True, progress=False, log=None)  # fmt: skip
+    assert_same_weights({k: p._data for k, p in model.named_parameters()}, fresh)  # refused before loading
     resumed, params = run(resume=True)
     assert not resumed.interrupted and resumed.epochs == 3 and len(resumed.history) == 3
     (tmp_path / "checkpoint.npz").unlink()

@@ -22,7 +22,7 @@ from chainrule.errors import ChainruleError
 from chainrule.nn.module import Module
 from chainrule.optim.optimizer import Optimizer
 from chainrule.random import Generator
-from chainrule.train import CHECKPOINT, fit, restore
+from chainrule.train import CHECKPOINT, fit, progress_words, restore, started_epochs
 
 #: a checkpoint after the first epoch, then once this many seconds have passed, and after the last epoch
 CHECKPOINT_SECONDS = 2.0
@@ -52,7 +52,7 @@ out as the test set (seed 0), as for the built-in datasets.
 The run folder holds config.json, checkpoint.npz (after the first epoch, then at most
 every %(every)gs and after the last), metrics.csv, metrics.json and report.html. Ctrl-C
 stops after saving a checkpoint; --resume continues a stopped or killed run from its
-last checkpoint.
+last checkpoint, and with --epochs N trains a finished one on to N epochs.
 """
 
 
@@ -175,7 +175,7 @@ def _prepare(args: argparse.Namespace, rank: int, size: int, default: Path | Non
             prepare(out, getattr(args, "force", False))
             save_config(out, config)
     else:
-        _check_checkpoint(out, model, optimizer, -(-len(split.y_train) // config.batch_size))
+        _check_checkpoint(out, model, optimizer, -(-len(split.y_train) // config.batch_size), config.epochs)
         if changed and main:
             save_config(out, config)  # only once the checkpoint is known good: nothing is half-changed
     say = None if quiet or not main else (lambda line: print(line, flush=True))
@@ -254,12 +254,17 @@ def _write_report(out: Path, config: Config, split, model, loss_fn, history: lis
                         batch_losses=batch_losses)  # fmt: skip
 
 
-def _check_checkpoint(out: Path, model, optimizer, batches: int) -> None:
-    """Refuse a damaged checkpoint before anything in the run folder changes (fit loads it again, then trains)."""
+def _check_checkpoint(out: Path, model, optimizer, batches: int, epochs: int) -> None:
+    """Refuse a damaged checkpoint, or one past ``--epochs``, before anything in the run folder changes (fit
+    loads it again, then trains)."""
     if (out / CHECKPOINT).exists() and not (out / CHECKPOINT).is_file():
         raise RunFolderError(f"--resume {out}: its {CHECKPOINT} is not a file")
     if (out / CHECKPOINT).is_file():
         try:
-            restore(out / CHECKPOINT, model, optimizer, Generator(0), batches)
+            state = restore(out / CHECKPOINT, model, optimizer, Generator(0), batches)
         except (ChainruleError, ValueError) as exc:
             raise RunFolderError(f"--resume {out}: cannot continue from its checkpoint: {one_line(exc)}") from None
+        if started_epochs(state.epoch, state.batch) > epochs:
+            raise UsageError(f"--resume {out} --epochs {epochs}: the run has {progress_words(state.epoch, state.batch)}"
+                             f" and cannot go back; give --epochs {started_epochs(state.epoch, state.batch)} or more, "
+                             "or --out for a new run")  # fmt: skip
