@@ -99,6 +99,30 @@ def test_conv2d_passes_gradcheck_and_gradgradcheck(options):
         check_rules(lambda x, w, b: F(cr).conv2d(x, w, b, **options), [x, w, b])
 
 
+ONE_OUTPUT_PER_GROUP = pytest.mark.parametrize(("channels", "outputs", "groups"), [(3, 3, 3), (3, 6, 3), (3, 1, 1)],
+                                               ids=["depthwise", "depthwise x2", "one output"])  # fmt: skip
+
+
+def _one_output_problem(channels, outputs, groups):
+    return _arrays(5, (2, channels, 6, 5), (outputs, channels // groups, 3, 3), (outputs,))
+
+
+@ONE_OUTPUT_PER_GROUP
+def test_one_output_channel_per_group_passes_gradcheck(channels, outputs, groups):
+    """O/groups = 1 takes its input gradient by broadcasting instead of a GEMM of inner size 1."""
+    with small_chunks():
+        check_rules(lambda x, w, b: F(cr).conv2d(x, w, b, padding=1, groups=groups),
+                    _one_output_problem(channels, outputs, groups))  # fmt: skip
+
+
+@requires_torch
+@ONE_OUTPUT_PER_GROUP
+def test_one_output_channel_per_group_matches_torch(channels, outputs, groups):
+    with small_chunks():
+        compare("conv2d", lambda m, x, w, b: F(m).conv2d(x, w, b, padding=1, groups=groups),
+                _one_output_problem(channels, outputs, groups))  # fmt: skip
+
+
 def test_conv_transpose2d_passes_gradcheck_and_gradgradcheck():
     x, w = _arrays(3, (2, 2, 3, 4), (2, 3, 3, 2))
     check_rules(lambda x, w: F(cr).conv_transpose2d(x, w, stride=2, padding=1, output_padding=1), [x, w])
