@@ -51,7 +51,6 @@ def chainrule_pass(x: np.ndarray, w: np.ndarray, g: np.ndarray) -> Callable[[], 
 def torch_pass(x: np.ndarray, w: np.ndarray, g: np.ndarray) -> Callable[[], tuple]:
     import torch
 
-    torch.set_num_threads(1)
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     gt = torch.tensor(g)
 
@@ -76,6 +75,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 rounds instead of 30")
     args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)  # as NumPy's BLAS with OMP_NUM_THREADS=1
     x, w, g = make_problem()
     runs = {"chainrule": chainrule_pass(x, w, g), "PyTorch": torch_pass(x, w, g)}
     results = {name: run() for name, run in runs.items()}  # also the warm-up

@@ -56,3 +56,14 @@ def test_benchmark_steps_compute_the_same_numbers():
     final = [hand.conv1.w, hand.conv1.b, hand.conv2.w, hand.conv2.b, hand.w3, hand.b3]
     for mine, p in zip(final, params):
         np.testing.assert_allclose(mine, p.detach().numpy(), rtol=1e-4, atol=1e-6)
+
+
+@requires_torch
+def test_depthwise_benchmark_times_the_same_numbers():
+    """benchmarks/depthwise_conv.py: both passes give the convolution and both gradients, alike to float32."""
+    bench = load("benchmarks", "depthwise_conv")
+    x, w, g = bench.make_problem(seed=1)
+    mine, theirs = bench.chainrule_pass(x, w, g)(), bench.torch_pass(x, w, g)()
+    assert [a.shape for a in mine] == [bench.SHAPE, bench.SHAPE, w.shape]  # y, dx, dw
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * np.abs(b).max())
