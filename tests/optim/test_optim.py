@@ -196,7 +196,7 @@ def test_a_subclass_update_is_called_for_plain_groups_too():
         (lambda ps: optim.Adam(ps, betas=(0.9, 1.0)), "betas"),
         (lambda ps: optim.RMSprop(ps, alpha=-0.1), "invalid alpha"),
         (lambda ps: optim.SGD([], lr=0.1), "empty"),
-        (lambda ps: optim.SGD([cr.zeros(2)], lr=0.1), "leaf that requires grad"),
+        (lambda ps: optim.SGD([cr.zeros(2, requires_grad=True) * 2], lr=0.1), "non-leaf"),
     ],
 )
 def test_bad_hyper_parameters(make, words):

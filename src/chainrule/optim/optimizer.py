@@ -45,8 +45,9 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
-            if not p.is_leaf or not p.requires_grad:
-                raise ValueError(f"{name}: a parameter of shape {p.shape} is not a leaf that requires grad")
+            if not p.is_leaf:  # as PyTorch: a frozen leaf is kept, and skipped while it has no grad
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (shape {p.shape}); optimize the leaf it "
+                                 "was computed from")  # fmt: skip
             if id(p) in seen:
                 raise ValueError(f"{name}: a parameter of shape {p.shape} appears in more than one group")
             seen.add(id(p))
