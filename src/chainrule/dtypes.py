@@ -1,7 +1,8 @@
 """PyTorch's dtype names for NumPy's dtypes, and the default floating dtype.
 
 ``cr.float32`` is ``numpy.float32``, so chainrule's dtypes work wherever NumPy's do, and
-PyTorch code that names ``cr.long`` or ``cr.bool`` finds them.
+PyTorch code that names ``cr.long``, ``cr.float``, ``cr.int`` or ``cr.bool`` finds them. NumPy has no
+bfloat16: ``cr.bfloat16`` exists so that code naming it imports, and using it is a clear error.
 """
 
 from __future__ import annotations
@@ -14,16 +15,44 @@ from chainrule import backend
 from chainrule.errors import DTypeError
 
 float16 = half = numpy.float16
-float32 = numpy.float32
+float32 = float_ = numpy.float32  # float_ is exported as cr.float (PyTorch's alias), like bool_ as cr.bool
 float64 = double = numpy.float64
 int8 = numpy.int8
 int16 = short = numpy.int16
-int32 = numpy.int32
+int32 = int_ = numpy.int32  # exported as cr.int
 int64 = long = numpy.int64
 uint8 = numpy.uint8
+uint16 = numpy.uint16
+uint32 = numpy.uint32
+uint64 = numpy.uint64
 bool_ = numpy.bool_
-complex64 = numpy.complex64
-complex128 = numpy.complex128
+complex64 = cfloat = numpy.complex64
+complex128 = cdouble = numpy.complex128
+
+
+class UnavailableDType:
+    """A PyTorch dtype NumPy lacks: naming it works (``{"bf16": cr.bfloat16}``), making a tensor of it is a
+    clear :class:`DTypeError`."""
+
+    __slots__ = ("name", "reason")
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        """Never a dtype: NumPy reads this attribute when given the object as a dtype, so every use is refused."""
+        raise DTypeError(self.reason)
+
+    def __repr__(self) -> str:
+        return f"chainrule.{self.name}"
+
+
+bfloat16 = UnavailableDType(
+    "bfloat16", "bfloat16 is not available: chainrule computes with NumPy, which has no bfloat16 type; "
+    "use cr.float32, or cr.float16 to halve the memory",
+)  # fmt: skip
+UNAVAILABLE = {"bfloat16": bfloat16}
 
 #: PyTorch's legacy tensor-type names (``t.type()``), by dtype.
 TYPE_NAMES = {
@@ -55,7 +84,10 @@ def as_dtype(dtype: Any, op: str) -> numpy.dtype:
         if name in legacy:
             return legacy[name]
         dtype = {"half": float16, "double": float64, "float": float32, "long": int64, "int": int32,
-                 "short": int16, "bool": bool_}.get(name, name)  # fmt: skip
+                 "short": int16, "bool": bool_, "cfloat": complex64, "cdouble": complex128}.get(name, name)  # fmt: skip
+        dtype = UNAVAILABLE.get(dtype, dtype)
+    if isinstance(dtype, UnavailableDType):
+        raise DTypeError(f"{op}: {dtype.reason}")
     try:
         d = numpy.dtype(dtype)
     except TypeError:
