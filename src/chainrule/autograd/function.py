@@ -104,8 +104,10 @@ class Function:
         for o in outs:
             if not isinstance(o, Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
+        fixed = ctx.__dict__.get("_non_differentiable", ())
         results = tuple(
-            Tensor._make(o._data, record and o.dtype.kind in "fc", ctx if record else None, i)
+            Tensor._make(o._data, record and o.dtype.kind in "fc" and id(o) not in fixed,
+                         ctx if record and id(o) not in fixed else None, i)  # fmt: skip
             for i, o in enumerate(outs)
         )
         if record:
@@ -128,6 +130,14 @@ class Function:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward takes Tensors or None, got {type(t).__name__}")
         self._saved = tuple(None if t is None else graph.saved(t, t._vc) for t in tensors)
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """Outputs of ``forward`` that take no gradient (indices, masks): they come out not requiring grad,
+        and ``backward`` gets zeros for them, as in PyTorch."""
+        for t in outputs:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"mark_non_differentiable takes the Tensors forward returns, got {type(t).__name__}")
+        self._non_differentiable = {id(t) for t in outputs}
 
     @property
     def saved_tensors(self) -> tuple:

@@ -1,4 +1,5 @@
-"""Gradients as functions: ``autograd.grad`` (PyTorch), ``grad`` (JAX-style), ``jacobian``, ``hvp``."""
+"""Gradients as functions: ``autograd.grad`` and ``autograd.backward`` (PyTorch), ``grad`` (JAX-style), ``jacobian``,
+``hvp``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,45 @@ def grad(
     retain = create_graph if retain_graph is None else retain_graph
     result = engine.backward(outs, gouts, retain, create_graph, inputs=ins, allow_unused=allow_unused)
     return tuple(result)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (``torch.autograd.backward``).
+
+    ``grad_tensors`` are the upstream gradients (needed for tensors with more than one element). With
+    ``inputs``, only those tensors' ``.grad`` receive their gradient (leaves or not); the rest are untouched.
+    """
+    outs = _as_list(tensors)
+    gouts = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
+    if len(gouts) != len(outs):
+        raise ValueError(f"backward: {len(outs)} tensor(s) but {len(gouts)} grad_tensors; give one per tensor")
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        engine.backward(outs, gouts, retain, create_graph)
+        return
+    ins = _as_list(inputs)
+    if not ins:
+        raise ValueError("backward: inputs= must name at least one tensor (or be left out)")
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise BackwardError(f"backward: inputs[{i}] must be a Tensor that requires grad")
+    found = engine.backward(outs, gouts, retain, create_graph, inputs=ins, allow_unused=True)
+    for t, g in zip(ins, found):
+        if g is not None and not _retains_grad(t):
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def _retains_grad(t: Tensor) -> bool:
+    """Whether a backward pass fills ``t.grad`` anyway: a non-leaf after ``retain_grad()``."""
+    node = t.grad_fn
+    ref = None if node is None or not node._retained else node._retained.get(t._output_nr)
+    return ref is not None and ref() is t
 
 
 def grad_of(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:

@@ -7,7 +7,8 @@ single attribute read.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,12 +42,47 @@ class _Switch:
         setattr(state, self.attribute, self._previous.pop())
 
     def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return func(*args, **kwargs)
+        return decorate(func, type(self))
 
-        return wrapper  # type: ignore[return-value]
+
+def decorate(func: F, switch: Callable[[], Any]) -> F:
+    """``func`` run inside ``switch()``; a generator function's body too, each time it resumes (as PyTorch)."""
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            return (yield from _switched(func(*args, **kwargs), switch))
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with switch():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _switched(gen: Generator, switch: Callable[[], Any]) -> Generator:
+    """Drive ``gen`` with ``switch()`` entered around each of its steps, and left between them."""
+    try:
+        with switch():
+            value = gen.send(None)
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                with switch():
+                    gen.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: on to the generator
+                with switch():
+                    value = gen.throw(error)
+            else:
+                with switch():
+                    value = gen.send(sent)
+    except StopIteration as stop:
+        return stop.value
 
 
 class _BareSwitch(_Switch):
@@ -80,23 +116,30 @@ class enable_grad(_BareSwitch):
     value = True
 
 
-class set_grad_enabled(_Switch):
-    """Turn recording on or off, e.g. ``with set_grad_enabled(training): ...``."""
-
-    attribute = "grad_enabled"
+class set_grad_enabled:
+    """Turn recording on or off: at once when called (``cr.set_grad_enabled(False)``, as PyTorch), until the
+    end of a ``with set_grad_enabled(training):`` block, or while a function decorated with it runs."""
 
     def __init__(self, mode: bool) -> None:
         self.value = bool(mode)
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.value
+
+    def __enter__(self) -> None:
+        pass  # already switched by the call
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._previous
 
     def __call__(self, func: F) -> F:
+        state.grad_enabled = self._previous  # as a decorator, it switches only while ``func`` runs
         mode = self.value
+        return decorate(func, lambda: set_grad_enabled(mode))
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection (see :class:`detect_anomaly`) on or off from here on."""
+    state.anomaly = bool(mode)
 
 
 class detect_anomaly(_BareSwitch):
