@@ -27,6 +27,8 @@ class device:  # noqa: N801  (PyTorch's name)
     def __init__(self, spec: Any, index: int | None = None) -> None:
         if isinstance(spec, device):
             spec, index = spec.type, spec.index if index is None else index
+        elif isinstance(spec, int) and not isinstance(spec, bool) and index is None:
+            spec, index = "cuda", spec  # PyTorch reads a bare ordinal as a CUDA device
         if not isinstance(spec, str):
             raise TypeError(f"device: expected a string like 'cpu' or 'cuda:0', got {type(spec).__name__}")
         kind, _, number = spec.partition(":")
@@ -61,7 +63,9 @@ CPU = device("cpu")
 
 
 def available(spec: Any, op: str) -> device:
-    """``spec`` as a device, if chainrule can compute there (the CPU); otherwise a clear error."""
+    """``spec`` as a device, if chainrule can compute there (the CPU; None means it); otherwise a clear error."""
+    if spec is None:
+        return CPU
     d = spec if isinstance(spec, device) else device(spec)
     if d.type != "cpu" or d.index not in (None, 0):
         raise DeviceError(
@@ -70,3 +74,10 @@ def available(spec: Any, op: str) -> device:
         )
     return d
 
+
+def check_factory(op: str, device: Any = None, pin_memory: bool = False) -> None:
+    """Check a factory's ``device=`` and ``pin_memory=`` as PyTorch's: the CPU (or None), and no pinned memory."""
+    available(device, op)
+    if pin_memory:
+        raise DeviceError(f"{op}: pin_memory=True needs a CUDA device to copy to, and chainrule computes on the "
+                          "CPU with NumPy; leave pin_memory=False")  # fmt: skip
