@@ -136,15 +136,18 @@ class Module:
         self._modules[name] = module
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, each once, with dotted names ('' for self)."""
-        seen: set = set()
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:  # fmt: skip
+        """This module and every descendant with dotted names ('' for self, or ``prefix``), depth first; a module
+        registered twice appears once unless ``remove_duplicate=False`` (``memo``: ids of modules to skip)."""
+        seen: set = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
             yield name, module
             children = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
@@ -161,31 +164,37 @@ class Module:
         """The direct children, in registration order."""
         return (m for _, m in self.named_children())
 
-    def _named(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+    def _named(self, registry: str, prefix: str, recurse: bool,
+               remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:  # fmt: skip
         seen: set = set()
-        modules = self.named_modules() if recurse else [("", self)]
-        for prefix, module in modules:
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for name, module in modules:
             for key, value in getattr(module, registry).items():
-                if value is not None and id(value) not in seen:
-                    seen.add(id(value))
-                    yield (f"{prefix}.{key}" if prefix else key), value
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{name}.{key}" if name else key), value
 
-    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs; a parameter shared by two layers appears once."""
-        return self._named("_parameters", recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:  # fmt: skip
+        """(dotted name, parameter) pairs, names after ``prefix``; a parameter shared by two layers appears once
+        (unless ``remove_duplicate=False``); ``recurse=False``: this module's own."""
+        return self._named("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and its descendants (``recurse=False``: its own), each once; what an optimizer
         takes."""
-        return (p for _, p in self.named_parameters(recurse))
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, buffer) pairs, e.g. BatchNorm's running statistics; a shared buffer appears once."""
-        return self._named("_buffers", recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:  # fmt: skip
+        """(dotted name, buffer) pairs, e.g. BatchNorm's running statistics; a shared buffer appears once (unless
+        ``remove_duplicate=False``)."""
+        return self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer of this module and its descendants (``recurse=False``: its own), each once."""
-        return (b for _, b in self.named_buffers(recurse))
+        return (b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module and then on self (e.g. to re-initialise)."""
@@ -301,7 +310,9 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def _named_tensors(self) -> Iterator[tuple[str, Tensor]]:
-        for prefix, module in self.named_modules():
+        """The state's (key, tensor) pairs: a module or tensor registered under two names appears under both, as
+        PyTorch's ``state_dict`` keeps them (``remove_duplicate=False``)."""
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for key, value in registry.items():
                     if value is not None:

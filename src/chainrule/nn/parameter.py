@@ -20,7 +20,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = xp.empty(0, backend.default_float)
-        super().__init__(data, requires_grad=requires_grad)
+        super().__init__(data, dtype=None, requires_grad=requires_grad)  # the data's own dtype
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
