@@ -15,6 +15,8 @@ from chainrule import device as device_mod
 from chainrule.backend import xp
 from chainrule.errors import BackwardError, DTypeError
 
+_TORCH = object()  # Tensor(...) without dtype=: torch.Tensor's reading of the arguments
+
 
 class Tensor:
     """An n-dimensional array that records the operations made on it.
@@ -30,7 +32,14 @@ class Tensor:
     __slots__ = ("_data", "grad", "_rg", "_grad_fn", "_output_nr", "name", "_vc", "_view", "_acc", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * tensor`` call Tensor.__rmul__
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> None:
+    def __init__(self, *data: Any, dtype: Any = _TORCH, requires_grad: bool = False, name: str | None = None) -> None:
+        """``Tensor(data)`` as ``torch.Tensor``: a copy of ``data`` in the default float dtype; ``Tensor(2, 3)``
+        a zero-filled (2, 3) tensor of it. ``dtype=`` (None: inferred, as :func:`chainrule.tensor`) sets the
+        dtype of the data."""
+        if dtype is _TORCH or len(data) != 1:
+            data, dtype = _torch_arguments(data, dtype)
+        else:
+            (data,) = data
         if isinstance(data, Tensor):
             data = data._data
         array = backend.as_array(data, dtype)
@@ -416,11 +425,11 @@ class Tensor:
         return MatMul.apply(other, self)
 
     # comparisons: non-differentiable boolean tensors
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return compare.eq(self, other)
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return False if other is None else compare.eq(self, other)  # t == None is False, as in PyTorch
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return compare.ne(self, other)
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return True if other is None else compare.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
         return compare.lt(self, other)
@@ -716,13 +725,15 @@ class Tensor:
         axis, keepdims = _dims("argmin", self.ndim, axis, keepdims, dim, keepdim)
         return compare.argmin(self, axis, keepdims)
 
-    def any(self) -> Tensor:
-        """Whether any element is non-zero, as a 0-d boolean tensor."""
-        return Tensor._make(xp.asarray(self._data.any()))
+    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Whether any element is non-zero (of all, or over ``dim``/``axis``), as a boolean tensor; no gradient."""
+        axis, keepdims = _dims("any", self.ndim, axis, keepdim if keepdims is None else keepdims, dim, None)
+        return Tensor._make(xp.asarray(self._data.any(axis=axis, keepdims=keepdims)))
 
-    def all(self) -> Tensor:
-        """Whether every element is non-zero, as a 0-d boolean tensor."""
-        return Tensor._make(xp.asarray(self._data.all()))
+    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Whether every element is non-zero (of all, or over ``dim``/``axis``), as a boolean tensor; no gradient."""
+        axis, keepdims = _dims("all", self.ndim, axis, keepdim if keepdims is None else keepdims, dim, None)
+        return Tensor._make(xp.asarray(self._data.all(axis=axis, keepdims=keepdims)))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -843,6 +854,21 @@ class Tensor:
 
 _NDARRAY = backend.ndarray
 _new = object.__new__
+
+
+def _torch_arguments(args: tuple, dtype: Any) -> tuple:
+    """The data and dtype of ``Tensor(*args)`` without ``dtype=``, as ``torch.Tensor`` reads them: sizes (all
+    ints) give zeros of that shape, one other argument is the data; the dtype is the default float."""
+    if dtype is _TORCH:
+        dtype = backend.default_float
+    if all(isinstance(a, (int, xp.integer)) and not isinstance(a, bool) for a in args):  # Tensor() is empty
+        return xp.zeros(tuple(int(a) for a in args) if args else (0,), dtype), None
+    if len(args) == 1:
+        return args[0], dtype
+    raise TypeError(
+        f"Tensor: expected the data, or sizes (ints), got {len(args)} arguments of types "
+        f"{', '.join(type(a).__name__ for a in args)}; pass dtype= by keyword"
+    )
 
 
 class VersionCounter:

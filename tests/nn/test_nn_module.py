@@ -268,7 +268,7 @@ def test_a_parameter_put_into_the_registry_by_hand_is_the_one_used():
 
 def test_the_bias_may_change_in_place_between_forward_and_backward_as_in_pytorch():
     layer = nn.Linear(3, 2)
-    x = cr.randn(4, 3)
+    x = cr.randn(4, 3, requires_grad=True)  # so that the backward reads the weight (for x's gradient)
     out = layer(x).sum()
     with cr.no_grad():
         layer.bias.add_(1.0)

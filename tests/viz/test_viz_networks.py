@@ -9,8 +9,8 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn, viz
+from chainrule.creation import tensor
 from chainrule.nn import functional as F
-from chainrule.tensor import Tensor
 
 SVG = "{http://www.w3.org/2000/svg}"
 VALUE_CELL = re.compile(r'<font color="#1b7a2e">([^<]*?) = ')  # a value shown with its name: "z₁ = 8×4 …"
@@ -134,8 +134,8 @@ def test_report_graph_fits_its_column_at_a_legible_size(sizes):
 
     cr.manual_seed(0)
     net = nn.MLP(list(sizes), activation="sigmoid")
-    x = Tensor(np.random.default_rng(0).random((8, sizes[0])).astype(np.float32), name="x")
-    svg = loss_graph(net, nn.CrossEntropyLoss(), x, Tensor(np.arange(8) % sizes[-1], name="labels")).pipe("svg")
+    x = tensor(np.random.default_rng(0).random((8, sizes[0])).astype(np.float32), name="x")
+    svg = loss_graph(net, nn.CrossEntropyLoss(), x, tensor(np.arange(8) % sizes[-1], name="labels")).pipe("svg")
     root = ET.fromstring(svg)
     width_px = float(root.get("width").removesuffix("pt")) * 4 / 3
     scale = min(1.0, COLUMN_PX / width_px)

@@ -26,6 +26,7 @@ from chainrule.check.run import (
     projection,
     requiring_grad,
 )
+from chainrule.creation import tensor
 from chainrule.ops.shape import concatenate
 from chainrule.tensor import Tensor
 
@@ -78,7 +79,7 @@ def gradgradcheck_report(
     which = requiring_grad(xs)
     with enable_grad():
         out = f(*xs)
-    upstream = Tensor(projection(tuple(out.shape), SECOND_ORDER_SEED), requires_grad=True)
+    upstream = tensor(projection(tuple(out.shape), SECOND_ORDER_SEED), requires_grad=True)
     labels = {i: None for i in which} | {len(xs): "the output gradient u"}
     report = build_report(
         _first_derivatives(f, which, create_graph=True), _first_derivatives_probe(f, which),

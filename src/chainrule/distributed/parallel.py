@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chainrule.backend import xp
+from chainrule.creation import tensor
 from chainrule.distributed import comm
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
@@ -80,7 +81,7 @@ def _own_grad(p: Tensor) -> Any:
     """``p``'s gradient array, made one that can be reduced in place (zeros where ``p`` has none here)."""
     grad = None if p.grad is None else p.grad.detach().numpy()
     if grad is None or not (grad.flags.c_contiguous and grad.flags.writeable and grad.dtype == p.dtype):
-        p.grad = Tensor(xp.zeros(p.shape, p.dtype) if grad is None else xp.array(grad, dtype=p.dtype))
+        p.grad = tensor(xp.zeros(p.shape, p.dtype) if grad is None else xp.array(grad, dtype=p.dtype))
     return p.grad.detach().numpy()
 
 
@@ -114,7 +115,7 @@ class _Bucket:
             if grad is not None and grad.flags.writeable and grad.dtype == region.dtype:
                 grad[...] = region
             else:
-                t.grad = Tensor(region.copy())
+                t.grad = tensor(region.copy())
 
 
 def _groups(tensors: list[Tensor], cap_bytes: int) -> list[list[Tensor]]:

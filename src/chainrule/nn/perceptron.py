@@ -7,6 +7,7 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.creation import tensor
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
@@ -45,17 +46,17 @@ class Perceptron(Module):
 
     def decision_function(self, input: Any) -> Tensor:
         """z = w·x + b for each row of ``input`` (N, in_features), or for one sample (in_features,)."""
-        return Tensor(self._rows(input) @ self.weight._data + self.bias._data)
+        return tensor(self._rows(input) @ self.weight._data + self.bias._data)
 
     def forward(self, input: Any) -> Tensor:
         """The predicted labels f(z): 1 where z ≥ 0, else 0 (int64)."""
-        return Tensor((self.decision_function(input)._data >= 0).astype(xp.int64))
+        return tensor((self.decision_function(input)._data >= 0).astype(xp.int64))
 
     def distance(self, input: Any) -> Tensor:
         """Signed distance of each point to the line: z / ‖w‖ (positive on the class-1 side); inf when w = 0."""
         norm = float(xp.linalg.norm(self.weight._data))
         with xp.errstate(divide="ignore", invalid="ignore"):
-            return Tensor(self.decision_function(input)._data / norm)
+            return tensor(self.decision_function(input)._data / norm)
 
     def step(self, x: Any, y: Any) -> bool:
         """Apply the rule to one sample ``x`` (in_features,) with label ``y`` (0 or 1); True when it was wrong

@@ -24,6 +24,8 @@ def index_key(key: Any) -> tuple:
     for k in items:
         if isinstance(k, Tensor):
             k = k._data
+        if isinstance(k, backend.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+            k = int(k)  # a 0-d integer index is an int, as in PyTorch: a view, not a copy
         elif isinstance(k, list):
             k = xp.asarray(k) if k else xp.zeros(0, dtype=xp.intp)  # [] selects nothing (NumPy would make floats)
         if isinstance(k, backend.ndarray) and k.dtype.kind not in "iub":

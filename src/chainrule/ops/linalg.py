@@ -70,13 +70,14 @@ class Linear(Primitive):
     one node instead of a matmul and an add (sizes that do not fit fail in the forward, named).
     The bias gradient is g summed back to b's shape, by the same helper the engine uses to undo
     broadcasting; with one dtype throughout, every gradient has its input's shape and dtype.
-    Its backward reads x and w, so modifying either in place before it runs is refused; b, as in
-    PyTorch, may change.
+    Its backward reads x only for w's gradient and w only for x's, so modifying in place before it
+    runs is refused only for the one a needed gradient reads; b, as in PyTorch, may change.
     """
 
     label = "linear"
     saves_inputs = True
     unread_inputs = (2,)  # the bias
+    product_rule = True  # x is read for w's gradient, w for x's
     exact_array_grads = True
 
     @staticmethod

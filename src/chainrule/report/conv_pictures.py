@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd.mode import no_grad
+from chainrule.creation import tensor
 from chainrule.nn import Conv2d
-from chainrule.tensor import Tensor
 from chainrule.viz.plots.mpl import figure
 
 COLUMNS = 8  # maps per row
@@ -42,7 +42,7 @@ def plot_filters(conv: Conv2d) -> Any:
 
 def block_outputs(model: Any, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """(name, maps (C, H, W)) after the activation of each convolution block, for one image (C, H, W)."""
-    x, maps, after_conv = Tensor(image[None]), [], None
+    x, maps, after_conv = tensor(image[None]), [], None
     model.eval()
     with no_grad():
         for layer in model:

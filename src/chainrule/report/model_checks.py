@@ -14,6 +14,7 @@ import numpy as np
 from chainrule import autograd
 from chainrule.check import GradcheckReport, InputCheck, gradcheck_report
 from chainrule.check.numeric import as_float64
+from chainrule.creation import tensor
 from chainrule.tensor import Tensor
 
 CHECK_BATCH = 4  # samples in the checked batch
@@ -80,7 +81,7 @@ def choose_batch(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray, si
     best, best_key = None, None
     for number, start in enumerate(range(0, min(len(y), MAX_BATCHES * size), size), 1):
         indices = np.sort(order[start : start + size])
-        loss = loss_fn(model(Tensor(x[indices], dtype=params[0].dtype if params else None)), Tensor(y[indices]))
+        loss = loss_fn(model(tensor(x[indices], dtype=params[0].dtype if params else None)), tensor(y[indices]))
         grads = autograd.grad(loss, params, allow_unused=True) if loss.requires_grad else [None] * len(params)
         arrays = [np.zeros(p.shape) if g is None else as_float64(g) for p, g in zip(params, grads)]
         value = float(loss.item())
@@ -118,14 +119,14 @@ def check_gradients(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray,
         names.append(name)
         bases.append(base)
         picks.append(np.unravel_index(_pick(grad.reshape(-1), max_elements, rng), base.shape))
-        inputs.append(Tensor(base[picks[-1]], requires_grad=True, name=name))
-    x64 = Tensor(np.asarray(x, dtype=np.float64)[batch.indices])
-    y_batch, layers = Tensor(np.asarray(y)[batch.indices]), list(model)
+        inputs.append(tensor(base[picks[-1]], requires_grad=True, name=name))
+    x64 = tensor(np.asarray(x, dtype=np.float64)[batch.indices])
+    y_batch, layers = tensor(np.asarray(y)[batch.indices]), list(model)
 
     def loss_of(*selected: Tensor) -> Tensor:
         params = {}
         for name, base, pick, values in zip(names, bases, picks, selected):
-            full = Tensor(base.copy())
+            full = tensor(base.copy())
             full[pick] = values
             params[name] = full
         return loss_fn(_forward(layers, params, x64), y_batch)

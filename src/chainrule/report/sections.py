@@ -12,10 +12,10 @@ import numpy as np
 
 from chainrule.check import element_cells
 from chainrule.check.report import format_rel
+from chainrule.creation import tensor
 from chainrule.report import images
 from chainrule.report.model_checks import check_gradients, loss_graph
 from chainrule.report.page import image, note, table
-from chainrule.tensor import Tensor
 
 VIZ_EXTRA = "pip install 'chainrule[viz]'"
 SHOWN_FEATURES = 4  # columns of a table of test samples
@@ -169,7 +169,7 @@ def graph(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> tuple[str, 
     """The loss graph of the batch ``(x, y)`` as an SVG, and True; without Graphviz its DOT text, and False."""
     from chainrule.viz import RenderError
 
-    xb, yb = Tensor(x, name="x"), Tensor(y, name="labels")
+    xb, yb = tensor(x, name="x"), tensor(y, name="labels")
     drawing = loss_graph(model, loss_fn, xb, yb)
     intro = note(
         f"the loss on {len(y)} test samples: forward values (green, above each edge) and gradients of the loss "
