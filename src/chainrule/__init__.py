@@ -92,6 +92,8 @@ from chainrule.ops.api import (
     erf,
     exp,
     flatten,
+    floor_divide,
+    fmod,
     gather,
     log,
     log_softmax,
@@ -108,6 +110,7 @@ from chainrule.ops.api import (
     norm,
     prod,
     relu,
+    remainder,
     scatter,
     scatter_add,
     sigmoid,
@@ -180,4 +183,5 @@ __all__ = [
     "Size", "amax", "amin", "argmax", "argmin", "flatten", "max", "min", "inference_mode", "utils",
     "allclose", "bmm", "chunk", "clamp", "cumprod", "cumsum", "erf", "gather", "masked_fill", "mm", "nonzero", "norm",
     "prod", "scatter", "scatter_add", "sort", "split", "std", "t", "tile", "topk", "var",
+    "remainder", "fmod", "floor_divide",
 ]  # fmt: skip

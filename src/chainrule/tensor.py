@@ -403,6 +403,30 @@ class Tensor:
     def __rtruediv__(self, other: Any) -> Tensor:
         return Div.apply(other, self)
 
+    def __mod__(self, other: Any) -> Tensor:
+        return division.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return division.remainder(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return division.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return division.floor_divide(other, self)
+
+    def remainder(self, other: Any) -> Tensor:
+        """``self % other`` with the divisor's sign (Python's ``%``); they broadcast."""
+        return division.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        """The remainder of ``self / other`` with the dividend's sign (C's ``fmod``); they broadcast."""
+        return division.fmod(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """``self // other``: ⌊self / other⌋ element-wise; no gradient."""
+        return division.floor_divide(self, other)
+
     def __pow__(self, other: Any) -> Tensor:
         return Pow.apply(self, other)
 
@@ -1027,7 +1051,7 @@ def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, g
 # from E402 for it); every other module imports at its top.
 from chainrule.autograd import engine
 from chainrule.ops import clamp as clamp_ops
-from chainrule.ops import close, compare, inplace, matrices, norms, reduce, scan, tiling
+from chainrule.ops import close, compare, division, inplace, matrices, norms, reduce, scan, tiling
 from chainrule.ops import gather as gather_ops
 from chainrule.ops import indexing as index_ops
 from chainrule.ops import shape as shape_ops

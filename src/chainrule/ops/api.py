@@ -8,6 +8,7 @@ from chainrule.ops import gather as gather_ops
 from chainrule.ops import matrices
 from chainrule.ops import sort as sort_ops
 from chainrule.ops.close import allclose
+from chainrule.ops.division import floor_divide, fmod, remainder
 from chainrule.ops.elementwise import Maximum, Minimum, where
 from chainrule.ops.linalg import MatMul
 from chainrule.ops.shape import concatenate, stack
@@ -21,6 +22,7 @@ __all__ = [
     "softmax", "sqrt", "stack", "sum", "tanh", "where",
     "allclose", "bmm", "chunk", "clamp", "cumprod", "cumsum", "erf", "gather", "masked_fill", "mm", "nonzero", "norm",
     "prod", "scatter", "scatter_add", "sort", "split", "std", "t", "tile", "topk", "var",
+    "floor_divide", "fmod", "remainder",
 ]  # fmt: skip
 
 
