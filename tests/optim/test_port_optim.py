@@ -67,3 +67,78 @@ def test_a_frozen_parameter_in_an_added_group_is_skipped_until_it_has_a_grad():
 def test_a_non_leaf_is_refused_as_in_torch():
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.Adam([cr.ones(2, requires_grad=True) * 2])
+
+
+def _heavy_ball(lib, through_data):
+    """A momentum optimizer as a PyTorch user writes one, in ``lib`` (chainrule or torch)."""
+
+    class HeavyBall(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["buf"] = lib.zeros_like(p)
+                        state["count"] = 0
+                    state["buf"].mul_(group["momentum"]).add_(p.grad)
+                    state["count"] += 1
+                    if through_data:
+                        p.data.add_(state["buf"] * -group["lr"])
+                    else:
+                        p.add_(state["buf"], alpha=-group["lr"])
+
+    return HeavyBall
+
+
+@requires_torch
+@pytest.mark.parametrize("through_data", [False, True])
+def test_a_custom_optimizer_written_the_pytorch_way_follows_torch(through_data):
+    ours = _train(cr, lambda ps: _heavy_ball(cr, through_data)(ps, lr=0.1))
+    theirs = _train(torch, lambda ps: _heavy_ball(torch, through_data)(ps, lr=0.1))
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_a_custom_optimizers_tensor_state_stays_tensors_through_a_checkpoint(tmp_path):
+    p = cr.zeros(3, requires_grad=True)
+    opt = _heavy_ball(cr, False)([p])
+    p.grad = cr.ones(3)
+    opt.step()
+    cr.save(opt.state_dict(), tmp_path / "opt.npz")
+    fresh = _heavy_ball(cr, False)([p])
+    fresh.load_state_dict(cr.load(tmp_path / "opt.npz"))
+    assert isinstance(fresh.state[p]["buf"], cr.Tensor) and fresh.state[p]["count"] == 1
+    np.testing.assert_array_equal(fresh.state[p]["buf"].numpy(), opt.state[p]["buf"].numpy())
+    fresh.step()
+    assert fresh.state[p]["count"] == 2
+
+
+@pytest.mark.parametrize("name, key", [("Adam", "exp_avg"), ("SGD", "momentum_buffer"), ("RMSprop", "square_avg")])
+def test_built_in_state_is_tensors_the_step_updates_in_place(name, key):
+    p = cr.zeros(2, requires_grad=True)
+    opt = getattr(optim, name)([p], lr=0.1, **({"momentum": 0.9} if name == "SGD" else {}))
+    p.grad = cr.ones(2)
+    opt.step()
+    buf = opt.state[p][key]
+    assert isinstance(buf, cr.Tensor) and not buf.requires_grad
+    before = buf.numpy().copy()
+    opt.step()
+    assert opt.state[p][key] is buf and not np.array_equal(buf.numpy(), before)
+
+
+def test_a_checkpoint_with_ndarray_state_still_loads():
+    """What state_dict() held before its buffers were Tensors: ndarrays (and numbers) in the file."""
+    p = cr.zeros(2, requires_grad=True)
+    opt = optim.Adam([p])
+    opt.load_state_dict({"state": {0: {"step": 3, "exp_avg": np.ones(2), "exp_avg_sq": np.ones(2)}},
+                         "param_groups": [{**opt.defaults, "params": [0]}]})  # fmt: skip
+    assert isinstance(opt.state[p]["exp_avg"], cr.Tensor) and opt.state[p]["exp_avg"].dtype == cr.float32
+    p.grad = cr.ones(2)
+    opt.step()
+    assert opt.state[p]["step"] == 4

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, _non_negative, check_betas, descend
+from chainrule.optim.optimizer import Optimizer, _non_negative, check_betas, descend, zeros_state
 from chainrule.tensor import Tensor
 
 
@@ -34,22 +34,21 @@ class Adam(Optimizer):
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
+            state.update(step=0, exp_avg=zeros_state(p), exp_avg_sq=zeros_state(p))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p._data)
+                state["max_exp_avg_sq"] = zeros_state(p)
         state["step"] += 1
         step = state["step"]
         if wd and self.decoupled:
             p.mul_(1 - lr * wd)
         elif wd:
             grad = grad + wd * p._data
-        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         m += (1 - beta1) * (grad - m)
         v *= beta2
         v += (1 - beta2) * grad * grad
         if group["amsgrad"]:
-            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
+            v = xp.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
         denom = xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
         descend(p, (lr / (1 - beta1**step)) * m / denom)
 

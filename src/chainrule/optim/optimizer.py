@@ -5,12 +5,18 @@ updates one parameter in ``update``; ``step`` calls it with recording off (as
 under ``no_grad``) for every parameter that has a gradient, through ``update_group``
 (which a subclass may replace to update a whole group at once). Updates write into
 ``p._data`` in place through ``descend``, which counts a new version of ``p``.
+
+A subclass written PyTorch's way works too: it overrides ``step`` and keeps what it
+likes in ``self.state[p]`` (a ``defaultdict(dict)``, as PyTorch's). The built-in
+optimizers keep their buffers as Tensors there (``opt.state[p]["exp_avg"]``), updated
+in place through their arrays.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,7 +31,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = defaults
-        self.state: dict = {}
+        self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         groups = list(params)
         if not groups:
@@ -59,7 +65,8 @@ class Optimizer:
 
     def check_group(self, group: dict) -> None:
         """Raise ValueError on an invalid hyper-parameter (subclasses extend this)."""
-        _non_negative(self, group, "lr")
+        if "lr" in group:
+            _non_negative(self, group, "lr")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every optimized parameter (to None by default)."""
@@ -88,10 +95,7 @@ class Optimizer:
         states, update = self.state, self.update
         for p in group["params"]:
             if p.grad is not None:
-                s = states.get(p)
-                if s is None:
-                    s = states[p] = {}
-                update(p, p.grad._data, s, group)
+                update(p, p.grad._data, states[p], group)
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         """Update one parameter from its gradient array (what a subclass defines)."""
@@ -99,7 +103,10 @@ class Optimizer:
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
-        """{'state': {index: {name: array or number}}, 'param_groups': [{hyper-parameters, 'params': [indices]}]}."""
+        """{'state': {index: {name: Tensor or number}}, 'param_groups': [{hyper-parameters, 'params': [indices]}]}.
+
+        The Tensors are copies: stepping on does not change a state_dict taken before.
+        """
         index: dict = {}
         groups = []
         for group in self.param_groups:
@@ -109,7 +116,7 @@ class Optimizer:
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
         state = {
-            index[id(p)]: {k: (Tensor._make(v.copy()) if isinstance(v, xp.ndarray) else v) for k, v in s.items()}
+            index[id(p)]: {k: (Tensor._make(_array(v).copy()) if _is_array(v) else v) for k, v in s.items()}
             for p, s in self.state.items()
             if id(p) in index
         }
@@ -121,7 +128,8 @@ class Optimizer:
         Everything is checked before anything changes: the groups and their sizes, each hyper-parameter (the
         type of its default, then ``check_group``), and each parameter's state (an index of a parameter here,
         the names a step of this optimizer keeps, arrays of the parameter's shape or plain numbers). A problem
-        raises ValueError naming it.
+        raises ValueError naming it. Arrays come back as Tensors (or as arrays, where a chainrule-style
+        ``update`` keeps arrays); floating-point ones in the parameter's dtype.
         """
         name = f"{type(self).__name__}.load_state_dict"
         saved, saved_state = _parts(state_dict, name)
@@ -149,7 +157,7 @@ class Optimizer:
             state[p] = self._checked_state(values, p, groups[i], f"{name}: state of parameter {index}")
         for new, group in zip(self.param_groups, groups, strict=True):
             new.update(group)
-        self.state = state
+        self.state = defaultdict(dict, state)
 
     def _checked_group(self, current: dict, saved: dict, i: int, name: str) -> dict:
         """``current`` updated with the saved hyper-parameters, if each has its default's type and passes check."""
@@ -167,18 +175,22 @@ class Optimizer:
         return group
 
     def _checked_state(self, values: Any, p: Tensor, group: dict, where: str) -> dict:
-        """The saved state of ``p``, restored, if it has the names and kinds (array or number) a step keeps."""
+        """The saved state of ``p``, restored, if it has the names and kinds (array or number) a step keeps.
+
+        For an optimizer whose step is not known here (one that overrides ``step``), any named Tensors and
+        numbers are kept, Tensors of any shape.
+        """
         if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
             raise ValueError(f"{where} is not a dict of named values")
-        restored = {k: _restore(v, p, f"{where}: {k}") for k, v in values.items()}
-        fresh = self._first_state(p, group)
-        if not restored or fresh is None:
-            return restored
-        if set(restored) != set(fresh):
-            raise ValueError(f"{where} holds {sorted(restored)}; {type(self).__name__} keeps {sorted(fresh)}")
+        fresh = self._first_state(p, group) if values else None
+        if fresh is None:
+            return {k: _restore(v, p, f"{where}: {k}", None, any_shape=True) for k, v in values.items()}
+        if set(values) != set(fresh):
+            raise ValueError(f"{where} holds {sorted(values)}; {type(self).__name__} keeps {sorted(fresh)}")
+        restored = {k: _restore(v, p, f"{where}: {k}", fresh[k]) for k, v in values.items()}
         for key, value in restored.items():
-            if isinstance(value, xp.ndarray) != isinstance(fresh[key], xp.ndarray):
-                kind = "an array" if isinstance(fresh[key], xp.ndarray) else "a number"
+            if _is_array(value) != _is_array(fresh[key]):
+                kind = "an array" if _is_array(fresh[key]) else "a number"
                 raise ValueError(f"{where}: {key} is {type(value).__name__}; {type(self).__name__} keeps {kind}")
             if isinstance(fresh[key], int) and not (type(value) is int and value >= 0):
                 raise ValueError(f"{where}: {key} is {value!r}; it counts steps, an integer >= 0")
@@ -234,21 +246,38 @@ def descend(p: Tensor, delta: Any) -> None:
     p._vc.bump()
 
 
-def _restore(value: Any, p: Tensor, where: str) -> Any:
-    """A saved state value for ``p``: an array of its shape (cast to its dtype) or a plain number."""
-    if isinstance(value, Tensor):
-        value = value._data
-    if isinstance(value, xp.ndarray):
-        if value.dtype.kind not in "biuf":
-            raise ValueError(f"{where} has dtype {value.dtype}, not a real number type")
-        if value.shape == p.shape:
-            return value.astype(p.dtype, copy=True)
-        if value.ndim == 0:
-            return value.item()
-        raise ValueError(f"{where} has shape {value.shape}, which does not fit a parameter of shape {p.shape}")
+def _is_array(value: Any) -> bool:
+    """Whether a state value is an array (a Tensor or an ndarray) rather than a number."""
+    return isinstance(value, Tensor | xp.ndarray)
+
+
+def _array(value: Any) -> Any:
+    """The ndarray of a Tensor or ndarray state value."""
+    return value._data if isinstance(value, Tensor) else value
+
+
+def zeros_state(p: Tensor) -> Tensor:
+    """A state buffer of zeros shaped and typed as ``p`` (the update works on its array in place)."""
+    return Tensor._make(xp.zeros_like(p._data))
+
+
+def _restore(value: Any, p: Tensor, where: str, like: Any, any_shape: bool = False) -> Any:
+    """A saved state value for ``p``, where a step keeps ``like``: a plain number, or a copy of an array of
+    ``p``'s shape (any shape if ``any_shape``; floating point in ``p``'s dtype), an ndarray if ``like`` is one
+    and a Tensor otherwise. A 0-d array where a number is kept is that number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    raise ValueError(f"{where} is a {type(value).__name__}, not an array or a number")
+    if not _is_array(value):
+        raise ValueError(f"{where} is a {type(value).__name__}, not an array or a number")
+    value = _array(value)
+    if value.dtype.kind not in "biuf":
+        raise ValueError(f"{where} has dtype {value.dtype}, not a real number type")
+    if value.ndim == 0 and isinstance(like, int | float):
+        return value.item()
+    if value.shape != p.shape and not any_shape:
+        raise ValueError(f"{where} has shape {value.shape}, which does not fit a parameter of shape {p.shape}")
+    value = value.astype(p.dtype if value.dtype.kind == p.dtype.kind == "f" else value.dtype, copy=True)
+    return value if isinstance(like, xp.ndarray) else Tensor._make(value)
 
 
 def _non_negative(opt: Optimizer, group: dict, *names: str) -> None:

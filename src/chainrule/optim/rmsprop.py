@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, _non_negative, descend
+from chainrule.optim.optimizer import Optimizer, _non_negative, descend, zeros_state
 from chainrule.tensor import Tensor
 
 
@@ -26,25 +26,25 @@ class RMSprop(Optimizer):
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         alpha = group["alpha"]
         if not state:
-            state.update(step=0, square_avg=xp.zeros_like(p._data))
+            state.update(step=0, square_avg=zeros_state(p))
             if group["momentum"]:
-                state["momentum_buffer"] = xp.zeros_like(p._data)
+                state["momentum_buffer"] = zeros_state(p)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p._data)
+                state["grad_avg"] = zeros_state(p)
         state["step"] += 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p._data
-        sq = state["square_avg"]
+        sq = state["square_avg"]._data
         sq *= alpha
         sq += (1 - alpha) * grad * grad
         if group["centered"]:
-            avg = state["grad_avg"]
+            avg = state["grad_avg"]._data
             avg += (1 - alpha) * (grad - avg)
             denom = xp.sqrt(sq - avg * avg) + group["eps"]
         else:
             denom = xp.sqrt(sq) + group["eps"]
         if group["momentum"]:
-            buf = state["momentum_buffer"]
+            buf = state["momentum_buffer"]._data
             buf *= group["momentum"]
             buf += grad / denom
             descend(p, group["lr"] * buf)

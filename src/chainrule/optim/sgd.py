@@ -49,10 +49,12 @@ class SGD(Optimizer):
             d = d + group["weight_decay"] * p._data
         momentum = group["momentum"]
         if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = d.copy()
+            saved = state.get("momentum_buffer")
+            if saved is None:
+                buf = d.copy()
+                state["momentum_buffer"] = Tensor._make(buf)
             else:
+                buf = saved._data
                 buf *= momentum
                 buf += (1 - group["dampening"]) * d
             d = d + momentum * buf if group["nesterov"] else buf
