@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.helpers.oracle import requires_torch, torch
 
 import chainrule as cr
 from chainrule import nn
-from tests.helpers.oracle import requires_torch, torch
+from chainrule.device import DeviceError
 
 
 def _shared() -> tuple:
@@ -45,3 +46,34 @@ def test_load_state_dict_of_a_duplicated_module_accepts_both_names():
     np.testing.assert_array_equal(net[0].weight.detach().numpy(), np.ones((3, 2)))
     with pytest.raises(nn.StateDictError, match="missing key '1.weight'"):
         net.load_state_dict({k: v for k, v in state.items() if not k.startswith("1.")})
+
+
+LAYERS = [
+    lambda **kw: nn.Linear(3, 2, **kw), lambda **kw: nn.Conv1d(2, 4, 3, **kw), lambda **kw: nn.Conv2d(2, 4, 3, **kw),
+    lambda **kw: nn.ConvTranspose2d(2, 4, 3, **kw), lambda **kw: nn.BatchNorm1d(3, **kw),
+    lambda **kw: nn.BatchNorm2d(3, **kw), lambda **kw: nn.LayerNorm(3, **kw), lambda **kw: nn.Embedding(5, 3, **kw),
+    lambda **kw: nn.MLP([3, 4, 2], **kw),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_layers_take_device_and_dtype_keywords(make):
+    for device in (None, "cpu", cr.device("cpu")):
+        layer = make(device=device, dtype=cr.float64)
+        assert {p.dtype for p in layer.parameters()} == {np.dtype(np.float64)}
+    assert {p.dtype for p in make(dtype="float16").parameters()} == {np.dtype(np.float16)}
+    with pytest.raises(DeviceError, match="'cuda' is not available"):
+        make(device="cuda")
+    with pytest.raises(cr.DTypeError, match="floating dtype"):
+        make(dtype=cr.int64)
+
+
+def test_module_cuda_half_bfloat16_and_type():
+    net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    with pytest.raises(DeviceError, match="Module.cuda: device 'cuda' is not available"):
+        net.cuda()
+    assert net.half() is net and net[0].weight.dtype == np.float16 and net[1].running_var.dtype == np.float16
+    assert net[1].num_batches_tracked.dtype == np.int64  # integer buffers keep their dtype, as in PyTorch's half()
+    assert net.type(cr.float64) is net and net[0].bias.dtype == np.float64
+    with pytest.raises(cr.DTypeError, match="bfloat16"):
+        net.bfloat16()

@@ -81,13 +81,13 @@ class MLP(Sequential):
     def __init__(
         self, sizes: list[int], activation: str | Callable[[], Module] = "relu",
         output_activation: str | Callable[[], Module] | None = None, bias: bool = True,
-        generator: Generator | None = None,
+        generator: Generator | None = None, device: Any = None, dtype: Any = None,
     ) -> None:
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {list(sizes)}")
         layers: list[Module] = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
-            layers.append(Linear(n_in, n_out, bias=bias, generator=generator))
+            layers.append(Linear(n_in, n_out, bias=bias, device=device, dtype=dtype, generator=generator))
             if i < len(sizes) - 2:
                 layers.append(activation_module(activation))
         if output_activation is not None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chainrule import backend
 from chainrule.backend import xp
 from chainrule.nn import _conv_args as args
 from chainrule.nn import functional_conv as F
 from chainrule.nn import init
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, factory_dtype
 from chainrule.nn.parameter import Parameter
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
@@ -31,7 +30,8 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype: Any = None, generator: Generator | None = None, output_padding: Any = 0) -> None:
+                 device: Any = None, dtype: Any = None, generator: Generator | None = None,
+                 output_padding: Any = 0) -> None:
         super().__init__()
         name = type(self).__name__
         for what, n in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
@@ -52,7 +52,7 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) else size(padding, "padding")
         self.output_padding = size(output_padding, "output_padding")
         self._conv_padding()  # checks 'same' against the stride
-        dtype = backend.default_float if dtype is None else xp.dtype(dtype)
+        dtype = factory_dtype(device, dtype, name)
         shape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
         self.weight = Parameter(xp.empty(shape + self.kernel_size, dtype))
         if bias:
@@ -136,12 +136,13 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
-                 padding_mode: str = "zeros", dtype: Any = None, generator: Generator | None = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
+                 generator: Generator | None = None) -> None:
         if padding_mode != "zeros" or isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' and integer padding are supported, got "
                              f"{padding_mode!r} and {padding!r}")  # fmt: skip
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, generator, output_padding)  # fmt: skip
+                         padding_mode, device, dtype, generator, output_padding)  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
         p = self._parameters

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chainrule import backend
 from chainrule.backend import xp
 from chainrule.nn import functional as F
 from chainrule.nn import init
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, factory_dtype
 from chainrule.nn.parameter import Parameter
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
@@ -24,7 +23,7 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None,
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None,
         generator: Generator | None = None,
     ) -> None:
         super().__init__()
@@ -33,7 +32,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
         self.in_features = in_features
         self.out_features = out_features
-        dtype = backend.default_float if dtype is None else xp.dtype(dtype)
+        dtype = factory_dtype(device, dtype, "Linear")
         self.weight = Parameter(xp.empty((out_features, in_features), dtype))
         if bias:
             self.bias = Parameter(xp.empty(out_features, dtype))

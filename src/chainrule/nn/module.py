@@ -11,7 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from chainrule import dtypes
+from chainrule import backend, dtypes
+from chainrule import device as device_mod
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.errors import ChainruleError, DTypeError
@@ -262,6 +263,24 @@ class Module:
         """This module: its parameters are on the CPU already."""
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        """A clear :class:`~chainrule.device.DeviceError`, as ``Tensor.cuda``: chainrule has no CUDA device."""
+        device_mod.available("cuda" if device is None else device, "Module.cuda")
+        return self
+
+    def type(self, dst_type: Any) -> Module:
+        """Convert the floating parameters and buffers to the floating ``dst_type``, in place (``to(dst_type)``)."""
+        return self.to(dtypes.as_dtype(dst_type, "Module.type"))
+
+    def half(self) -> Module:
+        """Convert the floating parameters and buffers to float16, in place (``to(cr.float16)``); returns self."""
+        return self.to(xp.float16)
+
+    def bfloat16(self) -> Module:
+        """A clear :class:`~chainrule.errors.DTypeError`: NumPy, which chainrule computes with, has no bfloat16."""
+        dtypes.as_dtype(dtypes.bfloat16, "Module.bfloat16")
+        return self
+
     def double(self) -> Module:
         """Convert the floating parameters and buffers to float64, in place (``to(cr.float64)``); returns self."""
         return self.to(xp.float64)
@@ -332,6 +351,19 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def factory_dtype(device: Any, dtype: Any, op: str) -> Any:
+    """The dtype a layer's ``device=``/``dtype=`` arguments ask its parameters to take (the default float for None),
+    once the device is checked to be the CPU (or None); a non-floating dtype is a clear error, as in PyTorch."""
+    if device is not None:
+        device_mod.available(device, op)
+    if dtype is None:
+        return backend.default_float
+    dtype = dtypes.as_dtype(dtype, op)
+    if dtype.kind != "f":
+        raise DTypeError(f"{op}: parameters must have a floating dtype (float16, float32 or float64), got {dtype}")
+    return dtype
 
 
 def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule import backend
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
 from chainrule.nn import functional_conv as F
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, factory_dtype
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
@@ -24,7 +23,8 @@ class _BatchNorm(Module):
     _ndims: tuple = ()  # the input dimensions the layer takes
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype: Any = None, *, bias: bool = True) -> None:
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
@@ -35,7 +35,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: eps must be positive, got {eps!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = backend.default_float if dtype is None else xp.dtype(dtype)
+        dtype = factory_dtype(device, dtype, name)
         if affine:
             self.weight = Parameter(xp.ones(num_features, dtype))
         else:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule import backend
-from chainrule import device as device_mod
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn import functional as F
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, factory_dtype
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
@@ -27,10 +25,8 @@ class LayerNorm(Module):
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise ValueError(f"LayerNorm: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}")
-        if device is not None:
-            device_mod.available(device, "LayerNorm")
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = backend.default_float if dtype is None else xp.dtype(dtype)
+        dtype = factory_dtype(device, dtype, "LayerNorm")
         for name, wanted in (("weight", elementwise_affine), ("bias", elementwise_affine and bias)):
             if wanted:
                 setattr(self, name, Parameter(xp.empty(shape, dtype)))

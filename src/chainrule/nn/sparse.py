@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule import backend
-from chainrule import device as device_mod
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.errors import ShapeError
 from chainrule.nn import functional as F
 from chainrule.nn import init
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, factory_dtype
 from chainrule.nn.parameter import Parameter
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
@@ -40,13 +38,11 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         if sparse:
             raise ValueError("Embedding: sparse=True is not supported (chainrule has no sparse gradients)")
-        if device is not None:
-            device_mod.available(device, "Embedding")
+        dtype = factory_dtype(device, dtype, "Embedding")
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.max_norm, self.norm_type, self.sparse = max_norm, norm_type, sparse
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            dtype = backend.default_float if dtype is None else xp.dtype(dtype)
             self.weight = Parameter(xp.empty((num_embeddings, embedding_dim), dtype), requires_grad=not _freeze)
             self.reset_parameters(generator)
         else:
