@@ -22,24 +22,31 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), element-wise: the layer form of :func:`chainrule.nn.functional.relu`."""
+    """max(x, 0), element-wise: the layer form of :func:`chainrule.nn.functional.relu` (``inplace`` as there)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     """``x`` where x > 0, else ``negative_slope · x``: the layer form of :func:`chainrule.nn.functional.leaky_relu`."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class _AlongDim(Module):

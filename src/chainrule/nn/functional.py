@@ -41,7 +41,8 @@ from chainrule.random import Generator, resolve
 from chainrule.tensor import Tensor
 
 __all__ = [
-    "dropout", "elu", "embedding", "gelu", "layer_norm", "leaky_relu", "linear", "log_softmax", "relu", "sigmoid",
+    "dropout", "elu", "embedding", "gelu", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "relu",
+    "relu_", "sigmoid",
     "silu", "softmax", "softplus", "tanh",
     # losses (nn.functional_losses)
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l2_penalty", "mse_loss",
@@ -95,16 +96,25 @@ def tanh(input: Tensor) -> Tensor:
     return Tanh.apply(input)
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0), element-wise."""
-    if not isinstance(input, Tensor):
-        raise _not_a_tensor("relu", input)
-    return Relu.apply(input)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), element-wise (``inplace``: written back into ``input``)."""
+    return _maybe_in_place(input, Relu.apply(_tensor(input, "relu")), inplace)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """``x`` where x > 0, else ``negative_slope · x``."""
-    return where(input._data > 0, input, input * negative_slope)
+def relu_(input: Tensor) -> Tensor:
+    """:func:`relu` written back into ``input`` (a recorded in-place update); returns ``input``."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` where x > 0, else ``negative_slope · x`` (``inplace``: written back into ``input``)."""
+    input = _tensor(input, "leaky_relu")
+    return _maybe_in_place(input, where(input._data > 0, input, input * negative_slope), inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """:func:`leaky_relu` written back into ``input`` (a recorded in-place update); returns ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -154,13 +164,15 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
     return input.log_softmax(axis=dim)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator: Generator | None = None) -> Tensor:
-    """Zero each element with probability ``p`` and scale the rest by 1/(1 − p) (identity when not training)."""
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: Generator | None = None) -> Tensor:  # fmt: skip
+    """Zero each element with probability ``p`` and scale the rest by 1/(1 − p) (identity when not training;
+    ``inplace``: written back into ``input``)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
+        return _maybe_in_place(input, input * 0.0, inplace)
     keep = resolve(generator).random(input.shape) >= p
-    return input * Tensor._make((keep / (1.0 - p)).astype(input.dtype))
+    return _maybe_in_place(input, input * Tensor._make((keep / (1.0 - p)).astype(input.dtype)), inplace)

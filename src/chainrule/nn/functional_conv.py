@@ -213,8 +213,10 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 
 # ------------------------------------------------------------------ dropout, batch norm
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, generator: Generator | None = None) -> Tensor:
-    """Zero whole channels with probability ``p`` and scale the rest by 1/(1 − p); (N, C, …) → a mask per (N, C).
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+              generator: Generator | None = None) -> Tensor:  # fmt: skip
+    """Zero whole channels with probability ``p`` and scale the rest by 1/(1 − p); (N, C, …) → a mask per (N, C)
+    (``inplace``: written back into ``input``).
 
     A 3-d input is read as (N, C, L), as PyTorch does today.
     """
@@ -225,10 +227,12 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, generator: G
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
-    keep = resolve(generator).random(input.shape[:2]) >= p
-    mask = (keep / (1.0 - p)).astype(input.dtype).reshape(input.shape[:2] + (1,) * (input.ndim - 2))
-    return input * Tensor._make(mask)
+        out = input * 0.0
+    else:
+        keep = resolve(generator).random(input.shape[:2]) >= p
+        mask = (keep / (1.0 - p)).astype(input.dtype).reshape(input.shape[:2] + (1,) * (input.ndim - 2))
+        out = input * Tensor._make(mask)
+    return input.copy_(out) if inplace else out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,

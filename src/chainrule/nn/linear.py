@@ -81,15 +81,15 @@ class Flatten(Module):
 class Dropout(Module):
     """In training mode zeroes each element with probability ``p`` and scales the rest by 1/(1 − p)."""
 
-    def __init__(self, p: float = 0.5, generator: Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, generator: Generator | None = None) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training, self.generator)
+        return F.dropout(input, self.p, self.training, self.inplace, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")
