@@ -545,6 +545,42 @@ class Tensor:
         """Overwrite with draws from U(low, high) (PyTorch's ``from`` and ``to``)."""
         return self.copy_(random.resolve(generator).uniform(low, high, self.shape))
 
+    def exp_(self) -> Tensor:
+        """eˣ in place; returns self."""
+        return inplace.apply_function(self, "exp", Tensor.exp)
+
+    def log_(self) -> Tensor:
+        """The natural logarithm in place; returns self."""
+        return inplace.apply_function(self, "log", Tensor.log)
+
+    def sqrt_(self) -> Tensor:
+        """√x in place; returns self."""
+        return inplace.apply_function(self, "sqrt", Tensor.sqrt)
+
+    def sigmoid_(self) -> Tensor:
+        """σ(x) in place; returns self."""
+        return inplace.apply_function(self, "sigmoid", Tensor.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        """tanh x in place; returns self."""
+        return inplace.apply_function(self, "tanh", Tensor.tanh)
+
+    def relu_(self) -> Tensor:
+        """max(x, 0) in place; returns self."""
+        return inplace.apply_function(self, "relu", Tensor.relu)
+
+    def neg_(self) -> Tensor:
+        """−x in place; returns self."""
+        return inplace.apply_function(self, "neg", Tensor.__neg__)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """``self ** exponent`` in place; returns self."""
+        return inplace.apply_function(self, "pow", lambda t: t.pow(exponent))
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """``value`` written where the boolean ``mask`` is True, in place; returns self."""
+        return inplace.apply_function(self, "masked_fill", lambda t: t.masked_fill(mask, value))
+
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
 
@@ -625,6 +661,149 @@ class Tensor:
     clamp = clip
     """PyTorch's name for :meth:`clip`."""
 
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``, as ``torch.add``."""
+        return Add.apply(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``, as ``torch.sub``."""
+        return Sub.apply(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        """``self * other`` (they broadcast)."""
+        return Mul.apply(self, other)
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode="floor"`` is ``//``, ``"trunc"`` rounds toward 0, as ``torch.div``."""
+        if rounding_mode is None:
+            return Div.apply(self, other)
+        if rounding_mode == "floor":
+            return division.floor_divide(self, other)
+        if rounding_mode == "trunc":
+            return division.trunc_divide(self, other)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+    def neg(self) -> Tensor:
+        """−self."""
+        return Neg.apply(self)
+
+    negative = neg
+    """PyTorch's other name for :meth:`neg`."""
+
+    def square(self) -> Tensor:
+        """x², element-wise."""
+        return Pow.apply(self, 2)
+
+    def rsqrt(self) -> Tensor:
+        """1/√x, element-wise."""
+        return Pow.apply(self, -0.5)
+
+    def reciprocal(self) -> Tensor:
+        """1/x, element-wise (integers give the default float dtype)."""
+        return Div.apply(1.0, self)
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x."""
+        return Log1p.apply(self)
+
+    def expm1(self) -> Tensor:
+        """eˣ − 1, accurate for small x."""
+        return Expm1.apply(self)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def isnan(self) -> Tensor:
+        """True where the element is NaN (a boolean tensor)."""
+        return compare.isnan(self)
+
+    def isinf(self) -> Tensor:
+        """True where the element is +inf or −inf (a boolean tensor)."""
+        return compare.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        """True where the element is neither NaN nor infinite (a boolean tensor)."""
+        return compare.isfinite(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Rounded half to even (to ``decimals`` places), as ``torch.round``; no gradient (PyTorch's is 0)."""
+        return compare.rounded(self, decimals)
+
+    __round__ = round
+
+    def sign(self) -> Tensor:
+        """−1, 0 or +1 by each element's sign (0 at NaN); no gradient (PyTorch's is 0)."""
+        return compare.sign(self)
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point one."""
+        return self._data.dtype.kind == "f"
+
+    def contiguous(self) -> Tensor:
+        """This tensor (PyTorch's memory-layout call; NumPy handles any layout)."""
+        return self
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor of ``data``, in this tensor's dtype unless ``dtype`` is given."""
+        return Tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor of ``size`` filled with ``fill_value``, in this tensor's dtype unless ``dtype`` is given."""
+        dtype = self.dtype if dtype is None else dtypes.as_dtype(dtype, "new_full")
+        return Tensor._make(xp.full(shape_ops.shape_arg((size,)), fill_value, dtype)).requires_grad_(requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        return self.new_full(shape_ops.shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        return self.new_full(shape_ops.shape_arg(size), 1, dtype=dtype, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+    """PyTorch's uninitialised tensor: :meth:`new_zeros`."""
+
+    def dot(self, other: Any) -> Tensor:
+        """The inner product of two 1-D tensors, as ``torch.dot``."""
+        return matrices.dot(self, other)
+
+    def outer(self, other: Any) -> Tensor:
+        """The outer product of two 1-D tensors: ``out[i, j] = self[i] * other[j]``, as ``torch.outer``."""
+        return matrices.outer(self, other)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal over ``dim1`` and ``dim2`` (``offset`` above it), as its last dimension; a copy."""
+        return selection.diagonal(self, offset, dim1, dim2)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reversed along each of ``dims``, a copy, as ``torch.flip``."""
+        return selection.flip(self, shape_ops.shape_arg(dims))
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along ``dim``, each without that dimension (views)."""
+        return selection.unbind(self, dim)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries at the 1-D integer ``index`` along ``dim`` (a copy)."""
+        return selection.index_select(self, dim, index)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The int64 indices that sort along ``dim`` (stable), as ``torch.argsort``."""
+        return sort_ops.sort(self, dim, descending, stable).indices
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The number of non-zero elements (of all, or over ``dim``), as int64."""
+        return compare.count_nonzero(self, _axes(dim, self.ndim, "count_nonzero"))
+
     def erf(self) -> Tensor:
         """The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, element-wise."""
         return Erf.apply(self)
@@ -642,15 +821,19 @@ class Tensor:
         return close.allclose(self, other, rtol, atol, equal_nan)
 
     # Reductions take NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` alike.
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
-        """The sum over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``."""
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None,
+            dtype: Any = None) -> Tensor:  # fmt: skip
+        """The sum over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``;
+        ``dtype`` converts first."""
         axis, keepdims = _dims("sum", self.ndim, axis, keepdims, dim, keepdim)
-        return Sum.apply(self, axis=axis, keepdims=keepdims)
+        return Sum.apply(self if dtype is None else self.to(dtype), axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
-        """The mean over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``."""
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None,
+             dtype: Any = None) -> Tensor:  # fmt: skip
+        """The mean over ``axis``/``dim`` (all elements by default), keeping the reduced axes with ``keepdims``;
+        ``dtype`` converts first."""
         axis, keepdims = _dims("mean", self.ndim, axis, keepdims, dim, keepdim)
-        return Mean.apply(self, axis=axis, keepdims=keepdims)
+        return Mean.apply(self if dtype is None else self.to(dtype), axis=axis, keepdims=keepdims)
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
         """The largest value: of all (``t.max()``), or along ``axis=`` (NumPy: values); ``t.max(dim)`` gives
@@ -1051,7 +1234,7 @@ def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, g
 # from E402 for it); every other module imports at its top.
 from chainrule.autograd import engine
 from chainrule.ops import clamp as clamp_ops
-from chainrule.ops import close, compare, division, inplace, matrices, norms, reduce, scan, tiling
+from chainrule.ops import close, compare, division, inplace, matrices, norms, reduce, scan, selection, tiling
 from chainrule.ops import gather as gather_ops
 from chainrule.ops import indexing as index_ops
 from chainrule.ops import shape as shape_ops
@@ -1065,7 +1248,9 @@ from chainrule.ops.elementwise import (
     Cos,
     Div,
     Exp,
+    Expm1,
     Log,
+    Log1p,
     Maximum,
     Minimum,
     Mul,

@@ -46,6 +46,8 @@ CASES = [
     (lambda a: a.tanh(), [(3, 4)]), (lambda a: a.tanh(), [()]),
     (lambda a: a.relu(), [(3, 4)]), (lambda a: a.relu(), [()]),
     *[(lambda a, r=r: F.cross_entropy(a, LABELS, reduction=r), [(3, 4)]) for r in ("mean", "sum", "none")],
+    (lambda a, b: a % b, [(3, 4), (4,)]), (lambda a, b: a.fmod(b), [(3, 4), (3, 1)]), (lambda a: 2.5 % a, [(3,)]),
+    (lambda a: (a * 0.5).log1p(), [(3, 4)]), (lambda a: a.expm1(), [(3, 4)]),
 ]  # fmt: skip
 
 

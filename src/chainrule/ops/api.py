@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.ops import compare, matrices
+from chainrule.ops import elementwise as _elementwise
 from chainrule.ops import gather as gather_ops
-from chainrule.ops import matrices
 from chainrule.ops import sort as sort_ops
 from chainrule.ops.close import allclose
 from chainrule.ops.division import floor_divide, fmod, remainder
-from chainrule.ops.elementwise import Maximum, Minimum, where
+from chainrule.ops.einsum import einsum
+from chainrule.ops.elementwise import Maximum, Minimum, Pow
 from chainrule.ops.linalg import MatMul
 from chainrule.ops.shape import concatenate, stack
 from chainrule.ops.tiling import chunk as _chunk
@@ -23,6 +25,10 @@ __all__ = [
     "allclose", "bmm", "chunk", "clamp", "cumprod", "cumsum", "erf", "gather", "masked_fill", "mm", "nonzero", "norm",
     "prod", "scatter", "scatter_add", "sort", "split", "std", "t", "tile", "topk", "var",
     "floor_divide", "fmod", "remainder",
+    "all", "any", "argsort", "count_nonzero", "diagonal", "dot", "einsum", "expm1", "flip", "index_select",
+    "isfinite", "isinf", "isnan", "log1p", "logical_and", "logical_not", "logical_or", "numel", "outer", "pow",
+    "reshape", "round", "rsqrt", "sign", "square", "squeeze", "std_mean", "transpose", "unbind", "unsqueeze",
+    "var_mean",
 ]  # fmt: skip
 
 
@@ -264,3 +270,167 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
 def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     """The int64 indices of the non-zero elements, as ``torch.nonzero`` (:meth:`Tensor.nonzero`)."""
     return sort_ops.nonzero(_t(input, "nonzero"), as_tuple=as_tuple)
+
+
+_MISSING = object()
+
+
+def where(condition: Any, input: Any = _MISSING, other: Any = _MISSING) -> Any:  # noqa: A002
+    """``input`` where ``condition`` is true and ``other`` elsewhere (they broadcast), as ``torch.where``;
+    with the condition alone, the indices of its true elements, one tensor per dimension."""
+    if input is _MISSING and other is _MISSING:
+        return nonzero(condition, as_tuple=True)
+    if input is _MISSING or other is _MISSING:
+        raise TypeError("where: give the condition alone, or the condition, input and other")
+    return _elementwise.where(condition, input, other)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
+    """``input ** exponent``; either may be a number, the other a tensor (they broadcast), as ``torch.pow``."""
+    return Pow.apply(input, exponent)
+
+
+def reshape(input: Any, shape: Any) -> Tensor:  # noqa: A002
+    """The same elements in ``shape`` (``-1`` infers one size), as ``torch.reshape`` (:meth:`Tensor.reshape`)."""
+    return _t(input, "reshape").reshape(shape)
+
+
+def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """Dimensions ``dim0`` and ``dim1`` swapped, as a view, as ``torch.transpose``."""
+    return _t(input, "transpose").transpose(dim0, dim1)
+
+
+def squeeze(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    """Size-1 dimensions dropped (all, or those in ``dim``), as ``torch.squeeze``."""
+    return _t(input, "squeeze").squeeze(dim=dim)
+
+
+def unsqueeze(input: Any, dim: int) -> Tensor:  # noqa: A002
+    """A size-1 dimension inserted at ``dim``, as ``torch.unsqueeze``."""
+    return _t(input, "unsqueeze").unsqueeze(dim=dim)
+
+
+def flip(input: Any, dims: Any) -> Tensor:  # noqa: A002
+    """Reversed along each of ``dims``, a copy, as ``torch.flip``."""
+    return _t(input, "flip").flip(dims)
+
+
+def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    """Whether every element is non-zero (of all, or over ``dim``), as ``torch.all``."""
+    return _t(input, "all").all(dim, keepdim)
+
+
+def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    """Whether any element is non-zero (of all, or over ``dim``), as ``torch.any``."""
+    return _t(input, "any").any(dim, keepdim)
+
+
+def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    """The int64 number of non-zero elements (of all, or over ``dim``), as ``torch.count_nonzero``."""
+    return _t(input, "count_nonzero").count_nonzero(dim)
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    """The number of elements, as ``torch.numel``."""
+    return input.numel()
+
+
+def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,  # noqa: A002
+             correction: int = 1) -> tuple:  # fmt: skip
+    """``(var, mean)`` over ``dim`` (all by default), in :meth:`Tensor.var`'s forms, as ``torch.var_mean``."""
+    x = _t(input, "var_mean")
+    if isinstance(dim, bool):  # var_mean(x, unbiased)
+        dim, unbiased = None, dim
+    return x.var(dim, unbiased, keepdim, correction=correction), x.mean(dim=dim, keepdim=keepdim)
+
+
+def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,  # noqa: A002
+             correction: int = 1) -> tuple:  # fmt: skip
+    """``(std, mean)`` over ``dim`` (all by default), in :meth:`Tensor.var`'s forms, as ``torch.std_mean``."""
+    var, mean = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return var.sqrt(), mean
+
+
+def logical_not(input: Any) -> Tensor:  # noqa: A002
+    """True where ``input`` is zero (a boolean tensor), as ``torch.logical_not``."""
+    return compare.logical_not(input)
+
+
+def logical_and(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """True where both are non-zero (they broadcast), as ``torch.logical_and``."""
+    return compare.logical_and(input, other)
+
+
+def logical_or(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """True where either is non-zero (they broadcast), as ``torch.logical_or``."""
+    return compare.logical_or(input, other)
+
+
+def isnan(input: Any) -> Tensor:  # noqa: A002
+    """True where ``input`` is NaN, as ``torch.isnan``."""
+    return compare.isnan(input)
+
+
+def isinf(input: Any) -> Tensor:  # noqa: A002
+    """True where ``input`` is +inf or −inf, as ``torch.isinf``."""
+    return compare.isinf(input)
+
+
+def isfinite(input: Any) -> Tensor:  # noqa: A002
+    """True where ``input`` is neither NaN nor infinite, as ``torch.isfinite``."""
+    return compare.isfinite(input)
+
+
+# PyTorch's functions of the Tensor methods of the same names.
+def log1p(input: Any) -> Tensor:  # noqa: A002
+    """log(1 + x), accurate for small x, as ``torch.log1p``."""
+    return _t(input, "log1p").log1p()
+
+
+def expm1(input: Any) -> Tensor:  # noqa: A002
+    """eˣ − 1, accurate for small x, as ``torch.expm1``."""
+    return _t(input, "expm1").expm1()
+
+
+def square(input: Any) -> Tensor:  # noqa: A002
+    """x², element-wise, as ``torch.square``."""
+    return _t(input, "square").square()
+
+
+def rsqrt(input: Any) -> Tensor:  # noqa: A002
+    """1/√x, element-wise, as ``torch.rsqrt``."""
+    return _t(input, "rsqrt").rsqrt()
+
+
+def sign(input: Any) -> Tensor:  # noqa: A002
+    """−1, 0 or +1 by each element's sign, as ``torch.sign``; no gradient."""
+    return _t(input, "sign").sign()
+
+
+def round(input: Any, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+    """Rounded half to even (to ``decimals`` places), as ``torch.round``; no gradient."""
+    return _t(input, "round").round(decimals)
+
+
+def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:  # noqa: A002
+    """The int64 indices that sort ``input`` along ``dim``, as ``torch.argsort``."""
+    return _t(input, "argsort").argsort(dim, descending, stable)
+
+
+def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal over ``dim1`` and ``dim2``, as its last dimension, as ``torch.diagonal`` (a copy)."""
+    return _t(input, "diagonal").diagonal(offset, dim1, dim2)
+
+
+def index_select(input: Any, dim: int, index: Any) -> Tensor:  # noqa: A002
+    """The entries at the 1-D integer ``index`` along ``dim``, as ``torch.index_select``."""
+    return _t(input, "index_select").index_select(dim, index)
+
+
+def unbind(input: Any, dim: int = 0) -> tuple:  # noqa: A002
+    """The slices along ``dim``, each without that dimension, as ``torch.unbind``."""
+    return _t(input, "unbind").unbind(dim)
+
+
+dot = matrices.dot
+outer = matrices.outer

@@ -56,6 +56,37 @@ def logical_not(a: Any) -> Tensor:
     return Tensor._make(xp.asarray(xp.logical_not(_raw(a))))
 
 
+def isnan(a: Any) -> Tensor:
+    """True where ``a`` is NaN (never for integers), as ``torch.isnan``."""
+    return Tensor._make(xp.asarray(xp.isnan(_raw(a))))
+
+
+def isinf(a: Any) -> Tensor:
+    """True where ``a`` is +inf or -inf, as ``torch.isinf``."""
+    return Tensor._make(xp.asarray(xp.isinf(_raw(a))))
+
+
+def isfinite(a: Any) -> Tensor:
+    """True where ``a`` is neither NaN nor infinite, as ``torch.isfinite``."""
+    return Tensor._make(xp.asarray(xp.isfinite(_raw(a))))
+
+
+def count_nonzero(a: Any, axis: Any = None) -> Tensor:
+    """The int64 number of non-zero elements (of all, or over ``axis``), as ``torch.count_nonzero``."""
+    return Tensor._make(xp.asarray(xp.count_nonzero(_raw(a), axis=axis), dtype=xp.int64))
+
+
+def rounded(a: Tensor, decimals: int = 0) -> Tensor:
+    """``a`` rounded half to even (to ``decimals`` places), as ``torch.round``; no gradient (PyTorch's is 0)."""
+    return Tensor._make(xp.asarray(xp.round(a._data, decimals)))
+
+
+def sign(a: Tensor) -> Tensor:
+    """−1, 0 or +1 by the sign of each element (0 at NaN), as ``torch.sign``; no gradient (PyTorch's is 0)."""
+    data = a._data
+    return Tensor._make(xp.asarray((data > 0).astype(data.dtype) - (data < 0).astype(data.dtype)))
+
+
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest element (the first one on ties), flattened when ``axis`` is None."""
     return Tensor._make(xp.asarray(xp.argmax(a._data, axis=axis, keepdims=keepdims)))

@@ -20,12 +20,23 @@ def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-class _Modulo(Primitive):
-    """``a − q·b`` with q = a / b rounded by ``quotient``; the inputs are read only for b's gradient."""
+def _floor_quotient(a: Any, b: Any) -> Any:
+    with backend.errstate():
+        return xp.floor_divide(a, b)
 
+
+def _trunc_quotient(a: Any, b: Any) -> Any:
+    with backend.errstate():
+        return xp.trunc(xp.true_divide(a, b))
+
+
+class Remainder(Primitive):
+    """``a − q·b`` with q = ⌊a / b⌋ (``quotient``); the inputs are read only for b's gradient."""
+
+    label = "%"
     saves_inputs = True
-    modulo: Any = None  # xp.remainder or xp.fmod
-    quotient: Any = None  # the rounded quotient, on arrays
+    modulo = staticmethod(xp.remainder)
+    quotient = staticmethod(_floor_quotient)
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -47,23 +58,9 @@ class _Modulo(Primitive):
         return g, -g * cls.quotient(a, b)
 
 
-def _floor_quotient(a: Any, b: Any) -> Any:
-    with backend.errstate():
-        return xp.floor_divide(a, b)
+class Fmod(Remainder):
+    """``a − q·b`` with q = a / b rounded toward 0."""
 
-
-def _trunc_quotient(a: Any, b: Any) -> Any:
-    with backend.errstate():
-        return xp.trunc(xp.true_divide(a, b))
-
-
-class Remainder(_Modulo):
-    label = "%"
-    modulo = staticmethod(xp.remainder)
-    quotient = staticmethod(_floor_quotient)
-
-
-class Fmod(_Modulo):
     label = "fmod"
     modulo = staticmethod(xp.fmod)
     quotient = staticmethod(_trunc_quotient)
@@ -79,6 +76,17 @@ class FloorDivide(Primitive):
         return _floor_quotient(a, b)
 
 
+class TruncDivide(Primitive):
+    """a / b rounded toward 0, in the operands' dtype; never recorded, as ``FloorDivide``."""
+
+    label = "div_trunc"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        quotient = _trunc_quotient(a, b)
+        return quotient.astype(xp.result_type(a, b), copy=False)
+
+
 def remainder(a: Any, b: Any) -> Tensor:
     """``a % b`` with the divisor's sign (Python's ``%``), as ``torch.remainder``; they broadcast."""
     return Remainder.apply(a, b)
@@ -92,6 +100,11 @@ def fmod(a: Any, b: Any) -> Tensor:
 def floor_divide(a: Any, b: Any) -> Tensor:
     """⌊a / b⌋ element-wise (Python's ``//``), as ``torch.floor_divide``; no gradient."""
     return FloorDivide.apply(_constant(a), _constant(b))
+
+
+def trunc_divide(a: Any, b: Any) -> Tensor:
+    """a / b rounded toward 0 (``torch.div(a, b, rounding_mode="trunc")``); no gradient."""
+    return TruncDivide.apply(_constant(a), _constant(b))
 
 
 def _constant(x: Any) -> Any:

@@ -160,6 +160,38 @@ class Log(Primitive):
         return (g / a,)
 
 
+class Log1p(Primitive):
+    """log(1 + a), accurate for small a; its derivative is 1/(1 + a)."""
+
+    label = "log1p"
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, a):
+        with backend.errstate():
+            return xp.log1p(a)
+
+    @staticmethod
+    def rule(ctx, g, a):
+        return (g / (a + 1),)
+
+
+class Expm1(Primitive):
+    """eᵃ − 1, accurate for small a; its derivative is eᵃ = output + 1."""
+
+    label = "expm1"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        with backend.errstate():
+            return xp.expm1(a)
+
+    @staticmethod
+    def rule(ctx, g, out):
+        return (g * (out + 1),)
+
+
 class Sqrt(Primitive):
     label = "sqrt"
     saves_output = True

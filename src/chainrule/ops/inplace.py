@@ -80,8 +80,24 @@ def _refuse_untracked_view(t: Tensor, kind: str) -> None:
         )
 
 
+def apply_function(t: Tensor, kind: str, fn: Any) -> Tensor:
+    """Update ``t`` in place with the out-of-place op ``fn(t)`` (``exp_``, ``masked_fill_`` ...); returns ``t``."""
+    return apply(t, kind, _Function(fn))
+
+
+class _Function:
+    """The out-of-place op behind an in-place method (an operand apart from the numbers and tensors)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+
 def _recorded(t: Tensor, kind: str, args: tuple, key: Any) -> Tensor:
     ops = {"add": Add, "sub": Sub, "mul": Mul, "div": Div}
+    if isinstance(args[0], _Function):
+        return args[0].fn(t)
     if kind in ops:
         return ops[kind].apply(t, args[0])
     if kind == "clip":
@@ -98,7 +114,9 @@ def _write(t: Tensor, kind: str, args: tuple, key: Any, alpha: float) -> None:
         value = xp.multiply(value, alpha)
     try:
         update = _IN_PLACE.get(kind)
-        if update is not None:
+        if isinstance(value, _Function):
+            xp.copyto(data, value.fn(Tensor._make(data))._data, casting="same_kind")
+        elif update is not None:
             update(data, value)
         elif kind == "clip":
             high = args[1]._data if isinstance(args[1], Tensor) else args[1]

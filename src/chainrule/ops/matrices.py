@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.errors import DTypeError, ShapeError
+from chainrule.ops.elementwise import Mul
 from chainrule.ops.linalg import MatMul
 from chainrule.ops.shape import Permute
 from chainrule.tensor import Tensor, as_operand
@@ -43,6 +44,27 @@ def bmm(a: Any, b: Any) -> Tensor:
         raise ShapeError(f"bmm: batch sizes differ: {a.shape} and {b.shape} (bmm does not broadcast; use matmul)")
     _fit("bmm", a, b, a.shape[2], b.shape[1])
     return MatMul.apply(a, b)
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """The inner product of two 1-d tensors of one length and dtype, as ``torch.dot``."""
+    a, b = _vectors("dot", a, b)
+    _fit("dot", a, b, a.shape[0], b.shape[0])
+    return MatMul.apply(a, b)
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """``out[i, j] = a[i] * b[j]`` of two 1-d tensors, as ``torch.outer``."""
+    a, b = _vectors("outer", a, b)
+    return Mul.apply(a.reshape(-1, 1), b.reshape(1, -1))
+
+
+def _vectors(op: str, a: Any, b: Any) -> tuple:
+    a, b = as_operand(a, op), as_operand(b, op)
+    for name, x in (("self", a), ("other", b)):
+        if not isinstance(x, Tensor) or x.ndim != 1:
+            raise ShapeError(f"{op}: {name} must be a 1-d tensor, got shape {getattr(x, 'shape', ())}")
+    return a, b
 
 
 def _fit(op: str, a: Tensor, b: Tensor, inner_a: int, inner_b: int) -> None:
