@@ -30,10 +30,10 @@ def _mlp(lib):
     return model
 
 
-def _train(lib, make, steps=5):
-    """Freeze the first layer's weight, train; the parameters afterwards as arrays."""
+def _train(lib, make, steps=5, freeze=True):
+    """Train (the first layer's weight frozen if ``freeze``); the parameters afterwards as arrays."""
     model = _mlp(lib)
-    model[0].weight.requires_grad_(False)
+    model[0].weight.requires_grad_(not freeze)
     opt = make(model.parameters())
     x, y = lib.tensor(X), lib.tensor(Y)
     for _ in range(steps):
@@ -142,3 +142,51 @@ def test_a_checkpoint_with_ndarray_state_still_loads():
     p.grad = cr.ones(2)
     opt.step()
     assert opt.state[p]["step"] == 4
+
+
+TRAJECTORIES = [
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6)),
+    ("Adagrad", dict(lr=0.1, maximize=True, foreach=False, fused=None)),
+    ("SGD", dict(lr=0.1, maximize=True)),
+    ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True, foreach=True)),
+    ("Adam", dict(lr=1e-2, weight_decay=0.1, maximize=True, fused=False)),
+    ("AdamW", dict(lr=1e-2, amsgrad=True, maximize=True)),
+    ("RMSprop", dict(lr=1e-2, momentum=0.5, centered=True, maximize=True, foreach=None)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name, kwargs", TRAJECTORIES, ids=lambda c: str(c))
+def test_trajectories_as_torch(name, kwargs):
+    ours = _train(cr, lambda ps: getattr(optim, name)(ps, **kwargs), freeze=False)
+    theirs = _train(torch, lambda ps: getattr(torch.optim, name)(ps, **kwargs), freeze=False)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda ps: optim.Adagrad(ps, lr_decay=-1), "invalid lr_decay"),
+        (lambda ps: optim.SGD(ps, foreach=True, fused=True), "cannot be `True` together"),
+        (lambda ps: optim.Adam(ps, fused="yes"), "invalid fused"),
+        (lambda ps: optim.RMSprop(ps, maximize=1), "invalid maximize"),
+    ],
+)
+def test_bad_settings(make, words):
+    with pytest.raises(ValueError, match=words):
+        make([cr.zeros(2, requires_grad=True)])
+
+
+@requires_torch
+@pytest.mark.parametrize("name, kwargs", [("Adagrad", {}), ("SGD", dict(lr=0.1, momentum=0.9)), ("AdamW", {})])
+def test_repr_as_torch(name, kwargs):
+    """The same text, less the settings chainrule does not have (differentiable, capturable, ...)."""
+    ours = getattr(optim, name)([cr.zeros(1)], **kwargs)
+    ours.add_param_group({"params": [cr.zeros(1)], "lr": 0.5})
+    theirs = getattr(torch.optim, name)([torch.zeros(1)], **kwargs)
+    theirs.add_param_group({"params": [torch.zeros(1)], "lr": 0.5})
+    extra = {"differentiable", "capturable", "decoupled_weight_decay"}
+    torch_text = "\n".join(line for line in repr(theirs).splitlines() if line.split(":")[0].strip() not in extra)
+    assert repr(ours) == torch_text

@@ -14,20 +14,25 @@ from chainrule.tensor import Tensor
 class Adam(Optimizer):
     """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps) (Kingma & Ba, 2015).
 
-    ``weight_decay`` adds wd·p to the gradient (L2); see :class:`AdamW` for decoupled decay.
+    ``weight_decay`` adds wd·p to the gradient (L2); see :class:`AdamW` for decoupled decay. ``maximize`` ascends
+    (g ← −g first). ``foreach`` and ``fused`` choose among PyTorch's kernels for this same update; chainrule has one, so
+    None, False and True are all accepted and change nothing (both True is refused, as in PyTorch).
     """
 
     decoupled = False
 
     def __init__(
         self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+        eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+        foreach: bool | None = None, fused: bool | None = None,
     ) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, fused=fused)  # fmt: skip
         super().__init__(params, defaults)
 
     def check_group(self, group: dict) -> None:
-        _non_negative(self, group, "lr", "eps", "weight_decay")
+        super().check_group(group)
+        _non_negative(self, group, "eps", "weight_decay")
         check_betas(self, group["betas"])
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
@@ -39,6 +44,8 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_state(p)
         state["step"] += 1
         step = state["step"]
+        if group["maximize"]:
+            grad = -grad
         if wd and self.decoupled:
             p.mul_(1 - lr * wd)
         elif wd:
@@ -60,6 +67,7 @@ class AdamW(Adam):
 
     def __init__(
         self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+        eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+        foreach: bool | None = None, fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach, fused=fused)

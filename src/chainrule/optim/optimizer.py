@@ -64,9 +64,26 @@ class Optimizer:
         self.param_groups.append(group)
 
     def check_group(self, group: dict) -> None:
-        """Raise ValueError on an invalid hyper-parameter (subclasses extend this)."""
+        """Raise ValueError on an invalid hyper-parameter (subclasses extend this): 'lr', 'maximize', 'foreach'
+        and 'fused' where a group has them."""
         if "lr" in group:
             _non_negative(self, group, "lr")
+        name = type(self).__name__
+        if "maximize" in group and not isinstance(group["maximize"], bool):
+            raise ValueError(f"{name}: invalid maximize {group['maximize']!r}; it must be True or False")
+        for flag in ("foreach", "fused"):
+            if flag in group and group[flag] not in (None, False, True):
+                raise ValueError(f"{name}: invalid {flag} {group[flag]!r}; it must be None, False or True")
+        if group.get("foreach") and group.get("fused"):
+            raise ValueError(f"{name}: `fused` and `foreach` cannot be `True` together")
+
+    def __repr__(self) -> str:
+        """PyTorch's form: the class name, then each group's settings (not its parameters) by name."""
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params")
+        return text + ")"
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every optimized parameter (to None by default)."""

@@ -11,17 +11,24 @@ from chainrule.tensor import Tensor
 
 
 class RMSprop(Optimizer):
-    """s ← αs + (1 − α)g², p ← p − lr·g / (√s + eps); ``centered`` subtracts the squared mean gradient."""
+    """s ← αs + (1 − α)g², p ← p − lr·g / (√s + eps); ``centered`` subtracts the squared mean gradient.
+
+    ``maximize`` ascends (g ← −g first). ``foreach`` picks among PyTorch's kernels for this same update;
+    chainrule has one, so None, False and True are accepted and change nothing.
+    """
 
     def __init__(
         self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-        weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+        weight_decay: float = 0, momentum: float = 0, centered: bool = False, *, foreach: bool | None = None,
+        maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+                        foreach=foreach, maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
 
     def check_group(self, group: dict) -> None:
-        _non_negative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
+        super().check_group(group)
+        _non_negative(self, group, "alpha", "eps", "weight_decay", "momentum")
 
     def update(self, p: Tensor, grad: Any, state: dict, group: dict) -> None:
         alpha = group["alpha"]
@@ -32,6 +39,8 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = zeros_state(p)
         state["step"] += 1
+        if group["maximize"]:
+            grad = -grad
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p._data
         sq = state["square_avg"]._data
