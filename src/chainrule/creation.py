@@ -57,12 +57,7 @@ def is_tensor(obj: Any) -> bool:
 
 def is_floating_point(t: Tensor) -> bool:
     """Whether ``t`` holds a floating dtype (float16, float32 or float64), as ``torch.is_floating_point``."""
-    return _tensor_arg(t, "is_floating_point").dtype.kind == "f"
-
-
-def numel(t: Tensor) -> int:
-    """The number of elements of ``t``, as ``torch.numel``."""
-    return int(_tensor_arg(t, "numel")._data.size)
+    return _tensor_arg(t, "is_floating_point").is_floating_point()
 
 
 def _tensor_arg(t: Any, op: str) -> Tensor:
