@@ -1,5 +1,6 @@
 """Learning-rate schedules (``torch.optim.lr_scheduler``): StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
-LambdaLR, LinearLR, SequentialLR here; OneCycleLR and ReduceLROnPlateau in their own modules.
+LambdaLR, ConstantLR, LinearLR, SequentialLR, ChainedScheduler here; OneCycleLR, ReduceLROnPlateau and
+CosineAnnealingWarmRestarts in their own modules.
 
 Each follows PyTorch's update rule with PyTorch's arithmetic, so a run's rates equal PyTorch's.
 Call ``scheduler.step()`` once per epoch (OneCycleLR: once per batch), after ``optimizer.step()``.
@@ -13,16 +14,17 @@ import math
 import types
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from chainrule.optim.one_cycle import OneCycleLR
 from chainrule.optim.optimizer import Optimizer
 from chainrule.optim.plateau import ReduceLROnPlateau
 from chainrule.optim.scheduler import LRScheduler, check_optimizer
+from chainrule.optim.warm_restarts import CosineAnnealingWarmRestarts
 
 __all__ = [
-    "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR",
-    "ReduceLROnPlateau", "SequentialLR", "StepLR",
+    "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR",
+    "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
 ]  # fmt: skip
 
 
@@ -146,6 +148,32 @@ class LambdaLR(LRScheduler):
                 f.__dict__.update(attributes)
 
 
+class ConstantLR(LRScheduler):
+    """base · factor for the first ``total_iters`` epochs, then base.
+
+    >>> warmup = ConstantLR(opt, factor=0.5, total_iters=4)      # half the rate for epochs 0-3
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+    ) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: the multiplicative factor must be between 0 and 1, got {factor!r}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]  # fmt: skip
+
+
 class LinearLR(LRScheduler):
     """base · factor, the factor going linearly from start_factor to end_factor over total_iters epochs, then kept.
 
@@ -233,6 +261,37 @@ class SequentialLR(LRScheduler):
         self.__dict__.update({key: value for key, value in state_dict.items() if key != "_schedulers"})
         for scheduler, state in zip(self._schedulers, state_dict["_schedulers"], strict=True):
             scheduler.load_state_dict(state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Each of ``schedulers`` steps, one after the other, on every ``step()``: their changes compound.
+
+    >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"ChainedScheduler: scheduler {i} is a {type(scheduler).__name__}, not an LRScheduler")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler: scheduler {i} is a ReduceLROnPlateau, whose step needs the "
+                                 "metric; it cannot be chained")  # fmt: skip
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler: scheduler {i} ({type(scheduler).__name__}) schedules another "
+                                 "optimizer; all must schedule the same one")  # fmt: skip
+        self._schedulers, self.optimizer = list(schedulers), optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:  # type: ignore[override]
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
 
 
 def _undo_first_step(scheduler: LRScheduler) -> None:
