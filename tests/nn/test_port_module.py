@@ -77,3 +77,85 @@ def test_module_cuda_half_bfloat16_and_type():
     assert net.type(cr.float64) is net and net[0].bias.dtype == np.float64
     with pytest.raises(cr.DTypeError, match="bfloat16"):
         net.bfloat16()
+
+
+def _stats(lib):
+    """A layer and a persistent and a non-persistent buffer, in ``lib`` (chainrule or torch)."""
+    module = lib.nn.Module()
+    module.lin = lib.nn.Linear(2, 2)
+    module.register_buffer("scale", lib.ones(2), persistent=False)
+    module.register_buffer("count", lib.zeros(1))
+    return module
+
+
+@requires_torch
+def test_non_persistent_buffers_prefix_and_keep_vars_as_in_torch():
+    ours, theirs = _stats(cr), _stats(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["count", "lin.weight", "lin.bias"]
+    assert [k for k, _ in ours.named_buffers()] == [k for k, _ in theirs.named_buffers()] == ["scale", "count"]
+    assert list(ours.state_dict(prefix="m.")) == list(theirs.state_dict(prefix="m."))
+    assert ([k for k, _ in ours.named_parameters(prefix="net")]
+            == [k for k, _ in theirs.named_parameters(prefix="net")] == ["net.lin.weight", "net.lin.bias"])  # fmt: skip
+    assert [k for k, _ in ours.named_parameters(recurse=False)] == []
+    assert [k for k, _ in ours.named_modules(prefix="top")] == [k for k, _ in theirs.named_modules(prefix="top")]
+    assert ours.state_dict(keep_vars=True)["lin.weight"] is ours.lin.weight
+    assert not ours.state_dict()["lin.weight"].requires_grad
+    ours.to(cr.float64)
+    assert ours.scale.dtype == np.float64  # moved by to(), though not saved
+    assert ours.load_state_dict({k: v.numpy() for k, v in ours.state_dict().items()}) == ([], [])
+    ours.register_buffer("scale", cr.ones(2))  # registered again as persistent
+    assert "scale" in ours.state_dict()
+
+
+def test_get_submodule_parameter_and_buffer():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.BatchNorm1d(3)))
+    assert net.get_submodule("1.0") is net[1][0] and net.get_submodule("") is net
+    assert net.get_parameter("0.weight") is net[0].weight
+    assert net.get_buffer("1.0.running_mean") is net[1][0].running_mean
+    with pytest.raises(AttributeError, match="has no attribute `2`"):
+        net.get_submodule("2")
+    with pytest.raises(AttributeError, match="`weight` is not an nn.Module"):
+        net.get_submodule("0.weight")
+    with pytest.raises(AttributeError, match="`running_mean` is not a parameter"):
+        net.get_parameter("1.0.running_mean")
+
+
+def test_forward_hooks_replace_arguments_and_output_and_are_removable():
+    lin, calls = nn.Linear(2, 2), []
+    x = cr.ones(1, 2)
+    pre = lin.register_forward_pre_hook(lambda m, args: args[0] * 0)
+    post = lin.register_forward_hook(lambda m, args, out: calls.append((m, args[0].sum().item())) or out + 1)
+    first = lin.register_forward_hook(lambda m, args, out: calls.append("first"), prepend=True)
+    out = lin(x)
+    np.testing.assert_allclose(out.detach().numpy(), lin.bias.detach().numpy()[None] + 1, rtol=1e-6)
+    assert calls == ["first", (lin, 0.0)]
+    pre.remove(), post.remove(), first.remove()
+    pre.remove()  # twice is harmless
+    np.testing.assert_allclose(lin(x).detach().numpy(), (x @ lin.weight.T + lin.bias).detach().numpy())
+    with lin.register_forward_pre_hook(lambda m, args, kwargs: ((args[0] * 2,), kwargs), with_kwargs=True):
+        np.testing.assert_allclose(lin(x).detach().numpy(), (2 * x @ lin.weight.T + lin.bias).detach().numpy())
+    assert not lin._forward_pre_hooks
+    with pytest.raises(RuntimeError, match="must return None or a tuple"):
+        with lin.register_forward_pre_hook(lambda m, a, k: a, with_kwargs=True):
+            lin(x)
+
+
+@requires_torch
+def test_sequential_edits_as_in_torch():
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1), lib.nn.Tanh())
+
+    ours, theirs = build(cr), build(torch)
+    for seq, lib in ((ours, nn), (theirs, torch.nn)):
+        seq[-1] = lib.Sigmoid()
+        del seq[1]
+        seq.insert(1, lib.Identity())
+        seq.append(lib.ReLU())
+        seq.extend([lib.Identity()])
+        seq.pop(0)
+    assert [(k, type(m).__name__) for k, m in ours.named_children()] == [
+        (k, type(m).__name__) for k, m in theirs.named_children()]  # fmt: skip
+    assert len(ours) == len(theirs) and [k for k, _ in ours[1:3].named_children()] == ["1", "2"]
+    assert [k for k, _ in theirs[1:3].named_children()] == ["1", "2"]
+    with pytest.raises(IndexError):
+        ours.insert(9, nn.ReLU())

@@ -47,6 +47,30 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each module of ``modules`` in order; returns self."""
+        for module in list(_iterable(self, "extend", modules, "modules")):
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` at position ``index`` (-len to len); the modules are then named "0", "1", ... in order."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got {type(module).__name__}")
+        n = len(self)
+        if not -n <= operator.index(index) <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} module(s) (valid: {-n} to {n})")
+        modules = list(self._modules.values())
+        modules.insert(operator.index(index), module)
+        _renumber(self, modules)
+        return self
+
+    def pop(self, index: int | slice) -> Module | Sequential:
+        """Remove and return the module at ``index``; the rest are then named "0", "1", ... in order."""
+        popped = self[index]
+        del self[index]
+        return popped
+
     def __len__(self) -> int:
         return len(self._modules)
 
@@ -54,10 +78,19 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def __getitem__(self, index: int | slice) -> Module:
+        if isinstance(index, slice):  # the modules keep their names, as in PyTorch
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[_position(self, index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: can only hold Modules, got {type(module).__name__}")
+        _set_module(self, list(self._modules)[_position(self, index)], module)
+
+    def __delitem__(self, index: int | slice) -> None:
         modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+        del modules[index if isinstance(index, slice) else _position(self, index)]
+        _renumber(self, modules)  # PyTorch renumbers what is left
 
 
 def activation_module(spec: str | Callable[[], Module]) -> Module:
@@ -113,6 +146,13 @@ def _set_module(container: Module, name: str, module: Module | None) -> None:
         raise TypeError(f"{type(container).__name__}: {name!r} must be a Module or None, got {type(module).__name__}")
 
 
+def _renumber(container: Module, modules: list) -> None:
+    """Register ``modules`` (already checked) under "0", "1", ... in order, as after a list edit."""
+    container._modules.clear()
+    for i, module in enumerate(modules):
+        container._modules[str(i)] = module
+
+
 def _iterable(container: Module, method: str, values: Any, what: str) -> Iterable:
     if not isinstance(values, Iterable) or isinstance(values, Tensor):
         raise TypeError(f"{type(container).__name__}.{method} expects an iterable of {what}, got "
@@ -149,7 +189,7 @@ class ModuleList(Module):
     def __delitem__(self, index: int | slice) -> None:
         modules = list(self._modules.values())
         del modules[index if isinstance(index, slice) else _position(self, index)]
-        self._renumber(modules)
+        _renumber(self, modules)
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -174,19 +214,13 @@ class ModuleList(Module):
             raise TypeError(f"ModuleList.insert: expected a Module, got {type(module).__name__}")
         modules = list(self._modules.values())
         modules.insert(operator.index(index), module)
-        self._renumber(modules)
+        _renumber(self, modules)
 
     def pop(self, index: int | slice = -1) -> Module | ModuleList:
         """Remove and return the module at ``index`` (the last by default); later modules move down one."""
         popped = self[index]
         del self[index]
         return popped
-
-    def _renumber(self, modules: list) -> None:
-        """Register ``modules`` (already checked) under "0", "1", ... in order, as after a list edit."""
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
 
     def __repr__(self) -> str:
         """PyTorch's layout: a run of equal children is one line, ``(0-2): 3 x Linear(...)``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from chainrule import backend, dtypes
@@ -16,6 +17,7 @@ from chainrule import device as device_mod
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.errors import ChainruleError, DTypeError
+from chainrule.nn.hooks import RemovableHandle
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor, to_arguments
 
@@ -47,6 +49,10 @@ class Module:
     """
 
     training: bool
+    # Created on first use (an instance without them, e.g. unpickled from an earlier version, reads these):
+    _forward_pre_hooks: Any = MappingProxyType({})  # id -> (hook, with_kwargs)
+    _forward_hooks: Any = MappingProxyType({})
+    _non_persistent_buffers_set: Any = frozenset()
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -59,8 +65,54 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` (chainrule has no hooks; every caller of a layer, ``Sequential`` too, comes here)."""
-        return self.forward(*args, **kwargs)
+        """Run ``forward``, between the forward pre-hooks and hooks when there are any (every caller of a layer,
+        ``Sequential`` too, comes here)."""
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook {hook!r} must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result!r}")  # fmt: skip
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:  # fmt: skip
+        """Call ``hook(module, args)`` before each ``forward`` (``with_kwargs``: ``hook(module, args, kwargs)``);
+        a value it returns replaces the arguments (a non-tuple is wrapped in one). ``handle.remove()`` undoes it."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:  # fmt: skip
+        """Call ``hook(module, args, output)`` after each ``forward`` (``with_kwargs``: ``hook(module, args,
+        kwargs, output)``); a value it returns replaces the output. ``handle.remove()`` undoes it."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def _add_hook(self, registry: str, hook: Callable, prepend: bool, with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register{registry[:-1]}: hook must be callable, got "
+                            f"{type(hook).__name__}")  # fmt: skip
+        hooks = self.__dict__.get(registry)
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, registry, hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (hook, with_kwargs)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -111,6 +163,8 @@ class Module:
             if registry is not keep:
                 registry.pop(name, None)
         self.__dict__.pop(name, None)
+        if keep is not self._buffers and name in self._non_persistent_buffers_set:
+            self._non_persistent_buffers_set.discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one) under ``name``, as assigning it does."""
@@ -120,13 +174,20 @@ class Module:
         self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
-        """A non-learnable tensor saved in ``state_dict`` (e.g. running statistics)."""
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A non-learnable tensor (e.g. running statistics), moved by ``to()`` and saved in ``state_dict`` unless
+        ``persistent=False``."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         _check_name(name, "buffer")
         self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
+        if not persistent and "_non_persistent_buffers_set" not in self.__dict__:
+            object.__setattr__(self, "_non_persistent_buffers_set", set())
+        if not persistent:
+            self._non_persistent_buffers_set.add(name)
+        elif name in self._non_persistent_buffers_set:
+            self._non_persistent_buffers_set.discard(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (or None) as a child under ``name``, as assigning an attribute does."""
@@ -135,6 +196,36 @@ class Module:
         _check_name(name, "module")
         self._forget(name, keep=self._modules)
         self._modules[name] = module
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's alias of :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at the dotted path ``target`` (``"encoder.layers.0"``; ``""`` is this module)."""
+        module: Any = self
+        for item in target.split(".") if target else ():
+            if not hasattr(module, item):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}` (looking up {target!r})")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module (looking up {target!r})")
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"encoder.layers.0.weight"``)."""
+        return self._get_tensor(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_tensor(target, "_buffers", "buffer")
+
+    def _get_tensor(self, target: str, registry: str, kind: str) -> Any:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in getattr(module, registry):
+            raise AttributeError(f"`{name}` is not a {kind} of {type(module).__name__} (looking up {target!r})")
+        return getattr(module, registry)[name]
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -290,9 +381,13 @@ class Module:
         return self.to(xp.float32)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> OrderedDict:
-        """Every parameter and persistent buffer under its dotted name, detached (sharing memory)."""
-        return OrderedDict((key, value.detach()) for key, value in self._named_tensors())
+    def state_dict(self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False) -> Any:
+        """Every parameter and persistent buffer under its dotted name (after ``prefix``), detached (sharing
+        memory) unless ``keep_vars``; put into ``destination`` when given, else a new OrderedDict."""
+        out = OrderedDict() if destination is None else destination
+        for key, value in self._named_tensors(prefix):
+            out[key] = value if keep_vars else value.detach()
+        return out
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values into this module's tensors, in place, all or nothing.
@@ -328,14 +423,19 @@ class Module:
                 targets[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
-    def _named_tensors(self) -> Iterator[tuple[str, Tensor]]:
-        """The state's (key, tensor) pairs: a module or tensor registered under two names appears under both, as
-        PyTorch's ``state_dict`` keeps them (``remove_duplicate=False``)."""
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            for registry in (module._parameters, module._buffers):
-                for key, value in registry.items():
-                    if value is not None:
-                        yield (f"{prefix}.{key}" if prefix else key), value
+    def _named_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """The state's (key, tensor) pairs, each key after ``prefix``: a module or tensor registered under two
+        names appears under both, as PyTorch's ``state_dict`` keeps them (``remove_duplicate=False``);
+        non-persistent buffers are left out."""
+        for name, module in self.named_modules(remove_duplicate=False):
+            head = f"{prefix}{name}." if name else prefix  # PyTorch's state prefix is put before, dot included
+            skip = module._non_persistent_buffers_set
+            for key, value in module._parameters.items():
+                if value is not None:
+                    yield head + key, value
+            for key, value in module._buffers.items():
+                if value is not None and key not in skip:
+                    yield head + key, value
 
     # ------------------------------------------------------------------ description
     def extra_repr(self) -> str:
