@@ -55,3 +55,11 @@ def test_in_place_dropout_is_the_same_draw_written_back(make, shape):
 def test_in_place_on_a_leaf_that_requires_grad_is_refused():
     with pytest.raises(cr.BackwardError):
         F.relu(cr.tensor(X, requires_grad=True), inplace=True)
+
+
+def test_an_integer_input_to_linear_is_told_to_convert_the_input_not_the_model():
+    with pytest.raises(cr.DTypeError, match=r"input has dtype int64 .*\.float\(\) or \.to\(cr\.float32\)") as error:
+        nn.Linear(3, 2)(cr.ones(2, 3, dtype=cr.int64))
+    assert "model.to" not in str(error.value)
+    with pytest.raises(cr.DTypeError, match=r"model\.to\(cr\.float64\)"):
+        nn.Linear(3, 2)(cr.ones(2, 3, dtype=cr.float64))

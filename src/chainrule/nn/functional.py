@@ -76,9 +76,11 @@ def _refuse_mixed(input: Any, weight: Any, bias: Any) -> None:
     for name, t in (("input", input), ("bias", bias)):
         d = getattr(t, "dtype", None)
         if d is not None and d != w:
+            # a model's parameters are floating: an integer or boolean input is what to convert
+            model = f", or the model with model.to(cr.{d})" if d.kind == "f" else ""
             raise DTypeError(
                 f"linear: the {name} has dtype {d} but the weight has {w}, and a layer computes in one dtype: "
-                f"convert the {name} with .float() or .double() to match, or the model with model.to(cr.{d})"
+                f"convert the {name} with .float() or .to(cr.{w}) to match{model}"
             )
 
 
