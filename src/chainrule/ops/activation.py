@@ -5,6 +5,7 @@ from __future__ import annotations
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
+from chainrule.ops import promotion
 
 _INF = float("inf")
 
@@ -53,7 +54,7 @@ class Tanh(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.tanh(a)
+        return xp.tanh(promotion.floating(a))
 
     @staticmethod
     def rule(ctx, g, out):

@@ -13,6 +13,7 @@ from typing import Any
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
+from chainrule.ops import promotion
 from chainrule.tensor import Tensor
 
 
@@ -41,7 +42,7 @@ class Remainder(Primitive):
     @classmethod
     def forward(cls, ctx, a, b):
         with backend.errstate():  # x % 0 is nan for floats, as IEEE says
-            return cls.modulo(a, b)
+            return promotion.apply(cls.modulo, a, b)
 
     @classmethod
     def backward(cls, ctx, g):
@@ -73,7 +74,8 @@ class FloorDivide(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _floor_quotient(a, b)
+        with backend.errstate():
+            return promotion.apply(xp.floor_divide, a, b)
 
 
 class TruncDivide(Primitive):
@@ -83,8 +85,8 @@ class TruncDivide(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        quotient = _trunc_quotient(a, b)
-        return quotient.astype(xp.result_type(a, b), copy=False)
+        dtype = promotion.binary(a, b)
+        return _trunc_quotient(a, b).astype(xp.result_type(a, b) if dtype is None else dtype, copy=False)
 
 
 def remainder(a: Any, b: Any) -> Tensor:

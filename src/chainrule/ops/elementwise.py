@@ -11,6 +11,7 @@ from typing import Any
 from chainrule import backend
 from chainrule.autograd.function import Primitive
 from chainrule.backend import xp
+from chainrule.ops import promotion
 from chainrule.tensor import Tensor
 
 
@@ -30,7 +31,7 @@ class Add(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        return promotion.apply(xp.add, a, b)
 
     @staticmethod
     def rule(ctx, g):
@@ -42,7 +43,7 @@ class Sub(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        return promotion.apply(xp.subtract, a, b)
 
     @staticmethod
     def rule(ctx, g):
@@ -56,7 +57,7 @@ class Mul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a * b
+        return promotion.apply(xp.multiply, a, b)
 
     @staticmethod
     def rule(ctx, g, a, b):
@@ -71,7 +72,7 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         with backend.errstate():  # x / 0 is ±inf or nan, as IEEE says, without a warning
-            return a / b
+            return promotion.apply(xp.true_divide, a, b, promotion.true_divide)
 
     @staticmethod
     def backward(ctx, g):
@@ -138,7 +139,7 @@ class Exp(Primitive):
     @staticmethod
     def forward(ctx, a):
         with backend.errstate():  # overflow gives inf quietly
-            return xp.exp(a)
+            return xp.exp(promotion.floating(a))
 
     @staticmethod
     def rule(ctx, g, out):
@@ -152,7 +153,7 @@ class Log(Primitive):
     @staticmethod
     def forward(ctx, a):
         with backend.errstate():  # log 0 = -inf, log of a negative = nan, quietly
-            return xp.log(a)
+            return xp.log(promotion.floating(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -169,7 +170,7 @@ class Log1p(Primitive):
     @staticmethod
     def forward(ctx, a):
         with backend.errstate():
-            return xp.log1p(a)
+            return xp.log1p(promotion.floating(a))
 
     @staticmethod
     def rule(ctx, g, a):
@@ -185,7 +186,7 @@ class Expm1(Primitive):
     @staticmethod
     def forward(ctx, a):
         with backend.errstate():
-            return xp.expm1(a)
+            return xp.expm1(promotion.floating(a))
 
     @staticmethod
     def rule(ctx, g, out):
@@ -199,7 +200,7 @@ class Sqrt(Primitive):
     @staticmethod
     def forward(ctx, a):
         with backend.errstate():
-            return xp.sqrt(a)
+            return xp.sqrt(promotion.floating(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -233,7 +234,7 @@ class Sin(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.sin(a)
+        return xp.sin(promotion.floating(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -247,7 +248,7 @@ class Cos(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return xp.cos(a)
+        return xp.cos(promotion.floating(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -268,7 +269,7 @@ class _Select(Primitive):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        return cls.select(a, b)
+        return promotion.apply(cls.select, a, b)
 
     @classmethod
     def backward(cls, ctx, g):
