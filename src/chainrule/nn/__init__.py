@@ -7,10 +7,21 @@
 
 from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
-from chainrule.nn.container import MLP, ModuleDict, ModuleList, ParameterList, Sequential
+from chainrule.nn.container import MLP, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose2d, Dropout2d
-from chainrule.nn.linear import Dropout, Flatten, Identity, Linear
-from chainrule.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MulticlassSVMLoss, NLLLoss
+from chainrule.nn.hooks import RemovableHandle
+from chainrule.nn.linear import Dropout, Flatten, Identity, Linear, Unflatten
+from chainrule.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    MulticlassSVMLoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from chainrule.nn.module import IncompatibleKeys, Module, StateDictError
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d
 from chainrule.nn.normalization import LayerNorm
@@ -26,4 +37,5 @@ __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout2d",
     "MaxPool2d", "ModuleDict", "ModuleList", "ParameterList", "utils", "Perceptron",
     "ELU", "Embedding", "GELU", "LayerNorm", "SiLU", "Softplus",
+    "HuberLoss", "L1Loss", "ParameterDict", "RemovableHandle", "SmoothL1Loss", "Unflatten",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Containers (PyTorch's semantics): Sequential, ModuleList, ModuleDict, ParameterList; and the MLP helper.
+"""Containers (PyTorch's semantics): Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict; and the MLP
+helper.
 
 What a container holds is registered, so ``parameters()``, ``state_dict()`` (keys such as
 ``"layers.0.weight"`` or ``"params.1"``), ``to()`` and ``train()`` reach it.
@@ -151,6 +152,15 @@ def _renumber(container: Module, modules: list) -> None:
     container._modules.clear()
     for i, module in enumerate(modules):
         container._modules[str(i)] = module
+
+
+def _held_line(key: Any, value: Any) -> str:
+    """One line of a ParameterList's or ParameterDict's repr, PyTorch's layout."""
+    if isinstance(value, Tensor):
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        size = "x".join(str(d) for d in value.shape)
+        return f"({key}): {kind} containing: [{value.dtype.name} of size {size}]"
+    return f"({key}): Object of type: {type(value).__name__}"
 
 
 def _iterable(container: Module, method: str, values: Any, what: str) -> Iterable:
@@ -358,16 +368,102 @@ class ParameterList(Module):
         raise RuntimeError("ParameterList should not be called: it holds parameters; index it or iterate over it")
 
     def extra_repr(self) -> str:
-        lines = []
-        for i, p in enumerate(self):
-            if isinstance(p, Tensor):
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                size = "x".join(str(d) for d in p.shape)
-                lines.append(f"({i}): {kind} containing: [{p.dtype.name} of size {size}]")
-            else:
-                lines.append(f"({i}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return "\n".join(_held_line(i, p) for i, p in enumerate(self))
 
     def __repr__(self) -> str:
         body = self.extra_repr()
         return "ParameterList(\n    " + body.replace("\n", "\n    ") + "\n)" if body else "ParameterList()"
+
+
+class ParameterDict(Module):
+    """Parameters in an ordered dict, each registered under its key, as ``torch.nn.ParameterDict``.
+
+    A Tensor that is not a Parameter becomes one when added; other objects are kept as they are (unregistered).
+
+    >>> self.scales = nn.ParameterDict({"a": nn.Parameter(cr.ones(3))})   # state_dict key: scales.a
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        self._keys: dict = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"ParameterDict: key {key!r} must be a non-empty string without '.' (dots join "
+                           "state_dict keys)")  # fmt: skip
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        self._keys[key] = None
+        if isinstance(value, Parameter) and key in self._parameters:
+            self._parameters[key] = value  # replaced where it stands, as in PyTorch
+        else:
+            setattr(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._keys.keys()
+
+    def items(self) -> list:
+        """(key, value) pairs, in insertion order."""
+        return [(k, self[k]) for k in self._keys]
+
+    def values(self) -> list:
+        """The values, in insertion order."""
+        return [self[k] for k in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default`` when there is none."""
+        return self[key] if key in self._keys else default
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry ``key`` and return its value."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in list(self._keys):
+            del self[key]
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries from (key, value) pairs or an OrderedDict in their order, or from another mapping
+        in sorted key order (as PyTorch's)."""
+        if isinstance(parameters, OrderedDict | ParameterDict):
+            pairs = parameters.items()
+        else:
+            pairs = sorted(parameters.items()) if isinstance(parameters, Mapping) else parameters
+        for j, pair in enumerate(_iterable(self, "update", pairs, "(key, parameter) pairs")):
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ValueError(f"ParameterDict.update: element #{j} is {pair!r}; each must be a (key, value) pair")
+            self[pair[0]] = pair[1]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called: it holds parameters; index it by key")
+
+    def extra_repr(self) -> str:
+        return "\n".join(_held_line(k, p) for k, p in self.items())
+
+    def __repr__(self) -> str:
+        body = self.extra_repr()
+        return "ParameterDict(\n    " + body.replace("\n", "\n    ") + "\n)" if body else "ParameterDict()"

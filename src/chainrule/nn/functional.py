@@ -28,11 +28,15 @@ from chainrule.nn.functional_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
+    l1_loss,
     l2_penalty,
     mse_loss,
     multiclass_svm_loss,
     nll_loss,
+    smooth_l1_loss,
 )
+from chainrule.nn.functional_vectors import cosine_similarity, normalize, one_hot
 from chainrule.ops.activation import Relu, Sigmoid, Tanh
 from chainrule.ops.elementwise import where
 from chainrule.ops.linalg import Linear, MatMul
@@ -45,8 +49,10 @@ __all__ = [
     "relu_", "sigmoid",
     "silu", "softmax", "softplus", "tanh",
     # losses (nn.functional_losses)
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l2_penalty", "mse_loss",
-    "multiclass_svm_loss", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "l1_loss",
+    "l2_penalty", "mse_loss", "multiclass_svm_loss", "nll_loss", "smooth_l1_loss",
+    # vectors (nn.functional_vectors)
+    "cosine_similarity", "normalize", "one_hot",
     # images (nn.functional_conv)
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose2d", "dropout2d", "fold",
     "max_pool2d", "pad", "unfold",

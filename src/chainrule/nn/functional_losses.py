@@ -17,11 +17,12 @@ from chainrule.backend import xp
 from chainrule.errors import DTypeError, ShapeError
 from chainrule.nn import _conv_args as args
 from chainrule.ops import loss as fused
+from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l2_penalty", "mse_loss",
-    "multiclass_svm_loss", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "l1_loss",
+    "l2_penalty", "mse_loss", "multiclass_svm_loss", "nll_loss", "smooth_l1_loss",
 ]  # fmt: skip
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -107,8 +108,40 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return fused.MSE.apply(input, target, reduction=reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """−[t log p + (1 − t) log(1 − p)] of probabilities p ∈ [0, 1], logs clamped at −100 (like PyTorch)."""
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Absolute error |input − target|, averaged over every element for 'mean' (gradient 0 where they are equal)."""
+    input, target = _pair(input, target, reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5·d²/β where d = |input − target| < β, else d − 0.5·β (``beta=0``: :func:`l1_loss`), as PyTorch's."""
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
+    input, target = _pair(input, target, reduction, "smooth_l1_loss")
+    d = (input - target).abs()
+    return _reduce(d if beta == 0 else where(d._data < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5·d² where d = |input − target| < δ, else δ·(d − 0.5·δ): ``delta`` × :func:`smooth_l1_loss` with β = δ."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
+    input, target = _pair(input, target, reduction, "huber_loss")
+    d = (input - target).abs()
+    return _reduce(where(d._data < delta, d * d * 0.5, (d - 0.5 * delta) * delta), reduction)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """The element-wise ``loss`` reduced as ``reduction`` ('mean', 'sum' or 'none') says."""
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, *, reduction: str = "mean") -> Tensor:
+    """−[t log p + (1 − t) log(1 − p)] of probabilities p ∈ [0, 1], logs clamped at −100 (like PyTorch);
+    ``weight`` (broadcast to the input) scales each element's loss."""
+    if isinstance(weight, str):  # the earlier (input, target, reduction) form
+        weight, reduction = None, weight
     input, target = _pair(input, target, reduction, "binary_cross_entropy")
     low, high = (input._data.min(), input._data.max()) if input.size else (0, 1)
     if not (low >= 0 and high <= 1):  # NaN fails too, as in PyTorch
@@ -116,7 +149,10 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
             f"[{low:.4g}, {high:.4g}]; for logits use binary_cross_entropy_with_logits"
         )
-    return fused.BCE.apply(input, target, reduction=reduction)
+    if weight is None:
+        return fused.BCE.apply(input, target, reduction=reduction)
+    weight = _broadcast_factor(weight, "weight", input, "binary_cross_entropy")
+    return _reduce(fused.BCE.apply(input, target, reduction="none") * weight, reduction)
 
 
 def binary_cross_entropy_with_logits(

@@ -12,12 +12,13 @@ import math
 from typing import Any
 
 from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
 from chainrule.random import Generator, resolve
 from chainrule.tensor import Tensor
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "lecun_normal_", "normal_",
-    "ones_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]  # fmt: skip
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
@@ -113,3 +114,39 @@ def kaiming_normal_(
 ) -> Tensor:
     """N(0, std²) with std = gain / √fan (He et al., 2015)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: Generator | None = None) -> Tensor:  # fmt: skip
+    """Fill with draws from N(mean, std²) truncated to [a, b] (absolute bounds, as PyTorch's): draws outside are
+    drawn again."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
+    rng = resolve(generator)
+    values = rng.normal(mean, std, tensor.shape)
+    for _ in range(1000):
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            return _fill(tensor, values)
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
+    raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}²) to draw from; "
+                     "choose bounds nearer the mean")  # fmt: skip
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times ``gain``, the tensor read as (shape[0], rest) (Saxe et al., 2013):
+    the Q of a Gaussian matrix's QR, signs fixed by R's diagonal, as PyTorch's."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
+    if 0 in tensor.shape:
+        return tensor
+    rows = tensor.shape[0]
+    cols = math.prod(tensor.shape) // rows
+    flat = resolve(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from chainrule.backend import xp
+from chainrule.errors import ShapeError
 from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.module import Module, factory_dtype
@@ -76,6 +77,28 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dimension ``dim`` into ``unflattened_size`` (the inverse of :class:`Flatten`): (N, 12) → (N, 3, 4)."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = input.shape
+        d = self.dim + len(shape) if self.dim < 0 else self.dim
+        if not 0 <= d < len(shape):
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        try:
+            return input.reshape(shape[:d] + self.unflattened_size + shape[d + 1 :])
+        except ValueError:
+            raise ShapeError(f"Unflatten: unflattened_size {self.unflattened_size} does not fit dimension {self.dim} "
+                             f"of size {shape[d]} (input shape {shape})") from None  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Dropout(Module):

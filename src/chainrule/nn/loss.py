@@ -29,11 +29,46 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, self.reduction)
 
 
-class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities (log clamped at −100)."""
+class L1Loss(_Loss):
+    """Mean absolute error |input − target| (``reduction`` as the other losses)."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, self.reduction)
+        return F.l1_loss(input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5·d²/β below ``beta``, d − 0.5·β above (d = |input − target|), as :func:`nn.functional.smooth_l1_loss`."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    """0.5·d² below ``delta``, δ·(d − 0.5·δ) above (d = |input − target|), as :func:`nn.functional.huber_loss`."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities (log clamped at −100); an optional ``weight`` per element (broadcast)."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        if isinstance(weight, str):  # the earlier BCELoss(reduction) form
+            weight, reduction = None, weight
+        super().__init__(reduction)
+        _buffer(self, "weight", weight)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self._buffers["weight"], reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
