@@ -4,8 +4,16 @@ Ready-made datasets (MNIST, digits, synthetic 2-D sets) are in ``chainrule.data.
 """
 
 from chainrule.data import datasets
-from chainrule.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
-from chainrule.data.loader import DataLoader, collate, default_collate, default_convert
+from chainrule.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from chainrule.data.loader import DataLoader, collate, default_collate, default_convert, get_worker_info
 from chainrule.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -18,8 +26,8 @@ from chainrule.data.transforms import Standardizer, one_hot, standardize, to_ima
 from chainrule.distributed.sampler import DistributedSampler
 
 __all__ = [
-    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "RandomSampler", "Sampler",
-    "SequentialSampler", "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
-    "collate", "datasets", "default_collate", "default_convert", "one_hot", "random_split", "standardize", "to_images",
-    "train_test_split",
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "IterableDataset",
+    "RandomSampler", "Sampler", "SequentialSampler", "Standardizer", "Subset", "SubsetRandomSampler", "TensorDataset",
+    "WeightedRandomSampler", "collate", "datasets", "default_collate", "default_convert", "get_worker_info", "one_hot",
+    "random_split", "standardize", "to_images", "train_test_split",
 ]  # fmt: skip

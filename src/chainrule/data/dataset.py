@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from chainrule.backend import as_array, xp
@@ -28,6 +28,42 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: define ``__iter__`` (and ``__len__``, if the stream knows its length).
+
+    A :class:`DataLoader` batches it as it comes (no sampler, no shuffling). chainrule loads in the main
+    process, where :func:`get_worker_info` is None, so a stream that shards itself by worker yields it all once.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has no samples by index")
+
+    def __len__(self) -> int:
+        raise TypeError(f"object of type '{type(self).__name__}' has no len(); define __len__ to give it one")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another (``stream_a + stream_b``), as ``torch.utils.data.ChainDataset``."""
+
+    def __init__(self, datasets: Iterable[IterableDataset]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -58,17 +94,31 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``."""
+    """The samples of ``dataset`` at ``indices``, which are kept as given (a list stays a list, as in PyTorch).
+
+    ``subset[[i, j]]`` asks the dataset for ``[indices[i], indices[j]]`` at once, as PyTorch's.
+    """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
-        self.indices = xp.asarray(indices, dtype=xp.int64)
+        self.indices = indices
 
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+    def __getitem__(self, index: int | list[int]) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self._position(i) for i in index]]
+        return self.dataset[self._position(index)]
+
+    def _position(self, index: int) -> int:
+        """``indices[index]`` as a Python int (an entry of an array or a Tensor of indices too)."""
+        position = self.indices[index]
+        return position if type(position) is int else int(position)
 
     def __getitems__(self, indices: Any) -> Any:
-        inner = self.indices[xp.asarray(indices)]
+        if isinstance(self.indices, xp.ndarray):  # an array of indices: pick the batch's at once
+            inner = self.indices[xp.asarray(indices)]
+        else:  # an array (what the dataset's fast path takes), built from the batch's entries only
+            picked = indices.tolist() if isinstance(indices, xp.ndarray) else indices
+            inner = xp.array([self.indices[i] for i in picked], dtype=xp.int64)
         if hasattr(self.dataset, "__getitems__"):
             return self.dataset.__getitems__(inner)
         return [self.dataset[int(i)] for i in inner]
@@ -87,6 +137,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not support IterableDataset; chain streams with ChainDataset")
         self.cumulative_sizes, total = [], 0
         for d in self.datasets:
             total += len(d)
@@ -123,7 +175,7 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator: Generato
         raise ValueError(
             f"random_split: lengths {lengths} must be non-negative ints summing to {n} or fractions summing to 1"
         )
-    order = resolve(generator).permutation(n)
+    order = resolve(generator).permutation(n).tolist()  # lists of indices, as PyTorch's (a.indices + b.indices joins)
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, order[start : start + length]))

@@ -7,11 +7,13 @@ batches from a batch sampler; a dataset with ``__getitems__`` hands over a whole
 from __future__ import annotations
 
 import copy
+import itertools
+import math
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from chainrule.backend import xp
-from chainrule.data.dataset import Dataset
+from chainrule.data.dataset import Dataset, IterableDataset
 from chainrule.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from chainrule.ops.api import stack
 from chainrule.random import Generator
@@ -31,6 +33,9 @@ class DataLoader:
     PyTorch's in-order loading, without worker processes (for in-memory NumPy data they would only copy it),
     so ``worker_init_fn`` is not called. ``pin_memory`` (a CUDA notion) has nothing to do on the CPU.
 
+    An :class:`IterableDataset` is batched in the order it yields (``shuffle``, ``sampler`` and
+    ``batch_sampler`` are refused, as in PyTorch); the loader has a length when the dataset has one.
+
     >>> for xb, yb in DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=cr.Generator(0)):
     ...     ...
     """
@@ -43,6 +48,11 @@ class DataLoader:
         *, prefetch_factor: int | None = None, persistent_workers: bool = False,
     ) -> None:
         _check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
+        if isinstance(dataset, IterableDataset):
+            for option, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {option} option, but "
+                                     f"got {option}={value!r}")  # fmt: skip
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle (a sampler sets the order)")
         if batch_sampler is not None:
@@ -56,9 +66,11 @@ class DataLoader:
                                  "exclusive with drop_last")  # fmt: skip
         elif not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int (or None), got {batch_size!r}")
-        if sampler is None:
+        if isinstance(dataset, IterableDataset):  # batches come from the stream, not from indices
+            pass
+        elif sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and sampler is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
@@ -66,13 +78,21 @@ class DataLoader:
             num_workers, pin_memory, timeout, worker_init_fn)  # fmt: skip
         self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
         if collate_fn is None:
-            collate_fn = default_collate if batch_sampler is not None else default_convert
+            collate_fn = default_collate if batch_size is not None or batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_sampler is None:  # batch_size=None: one sample at a time
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
@@ -81,6 +101,18 @@ class DataLoader:
         fetch = self._fetch_whole if self._whole_batches() else self._fetch_each
         for indices in batches:
             yield fetch(indices)
+
+    def _stream(self) -> Iterator[Any]:
+        """Batches of an IterableDataset in the order it yields (single samples with ``batch_size=None``)."""
+        samples = iter(self.dataset)
+        if self.batch_size is None:
+            for sample in samples:
+                yield self.collate_fn(sample)
+            return
+        while batch := list(itertools.islice(samples, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield self.collate_fn(batch)
 
     def _whole_batches(self) -> bool:
         """Whether the dataset's ``__getitems__`` may make each batch (with the default collate only)."""
@@ -95,6 +127,12 @@ class DataLoader:
         if isinstance(indices, xp.ndarray):
             indices = indices.tolist()
         return self.collate_fn([self.dataset[i] for i in indices])
+
+
+def get_worker_info() -> None:
+    """Which loading worker runs the caller: always None, since chainrule loads in the main process (PyTorch's
+    answer there), so an IterableDataset that shards itself by worker yields everything, once."""
+    return None
 
 
 def _check_workers(num_workers: Any, timeout: Any, prefetch_factor: Any, persistent_workers: Any) -> None:
