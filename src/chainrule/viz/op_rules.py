@@ -209,6 +209,28 @@ def _layer_norm(s: Site, i: int) -> str:
             f"Σₙ {hadamard(up, 'x̂')}, {xhat}", f"Σₙ {up}")[i]  # fmt: skip
 
 
+def _quotient(n: list, kind: str) -> str:
+    """The whole quotient a remainder takes away: ``⌊a/b⌋`` (``%``) or ``trunc(a/b)`` (``fmod``)."""
+    return f"⌊{n[0]}/{n[1]}⌋" if kind == "floor" else f"trunc({n[0]}/{n[1]})"
+
+
+def _remainder(kind: str) -> Rule:
+    """``a mod b = a - q·b``: the gradient passes to a unchanged, and to b times -q (q piecewise constant)."""
+    return _rule(lambda n: f"{n[0]} - {_quotient(n, kind)}·{n[1]}", lambda n, i: "1" if i == 0
+                 else f"-{_quotient(n, kind)}", lambda s, i: upstream(s) if i == 0
+                 else f"-{hadamard(s.up, _quotient(s.names, kind))}")  # fmt: skip
+
+
+def _einsum(s: Site, i: int) -> str:
+    """An operand's gradient is itself an einsum: the upstream with the other operands, to its indices."""
+    subs, out = getattr(s.node, "subs", None), getattr(s.node, "out", None)
+    if subs is None:
+        return f"einsum of {upstream(s)} with the other operands"
+    others = [f"{upstream(s)}", *(n for k, n in enumerate(s.names[: len(subs)]) if k != i)]
+    spec = ",".join([out, *(sub for k, sub in enumerate(subs) if k != i)]) + "->" + subs[i]
+    return f"einsum('{spec}', {', '.join(others)})"
+
+
 def _rule(formula, local, vector, pattern=None) -> Rule:
     return Rule(formula, local, pattern, vector)
 
@@ -316,6 +338,14 @@ RULES: dict[str, Rule] = {
     "BCE": _rule(lambda n: f"BCE({n[0]}, {n[1]})", lambda n, i: f"({n[0]} - {n[1]}) / ({n[0]}(1 - {n[0]}))" if i == 0
                  else f"log(1 - {n[0]}) - log {n[0]}", _bce),
     # PyTorch's further tensor ops and layers
+    "Log1p": _unary(lambda n: f"log(1 + {n[0]})", lambda n, i: f"1/(1 + {n[0]})",
+                    lambda s, up: f"{up or 1} / (1 + {s.names[0]})"),
+    "Expm1": _unary(lambda n: f"exp({n[0]}) - 1", lambda n, i: f"exp({n[0]})",
+                    lambda s, up: hadamard(up, f"({s.names[-1]} + 1)")),
+    "Remainder": _remainder("floor"),
+    "Fmod": _remainder("trunc"),
+    "Einsum": _rule(lambda n: f"einsum({', '.join(n[:-1])})", lambda n, i: "the other operands, contracted",
+                    _einsum),
     "Repeat": _rule(lambda n: f"repeat({n[0]})", lambda n, i: "1 for each copy",
                     lambda s, i: f"{upstream(s)} with its copies summed back to {shape_text(s.shapes[0])}", ADD),
     "Cumsum": _rule(lambda n: f"cumsum({n[0]})", lambda n, i: "1 for every running sum from it on",
