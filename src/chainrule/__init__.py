@@ -31,22 +31,33 @@ from chainrule.check import GradcheckReport, gradcheck, gradcheck_report, gradgr
 from chainrule.creation import (
     arange,
     as_tensor,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
+    is_floating_point,
+    is_tensor,
     linspace,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from chainrule.device import device
-from chainrule.dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
 from chainrule.dtypes import (
+    bfloat16,
+    cdouble,
+    cfloat,
     complex64,
     complex128,
     double,
@@ -63,7 +74,13 @@ from chainrule.dtypes import (
     set_default_dtype,
     short,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
+from chainrule.dtypes import bool_ as bool  # noqa: A001  (PyTorch's names)
+from chainrule.dtypes import float_ as float  # noqa: A001
+from chainrule.dtypes import int_ as int  # noqa: A001
 from chainrule.errors import (
     AnomalyError,
     BackwardError,
@@ -221,4 +238,6 @@ __all__ = [
     "dot", "outer", "einsum", "diagonal",
     "reshape", "transpose", "squeeze", "unsqueeze", "flip", "unbind", "index_select", "argsort",
     "numel",
+    "empty", "empty_like", "full_like", "is_floating_point", "is_tensor", "rand_like", "randint_like", "randn_like",
+    "randperm", "float", "int", "bfloat16", "cfloat", "cdouble", "uint16", "uint32", "uint64",
 ]  # fmt: skip

@@ -357,12 +357,16 @@ class Tensor:
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:  # fmt: skip
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (with ``inputs``: into theirs only).
 
         ``gradient`` is required unless ``self`` has one element; it is the
         upstream gradient (same shape as ``self``).
         """
+        if inputs is not None:
+            autograd_functional.backward(self, gradient, retain_graph, create_graph, inputs)
+            return
         engine.backward([self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     def __repr__(self) -> str:
@@ -1233,6 +1237,7 @@ def _rebuilt_leaf(cls: type, data: Any, requires_grad: bool, name: str | None, g
 # Tensors. So the ops are imported here, once the class exists (pyproject.toml exempts this file
 # from E402 for it); every other module imports at its top.
 from chainrule.autograd import engine
+from chainrule.autograd import functional as autograd_functional
 from chainrule.ops import clamp as clamp_ops
 from chainrule.ops import close, compare, division, inplace, matrices, norms, reduce, scan, selection, tiling
 from chainrule.ops import gather as gather_ops

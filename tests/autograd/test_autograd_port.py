@@ -152,7 +152,9 @@ def backward_calls(m) -> list:
     seen = [a.grad.tolist(), b.grad, h.grad.tolist()]
     m.autograd.backward([y], inputs=[a, h], retain_graph=True)  # an inner tensor too; a's adds up
     seen += [a.grad.tolist(), b.grad, h.grad.tolist()]
-    m.autograd.backward([y * 2, h], grad_tensors=[None, m.ones(2)])
+    m.autograd.backward([y * 2, h], grad_tensors=[None, m.ones(2)], retain_graph=True)
+    seen += [a.grad.tolist(), b.grad.tolist()]
+    y.backward(inputs=[b])  # the method's spelling
     return [*seen, a.grad.tolist(), b.grad.tolist()]
 
 
@@ -160,7 +162,7 @@ def test_autograd_backward():
     # y = Σ (ab)²: dy/da = 2ab·b = [18, 64], dy/dh = 2h = [6, 16]; the last call adds 2·dy/da + b to a's
     # [36, 128] and gives b its first gradient, 2·dy/db + a = 4a²b + a
     assert backward_calls(cr) == [[18.0, 64.0], None, [6.0, 16.0], [36.0, 128.0], None, [12.0, 32.0],
-                                  [75.0, 260.0], [13.0, 66.0]]  # fmt: skip
+                                  [75.0, 260.0], [13.0, 66.0], [75.0, 260.0], [19.0, 98.0]]  # fmt: skip
 
 
 @requires_torch
