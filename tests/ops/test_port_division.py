@@ -9,6 +9,7 @@ from helpers.oracle import BINARY, UNARY, Case, op_tests, requires_torch, torch
 # kinkfree keeps a / b away from integers, where the remainder jumps
 CASES = [
     Case("mod", lambda m, a, b: a % b, BINARY, domain="kinkfree"),
+    Case("__mod__, __rmod__", lambda m, a, b: a.__mod__(b) * b.__rmod__(a), BINARY, domain="kinkfree"),
     Case("remainder", lambda m, a, b: m.remainder(a, b), BINARY, domain="kinkfree"),
     Case("fmod", lambda m, a, b: m.fmod(a, b), BINARY, domain="kinkfree"),
     Case("mod_scalar", lambda m, a: (a % 0.7) + (a % -1.3), UNARY, domain="kinkfree"),

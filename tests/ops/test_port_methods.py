@@ -18,6 +18,7 @@ CASES = [
     Case("add_alpha", lambda m, a, b: a.add(b, alpha=2.5) + a.add(b), BINARY),
     Case("sub_alpha", lambda m, a, b: a.sub(b, alpha=-0.5) * a.mul(b), BINARY),
     Case("div_neg", lambda m, a, b: a.div(b).neg(), BINARY, domain="kinkfree"),
+    Case("negative", lambda m, a: a.negative() * a, UNARY),
     Case("square", lambda m, a: a.square() + m.square(a), UNARY),
     Case("rsqrt", lambda m, a: a.rsqrt() + m.rsqrt(a), UNARY, domain="positive"),
     Case("reciprocal", lambda m, a: a.reciprocal(), UNARY, domain="kinkfree"),

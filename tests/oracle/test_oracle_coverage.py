@@ -32,6 +32,10 @@ NOT_DIFFERENTIABLE = {
         "cuda",
         # random refills: their values come from the generator; what they overwrite gets no gradient, as fill_
         "normal_", "uniform_",
+        # piecewise constant (no gradient: PyTorch gives 0 or refuses), booleans, indices, predicates, factories
+        "__floordiv__", "__rfloordiv__", "floor_divide", "__round__", "round", "sign", "argsort", "count_nonzero",
+        "isnan", "isinf", "isfinite", "is_floating_point", "new_empty", "new_full", "new_ones", "new_tensor",
+        "new_zeros",
     },
     "cr": {
         # factories: nothing to differentiate with respect to
@@ -50,7 +54,14 @@ NOT_DIFFERENTIABLE = {
         # errors, packages, files and drawings
         "AnomalyError", "BackwardError", "ChainruleError", "DTypeError", "GradcheckError", "ShapeError",
         "data", "nn", "optim", "utils", "load", "save", "draw", "explain",
+        # PyTorch's further factories, dtypes and predicates
+        "empty", "empty_like", "full_like", "rand_like", "randint_like", "randn_like", "randperm", "is_tensor",
+        "is_floating_point", "numel", "float", "int", "bfloat16", "cfloat", "cdouble", "uint16", "uint32", "uint64",
+        # piecewise constant, booleans and indices
+        "floor_divide", "round", "sign", "argsort", "count_nonzero", "isnan", "isinf", "isfinite", "all", "any",
+        "logical_not", "logical_and", "logical_or",
     },
+    "F": {"one_hot"},  # integer classes in, integers out
 }  # fmt: skip
 
 # Differentiable, with differential tests of their own against PyTorch (image shapes and options need
@@ -62,6 +73,20 @@ ELSEWHERE = {
     "F.batch_norm": "conv/test_batch_norm.py", "F.dropout2d": "conv/test_conv_layers.py",
     "F.pad": "conv/test_pad_unfold.py", "F.unfold": "conv/test_pad_unfold.py", "F.fold": "conv/test_pad_unfold.py",
 }  # fmt: skip
+# PyTorch's further methods, functions and losses: gradcheck and torch comparisons in op_tests tables there
+_PORTED = {
+    "ops/test_port_methods.py": {
+        "Tensor": "add sub mul div neg negative square rsqrt reciprocal log1p expm1 clamp_min clamp_max flip unbind "
+                  "index_select diagonal dot outer exp_ sigmoid_ tanh_ pow_ log_ sqrt_ relu_ neg_ masked_fill_ "
+                  "contiguous type_as",
+        "cr": "square rsqrt log1p expm1 pow flip unbind index_select diagonal dot outer einsum var_mean std_mean "
+              "reshape transpose squeeze unsqueeze",
+    },
+    "ops/test_port_division.py": {"Tensor": "__mod__ __rmod__ remainder fmod", "cr": "remainder fmod"},
+    "nn/test_port_layers.py": {"F": "relu_ leaky_relu_ l1_loss smooth_l1_loss huber_loss normalize cosine_similarity"},
+}  # fmt: skip
+ELSEWHERE |= {f"{space}.{name}": path for path, spaces in _PORTED.items() for space, names in spaces.items()
+              for name in names.split()}  # fmt: skip
 
 # Python's object protocol: not operations on values.
 PROTOCOL = {
