@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.cli.errors import DataError
+from chainrule.cli.paths import kind, reason, shown
 from chainrule.data.datasets import Split
 from chainrule.data.datasets.split import make_split
 from chainrule.npyfile import NpyError, read_npy
@@ -40,15 +41,16 @@ TEST_FRACTION, SPLIT_SEED = 0.2, 0  # as the built-in datasets
 def read(path: str) -> tuple[Split, tuple | None]:
     """The train/test split of the file ``path`` (features flattened to rows) and the shape (C, H, W) of one
     input when ``x`` holds images (None for feature rows)."""
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"--data {path}: {'no such file' if not file.exists() else 'not a file'}")
+    file, named = Path(path), f"--data {shown(path)}"
+    found = kind(file, lambda why: DataError(f"{named}: cannot read it: {why}"))
+    if found != "file":
+        raise DataError(f"{named}: {'no such file' if found is None else 'not a file'}")
     try:
         return _split(_read_npz(file) if file.suffix.lower() == ".npz" else _read_csv(file), file.stem)
     except OSError as exc:
-        raise DataError(f"--data {path}: cannot read it: {exc.strerror or exc}") from None
+        raise DataError(f"{named}: cannot read it: {reason(exc)}") from None
     except ValueError as exc:  # what is wrong with the file, in words
-        raise DataError(f"--data {path}: {exc}") from None
+        raise DataError(f"{named}: {exc}") from None
 
 
 def _read_npz(file: Path) -> dict[str, np.ndarray]:

@@ -7,7 +7,8 @@ adds the expression and a caret under the part at fault), and one of these codes
 2 bad command line: unknown options, impossible values or sizes that cannot fit in memory, an unsafe,
 malformed or too deeply nested expression; 3 a dataset that is missing, unreadable, corrupt or
 invalid; 4 an output or run folder problem: unwritable, already used without ``--force``, not a run, a
-config.json or checkpoint that is damaged, tampered with or does not match; 5 a gradient check that
+config.json or checkpoint that is damaged, tampered with or does not match, or a standard output that refuses
+what is printed (a full disk); 5 a gradient check that
 failed; 6 an optional package that is missing (an extra not installed: Graphviz for ``graph -o`` .svg,
 .png or .pdf) or that fails; 130 stopped by Ctrl-C (after saving a checkpoint); 141 the reader of
 standard output went away (``| head``), quietly, as the shell reports a program ended by SIGPIPE.
@@ -46,6 +47,10 @@ class MissingPackageError(CLIError):
 
 class OutputError(CLIError):
     code = RUN_FOLDER
+
+
+class StandardOutputError(OutputError):
+    """Standard output refuses what is printed to it (a full disk, a device error; a closed pipe is not this)."""
 
 
 class RunFolderError(OutputError):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from chainrule.cli import recipe
 from chainrule.cli.errors import OK, RunFolderError, UsageError, one_line
 from chainrule.cli.options import HelpFormatter, argparse_type
+from chainrule.cli.paths import folder_argument, kind, shown
 from chainrule.cli.rundir import CONFIG, read_config
 from chainrule.errors import ChainruleError
 from chainrule.nn import Module
@@ -23,7 +23,7 @@ examples:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("eval", help="test metrics of a saved run", description=__doc__.split(":", 1)[1].strip(),
                             epilog=EXAMPLES, formatter_class=HelpFormatter)  # fmt: skip
-    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder written by chainrule train")
+    p.add_argument("run_dir", type=folder_argument, metavar="RUN_DIR", help="a run folder written by chainrule train")
     data, root = recipe.RULES["data"], recipe.RULES["mnist_root"]
     p.add_argument("--data", type=argparse_type(data), metavar="DATA",
                    help="evaluate on the test set of this dataset, a name or a .npz or .csv file "
@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     config = read_config(args.run_dir, option="eval")
     trained_on = config.data
     path = args.run_dir / CHECKPOINT
-    if not path.is_file():
-        raise RunFolderError(f"eval {args.run_dir}: no checkpoint yet ({CHECKPOINT} is written after the first epoch)")
+    named = f"eval {shown(args.run_dir)}"
+    if kind(path, lambda why: RunFolderError(f"{named}: {why}")) != "file":
+        raise RunFolderError(f"{named}: no checkpoint yet ({CHECKPOINT} is written after the first epoch)")
     try:
         ckpt = read_run_checkpoint(path)
         trained = _trained_sizes(ckpt["model"]) if config.model == "mlp" else None

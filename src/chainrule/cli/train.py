@@ -15,8 +15,18 @@ import numpy as np
 from chainrule.cli import recipe, workers
 from chainrule.cli.errors import INTERRUPTED, OK, RunFolderError, UsageError, one_line
 from chainrule.cli.options import HelpFormatter, argparse_type, metavar
+from chainrule.cli.paths import folder_argument, kind, reason, shown
 from chainrule.cli.recipe import RULES, Config
-from chainrule.cli.rundir import CONFIG, REPORT, default_out, merge_resume, prepare, read_config, save_config
+from chainrule.cli.rundir import (
+    CONFIG,
+    REPORT,
+    check_run_files,
+    default_out,
+    merge_resume,
+    prepare,
+    read_config,
+    save_config,
+)
 from chainrule.distributed import comm
 from chainrule.errors import ChainruleError
 from chainrule.nn.module import Module
@@ -100,8 +110,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     for key, (name, text) in helps.items():  # every setting's values are checked by its rule in recipe.RULES
         p.add_argument(recipe.option(key), type=argparse_type(RULES[key]), metavar=metavar(RULES[key]) or name,
                        action="append" if key == "hidden" else None, help=text)  # fmt: skip
-    p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default: runs/<timestamp>)")
-    p.add_argument("--resume", type=Path, metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    p.add_argument("--out", type=folder_argument, metavar="DIR", help="run folder (default: runs/<timestamp>)")
+    p.add_argument("--resume", type=folder_argument, metavar="DIR",
+                   help="continue the run in DIR from its last checkpoint")  # fmt: skip
     p.add_argument("--force", action="store_true", help="overwrite the run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines, only the result")
     p.set_defaults(run=run)
@@ -180,14 +191,15 @@ def _prepare(args: argparse.Namespace, rank: int, size: int, default: Path | Non
             save_config(out, config)  # only once the checkpoint is known good: nothing is half-changed
     say = None if quiet or not main else (lambda line: print(line, flush=True))
     header = (
-        f"data: {config.data}, {len(split.y_train)} train / {len(split.y_test)} test samples, {n_classes} classes\n"
+        f"data: {shown(config.data)}, {len(split.y_train)} train / {len(split.y_test)} test samples, "
+        f"{n_classes} classes\n"
         f"model: {recipe.describe(config, n_inputs, n_classes, split.image)} {config.activation}"
         f"{', sigmoid outputs' if config.output == 'sigmoid' else ''}, {config.init} init, "
         f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, batch {config.batch_size}"
-        f"{f' over {size} processes' if size > 1 else ''}\nrun folder: {out}"
+        f"{f' over {size} processes' if size > 1 else ''}\nrun folder: {shown(out)}"
     )
-    shown = sys.stderr.isatty() if size == 1 else os.environ.get(workers.PROGRESS) == "1"
-    return _Run(config, split, model, loss_fn, optimizer, out, resume is not None, header, say, not quiet and shown,
+    visible = sys.stderr.isatty() if size == 1 else os.environ.get(workers.PROGRESS) == "1"
+    return _Run(config, split, model, loss_fn, optimizer, out, resume is not None, header, say, not quiet and visible,
                 main)  # fmt: skip
 
 
@@ -210,18 +222,18 @@ def _train(run: _Run) -> int:
     except BrokenPipeError:
         raise  # the reader of our output went away (``| head``): not the run folder's fault
     except OSError as exc:
-        raise RunFolderError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
+        raise RunFolderError(f"cannot write the run folder {shown(out)}: {reason(exc)}") from None
     if not run.main:
         return INTERRUPTED if result.interrupted else OK
     report = _write_report(out, config, split, run.model, run.loss_fn, result.history, result.batch_losses)
     final = result.final
     if result.interrupted:
         print(f"stopped by Ctrl-C after {result.epochs} epoch(s); checkpoint saved. Continue with: "
-              f"chainrule train --resume {out}", file=sys.stderr)  # fmt: skip
+              f"chainrule train --resume {shown(out)}", file=sys.stderr)  # fmt: skip
     if final:
         acc = final["test_acc"]
         print(f"final test accuracy: {acc:.2%} after {result.epochs} epochs "
-              f"({time.perf_counter() - start:.1f}s); report: {report}")  # fmt: skip
+              f"({time.perf_counter() - start:.1f}s); report: {shown(report)}")  # fmt: skip
         hint = None if result.interrupted else chance_hint(acc, split.y_test)
         if hint:
             print(hint, file=sys.stderr)
@@ -249,17 +261,27 @@ def _shown(hidden) -> str:
 def _write_report(out: Path, config: Config, split, model, loss_fn, history: list, batch_losses) -> Path:
     from chainrule.report import write_report
 
-    return write_report(out / REPORT, config.to_dict(), split, model, loss_fn, history,
-                        image_shape=split.image[1:] if split.image and split.image[0] == 1 else None,
-                        batch_losses=batch_losses)  # fmt: skip
+    try:
+        return write_report(out / REPORT, config.to_dict(), split, model, loss_fn, history,
+                            image_shape=split.image[1:] if split.image and split.image[0] == 1 else None,
+                            batch_losses=batch_losses)  # fmt: skip
+    except OSError as exc:
+        raise RunFolderError(f"cannot write {shown(out / REPORT)}: {reason(exc)}; the checkpoint is saved, "
+                             f"chainrule train --resume {shown(out)} writes the report again") from None
 
 
 def _check_checkpoint(out: Path, model, optimizer, batches: int, epochs: int) -> None:
-    """Refuse a damaged checkpoint, or one past ``--epochs``, before anything in the run folder changes (fit
-    loads it again, then trains)."""
-    if (out / CHECKPOINT).exists() and not (out / CHECKPOINT).is_file():
-        raise RunFolderError(f"--resume {out}: its {CHECKPOINT} is not a file")
-    if (out / CHECKPOINT).is_file():
+    """Refuse a damaged checkpoint, or one past ``--epochs``, or a run file that is not a file, before anything in
+    the run folder changes (fit loads the checkpoint again, then trains)."""
+
+    def unusable(why: str) -> RunFolderError:
+        return RunFolderError(f"--resume {shown(out)}: {why}")
+
+    found = kind(out / CHECKPOINT, unusable)
+    if found not in (None, "file"):
+        raise RunFolderError(f"--resume {shown(out)}: its {CHECKPOINT} is not a file")
+    check_run_files(out, unusable)
+    if found:
         try:
             state = restore(out / CHECKPOINT, model, optimizer, Generator(0), batches)
         except (ChainruleError, ValueError) as exc:

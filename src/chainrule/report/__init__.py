@@ -94,7 +94,7 @@ def write_report(
         if last else "no epoch finished yet"
     )  # fmt: skip
     html = page("chainrule training report", lead, parts, sections.missing_pictures(drawn))
-    write_bytes(path, html.encode("utf-8"))
+    write_bytes(path, html.encode("utf-8", "backslashreplace"))  # a path's undecodable bytes (surrogates) as \udcNN
     return Path(path)
 
 

@@ -1,0 +1,128 @@
+"""Hostile input to the command line: odd paths, broken streams, files where folders belong. One line on stderr,
+the documented exit code, no traceback, nothing half-written."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from cli_support import run_main
+
+TRAIN = ["train", "--data", "xor", "--epochs", "1", "--quiet"]
+LONG = "a" * 300  # one path component over the 255 bytes a file name may have
+
+
+def refused(capsys, code, message, *argv):
+    got, stdout, stderr = run_main(capsys, *argv)
+    assert got == code, (stdout, stderr)
+    assert message in stderr, stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    return stderr
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        ([*TRAIN, "--out", "{tmp}/" + LONG], 4),
+        (["eval", "{tmp}/" + LONG], 4),
+        (["train", "--resume", "{tmp}/" + LONG], 4),
+        (["train", "--data", "{tmp}/" + LONG + ".npz"], 3),
+        (["train", "--data", "{tmp}/" + LONG + ".csv"], 3),
+    ],
+)
+def test_a_name_too_long_is_the_commands_error(capsys, tmp_path, argv, code):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    line = refused(capsys, code, "File name too long", *argv)
+    assert LONG not in line and "(" in line  # the path shortened, its length given
+
+
+@pytest.mark.parametrize("argv", [[*TRAIN, "--out", ""], ["train", "--resume", ""], ["eval", ""]])
+def test_an_empty_folder_path_is_refused(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    refused(capsys, 2, "expected a folder, got an empty path", *argv)
+    assert not list(tmp_path.iterdir())  # not a run written into the current folder
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory):
+    """A finished one-epoch run (shared: each test works on a copy)."""
+    out = tmp_path_factory.mktemp("runs") / "done"
+    assert run_main_plain(*TRAIN, "--out", str(out)) == 0
+    return out
+
+
+def run_main_plain(*argv):
+    from chainrule.cli.main import main
+
+    return main(list(argv))
+
+
+@pytest.mark.parametrize("name", ["report.html", "metrics.json", "metrics.csv"])
+def test_resume_refuses_a_folder_in_place_of_a_run_file_before_training(capsys, tmp_path, done, name):
+    import shutil
+
+    run = tmp_path / "r"
+    shutil.copytree(done, run)
+    (run / name).unlink()
+    (run / name).mkdir()
+    before = (run / "checkpoint.npz").read_bytes()
+    refused(capsys, 4, f"holds a {name} that is not a file", "train", "--resume", str(run), "--epochs", "2")
+    assert (run / "checkpoint.npz").read_bytes() == before  # not trained on
+
+
+def test_a_new_run_with_force_refuses_a_folder_in_place_of_its_report(capsys, tmp_path, done):
+    import shutil
+
+    run = tmp_path / "r"
+    shutil.copytree(done, run)
+    (run / "report.html").unlink()
+    (run / "report.html").mkdir()
+    refused(capsys, 4, "holds a report.html that is not a file", *TRAIN, "--out", str(run), "--force")
+    assert (run / "checkpoint.npz").is_file()  # nothing removed
+
+
+def test_a_report_that_cannot_be_written_is_a_run_folder_error(capsys, tmp_path, monkeypatch):
+    import chainrule.report as report
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "write_report", full)
+    line = refused(capsys, 4, "No space left on device; the checkpoint is saved", *TRAIN, "--out", str(tmp_path / "r"))
+    assert "--resume" in line
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses file names that are not UTF-8")
+def test_a_data_file_whose_name_is_not_utf8(capsys, tmp_path):
+    name = bytes(tmp_path) + b"/\xfe.csv"
+    rows = np.random.default_rng(0).normal(size=(20, 2))
+    with open(name, "w") as f:
+        f.writelines(f"{a},{b},{int(a > 0)}\n" for a, b in rows)
+    out = tmp_path / "r"
+    argv = ["train", "--data", name.decode(errors="surrogateescape"), "--epochs", "1", "--quiet", "--out", str(out)]
+    code, stdout, stderr = run_main(capsys, *argv)
+    assert code == 0, stderr
+    assert "\\udcfe.csv" in (out / "report.html").read_text(encoding="utf-8")
+    assert json.loads((out / "config.json").read_text())["data"].encode(errors="surrogateescape") == name
+    code, _, stderr = run_main(capsys, "train", "--resume", str(out), "--epochs", "2", "--quiet")
+    assert code == 0, stderr
+
+
+def _shell(command: str, tmp_path) -> subprocess.CompletedProcess:
+    script = f"{sys.executable} -m chainrule.cli.main {command}"
+    return subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_closed_stderr_still_trains(tmp_path):
+    done = _shell("train --data xor --epochs 1 --out r 2>&-", tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert (tmp_path / "r" / "report.html").is_file()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/full is Linux's")
+def test_stdout_on_a_full_disk_is_an_output_error(tmp_path):
+    done = _shell('gradcheck "x*y" x=1 y=2 >/dev/full', tmp_path)
+    assert done.returncode == 4
+    assert done.stderr == "chainrule gradcheck: error: cannot write to standard output: No space left on device\n"
