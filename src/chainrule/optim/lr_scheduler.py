@@ -286,6 +286,7 @@ class ChainedScheduler(LRScheduler):
         self._last_lr = self._current_lrs()
 
     def step(self) -> None:  # type: ignore[override]
+        """Step every chained scheduler, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()
