@@ -166,7 +166,8 @@ def _split(arrays: dict[str, np.ndarray], name: str) -> tuple[Split, tuple | Non
 
 
 def _features(key: str, a: np.ndarray) -> np.ndarray:
-    """``a`` as the features of N samples: numbers, at least one sample of at least one number, all finite."""
+    """``a`` as the features of N samples: numbers, at least one sample of at least one number, all finite in
+    float32."""
     if a.dtype.kind not in "biuf":
         raise ValueError(f"{key} has dtype {a.dtype}; features are numbers (bool, int, uint or float)")
     if a.ndim not in (2, 3, 4):
@@ -179,6 +180,11 @@ def _features(key: str, a: np.ndarray) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(a.reshape(len(a), -1)).all(axis=1))
         if bad.size:
             raise ValueError(f"{key} has NaN or infinite values ({bad.size} sample(s), the first is sample {bad[0]})")
+        big = float(np.finfo(np.float32).max)
+        if a.dtype.itemsize > 4 and (a.max() > big or a.min() < -big):
+            i = int(np.flatnonzero(((a > big) | (a < -big)).reshape(len(a), -1).any(axis=1))[0])
+            raise ValueError(f"{key} has values too large for float32, which the network computes in (|value| up to "
+                             f"{big:.4g}); the first is in sample {i}: scale the features")  # fmt: skip
     return a
 
 
