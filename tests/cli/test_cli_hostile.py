@@ -126,3 +126,42 @@ def test_stdout_on_a_full_disk_is_an_output_error(tmp_path):
     done = _shell('gradcheck "x*y" x=1 y=2 >/dev/full', tmp_path)
     assert done.returncode == 4
     assert done.stderr == "chainrule gradcheck: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.fixture
+def no_report(monkeypatch):
+    """Skip the report (its pictures and checks take seconds): these tests look at the training's outcome."""
+    import chainrule.report as report
+
+    monkeypatch.setattr(report, "write_report", lambda path, *args, **kwargs: path)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow itself
+@pytest.mark.parametrize("option", [["--lr", "1e300"], ["--weight-decay", "1e308"]])
+def test_a_nan_loss_says_so_and_suggests_a_smaller_lr(capsys, tmp_path, no_report, option):
+    code, _, stderr = run_main(capsys, *TRAIN, *option, "--out", str(tmp_path / "r"))
+    assert code == 0
+    assert "hint: the loss became NaN at epoch 1" in stderr and "try a smaller --lr" in stderr
+    assert "chance level" not in stderr and "larger --lr" not in stderr
+
+
+def test_diverged_hint_names_the_first_bad_epoch():
+    from chainrule.cli.train import diverged_hint
+
+    rows = [{"epoch": 1, "train_loss": 0.5, "test_loss": 0.4}, {"epoch": 2, "train_loss": 0.3, "test_loss": np.inf},
+            {"epoch": 3, "train_loss": np.nan, "test_loss": np.nan}]  # fmt: skip
+    assert diverged_hint(rows[:1]) is None
+    assert "the loss became infinite at epoch 2" in diverged_hint(rows)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
+def test_features_beyond_float32_are_refused(capsys, tmp_path, dtype):
+    x = np.ones((10, 2), dtype)
+    x[7, 1] = 1e39
+    np.savez(tmp_path / "big.npz", x=x, y=np.arange(10) % 2)
+    refused(capsys, 3, "x has values too large for float32", "train", "--data", str(tmp_path / "big.npz"))
+
+
+def test_a_csv_number_beyond_float32_is_refused(capsys, tmp_path):
+    (tmp_path / "big.csv").write_text("".join(f"{i},{-1e39 if i == 3 else i},{i % 2}\n" for i in range(10)))
+    refused(capsys, 3, "the first is in sample 3", "train", "--data", str(tmp_path / "big.csv"))

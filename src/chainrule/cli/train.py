@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -234,10 +235,21 @@ def _train(run: _Run) -> int:
         acc = final["test_acc"]
         print(f"final test accuracy: {acc:.2%} after {result.epochs} epochs "
               f"({time.perf_counter() - start:.1f}s); report: {shown(report)}")  # fmt: skip
-        hint = None if result.interrupted else chance_hint(acc, split.y_test)
+        hint = diverged_hint(result.history) or (None if result.interrupted else chance_hint(acc, split.y_test))
         if hint:
             print(hint, file=sys.stderr)
     return INTERRUPTED if result.interrupted else OK
+
+
+def diverged_hint(history: list[dict]) -> str | None:
+    """A hint when the loss became NaN or infinite in some epoch: the steps were too large."""
+    row = next((row for row in history if not (math.isfinite(row["train_loss"]) and math.isfinite(row["test_loss"]))),
+               None)  # fmt: skip
+    if row is None:
+        return None
+    value = next(v for v in (row["train_loss"], row["test_loss"]) if not math.isfinite(v))
+    return (f"hint: the loss became {'NaN' if math.isnan(value) else 'infinite'} at epoch {row['epoch']}: the "
+            "learning rate is probably too large (or --weight-decay); try a smaller --lr.")  # fmt: skip
 
 
 def chance_hint(accuracy: float, labels) -> str | None:
