@@ -159,3 +159,22 @@ def test_sequential_edits_as_in_torch():
     assert [k for k, _ in theirs[1:3].named_children()] == ["1", "2"]
     with pytest.raises(IndexError):
         ours.insert(9, nn.ReLU())
+
+
+def parameter_aliasing(m) -> list:
+    """Parameter(t) shares t's memory (as torch.nn.Parameter), so a change through either shows in the other."""
+    t = m.ones(3)
+    p = m.nn.Parameter(t)
+    t[0] = 3.0
+    with m.no_grad():
+        p[2] = 5.0
+    return [p.tolist(), t.tolist(), p.requires_grad, p.is_leaf]
+
+
+def test_parameter_shares_the_memory_of_a_tensor():
+    assert parameter_aliasing(cr) == [[3.0, 1.0, 5.0], [3.0, 1.0, 5.0], True, True]
+
+
+@requires_torch
+def test_parameter_aliasing_as_torch():
+    assert parameter_aliasing(cr) == parameter_aliasing(torch)
