@@ -116,7 +116,7 @@ BAD_CSV = [
     ("a word among numbers", _text("a,b,c\n\n1,2,0\n3,four,1\n"), "line 4: 'four' is not a number (every line: "),
     ("a short line", _text("# mine\n1,2,0\n3,1\n"), "line 3 has 2 columns and the lines above 3; every line needs"),
     ("a fractional label", _text("1,2,0\n3,4,1.5\n5,6,1\n"), "y[1] is 1.5; labels are integers 0..C-1"),
-    ("NaN", _text("1,2,0\nnan,4,1\n5,6,1\n"), "x has NaN or infinite values (1 sample(s), the first is sample 1)"),
+    ("NaN", _text("1,2,0\nnan,4,1\n5,6,1\n"), "line 2: 'nan' is not a finite number"),
 ]  # fmt: skip
 
 

@@ -164,4 +164,45 @@ def test_features_beyond_float32_are_refused(capsys, tmp_path, dtype):
 
 def test_a_csv_number_beyond_float32_is_refused(capsys, tmp_path):
     (tmp_path / "big.csv").write_text("".join(f"{i},{-1e39 if i == 3 else i},{i % 2}\n" for i in range(10)))
-    refused(capsys, 3, "the first is in sample 3", "train", "--data", str(tmp_path / "big.csv"))
+    refused(capsys, 3, "line 4: '-1e+39' is too large for float32", "train", "--data", str(tmp_path / "big.csv"))
+
+
+def _csv_run(capsys, tmp_path, text: str, encoding: str = "utf-8"):
+    (tmp_path / "d.csv").write_text(text, encoding=encoding)
+    return run_main(capsys, "train", "--data", str(tmp_path / "d.csv"), "--epochs", "1", "--hidden", "0",
+                    "--out", str(tmp_path / "r"))  # fmt: skip
+
+
+SAMPLES = "".join(f"{i % 3},{i % 5},{i % 2}\n" for i in range(10))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
+def test_a_byte_order_mark_keeps_the_first_sample(capsys, tmp_path, no_report, encoding):
+    code, stdout, stderr = _csv_run(capsys, tmp_path, SAMPLES, encoding)
+    assert code == 0, stderr
+    assert "8 train / 2 test samples" in stdout
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1,2x,0\n" + SAMPLES, "line 1: '2x' is not a number"),  # a typo, not a header
+        ("1;2;0\n3;4;1\n", "line 1: '1;2;0' is not a number (every line: numbers separated by commas, the label last; "
+                           "this file seems to separate them by ';')"),
+        ("a\tb\tlabel\n1\t2\t0\n", "line 2: '1\\t2\\t0' is not a number"),  # the header is words
+        (SAMPLES + "1," + "7" * 5000 + "x,0\n", "line 11: '" + "7" * 40 + "'… (5001 characters) is not a number"),
+    ],
+)  # fmt: skip
+def test_csv_errors_name_the_first_bad_line(capsys, tmp_path, text, message):
+    (tmp_path / "d.csv").write_text(text)
+    line = refused(capsys, 3, message, "train", "--data", str(tmp_path / "d.csv"))
+    assert len(line) < 400
+
+
+def test_csv_memory_is_checked_before_parsing(capsys, tmp_path, monkeypatch):
+    from chainrule.cli import recipe
+
+    (tmp_path / "d.csv").write_text(SAMPLES)
+    monkeypatch.setattr(recipe, "physical_memory", lambda: 8 * 10 * 3 + 24 * 10)  # half what it needs
+    refused(capsys, 3, "its 11 lines of 3 numbers: too much for this machine's", "train", "--data",
+            str(tmp_path / "d.csv"))  # fmt: skip

@@ -4,8 +4,9 @@
 images, and ``y`` (N,) integer labels 0..C-1; optionally ``x_test`` and ``y_test`` of the same kinds. Arrays are
 read without pickle, their headers checked against the file and their sizes bounded before anything is allocated.
 
-``.csv``: one sample per line, numbers separated by commas, the label (0..C-1) in the last column; a first line
-that is not all numbers is a header and skipped, and so are blank lines and lines starting with ``#``.
+``.csv`` (UTF-8, with or without a BOM): one sample per line, numbers separated by commas, the label (0..C-1) in the
+last column; a first line none of whose fields starts like a number is a header and skipped, and so are blank lines
+and lines starting with ``#``.
 
 Without test arrays (and always for a CSV file), a stratified fifth of the samples is held out as the test set,
 fixed by seed 0: the split of the built-in datasets. Every problem is a :class:`DataError` (exit code 3) naming
@@ -14,9 +15,12 @@ the file and what is wrong.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +36,12 @@ SUFFIXES = (".npz", ".csv")
 ARRAYS = ("x", "y", "x_test", "y_test")
 #: the most numbers a file may hold (1 GiB as float32: the full MNIST is 55 million)
 MAX_NUMBERS = 1 << 28
-#: the largest CSV file read (its numbers are parsed as float64: up to 4 bytes of memory per byte of text)
+#: the largest CSV file read. Parsed into a float32 table and split, it takes about 8 bytes per number and 24 per
+#: line at the peak (850 MiB for 100 MB of "0,1" lines), checked against the machine's memory before parsing
 MAX_CSV_BYTES = 1 << 29
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: how a field that is a number starts (a first line with such a field is data, not a header)
+_NUMBER_START = re.compile(r"\s*[-+]?\.?\d")
 MAX_CLASSES = 10_000
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # as the built-in datasets
 
@@ -87,41 +95,88 @@ def _read_npz(file: Path) -> dict[str, np.ndarray]:
 
 
 def _read_csv(file: Path) -> dict[str, np.ndarray]:
-    """``x`` and ``y`` of a CSV file: every column but the last, and the last."""
+    """``x`` and ``y`` of a CSV file: every column but the last, and the last.
+
+    NumPy parses the file straight into a float32 table, in memory bounded by its lines (counted first) times the
+    columns of its first line; when it cannot, or a value is not finite in float32, a scan names the first line
+    at fault.
+    """
     size = file.stat().st_size
     if size > MAX_CSV_BYTES:
         raise ValueError(f"it is {size} bytes; the limit for a CSV file is {MAX_CSV_BYTES} (save an .npz instead)")
-    _fits_memory(4 * size, f"parsing its {size} bytes")
-    text = file.read_bytes().decode("utf-8", errors="replace")
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")]
-    if not lines:
+    lines = _csv_lines(file)
+    first = next(lines, None)
+    if first is None:
         raise ValueError("it holds no samples (one sample per line: numbers separated by commas, the label last)")
-    if not all(_is_number(field) for field in lines[0][1].split(",")):
-        lines = lines[1:]  # a header
-        if not lines:
-            raise ValueError("it holds a header but no samples")
+    header = first if _is_header(first[1]) else None
+    sample = first if header is None else next(lines, None)
+    if sample is None:
+        raise ValueError("it holds a header but no samples")
+    width = len(sample[1].split(","))
+    rows = _newlines(file) + 1  # at most
+    if rows * width > MAX_NUMBERS:
+        raise ValueError(f"it holds up to {rows} lines of {width} numbers; the limit is {MAX_NUMBERS} numbers")
+    _fits_memory(8 * rows * width + 24 * rows, f"its {rows} lines of {width} numbers")  # + the split's copies
     try:
-        table = np.loadtxt([line for _, line in lines], delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-    except ValueError:
-        raise ValueError(_csv_problem(lines)) from None
+        with np.errstate(over="ignore"):  # beyond float32: inf, found below
+            table = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2, comments="#", encoding="utf-8-sig",
+                               skiprows=header[0] if header else 0)  # fmt: skip
+    except ValueError:  # UnicodeDecodeError too
+        raise ValueError(_csv_problem(file, header)) from None
     if table.shape[1] < 2:
         raise ValueError(f"its lines have {table.shape[1]} column; it needs the features, then the label")
+    if not np.isfinite(table).all():
+        raise ValueError(_csv_problem(file, header))
     return {"x": table[:, :-1], "y": table[:, -1]}
 
 
-def _csv_problem(lines: list[tuple[int, str]]) -> str:
-    """Where a CSV file that NumPy could not parse goes wrong, by line number in the file."""
+def _csv_lines(file: Path, after: int = 0) -> Iterator[tuple[int, str]]:
+    """(line number, text without its ``#`` comment) of a CSV file's lines after line ``after`` that hold
+    something; read as NumPy does: UTF-8, a BOM dropped (bytes that are not UTF-8 shown as U+FFFD)."""
+    with open(file, encoding="utf-8-sig", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            text = line.split("#", 1)[0]
+            if n > after and text.strip():
+                yield n, text
+
+
+def _newlines(file: Path) -> int:
+    with open(file, "rb") as f:
+        return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+
+
+def _is_header(line: str) -> bool:
+    """Whether a first line is a header: none of its fields starts like a number (``1;2;3`` is a bad line)."""
+    return not any(_NUMBER_START.match(field) or _is_number(field) for field in line.split(","))
+
+
+def _csv_problem(file: Path, header: tuple[int, str] | None) -> str:
+    """The first line of a CSV file that is not numbers separated by commas, as many as the lines above, finite in
+    float32."""
     width = None
-    for n, line in lines:
+    for n, line in _csv_lines(file, header[0] if header else 0):
         fields = line.split(",")
         bad = next((f for f in fields if not _is_number(f)), None)
         if bad is not None:
-            return f"line {n}: {bad.strip()!r} is not a number (every line: numbers separated by commas, the label " \
-                   "last)"
+            other = next((sep for sep in (";", "\t", "|") if sep in bad), None)
+            return (f"line {n}: {_field(bad)} is not a number (every line: numbers separated by commas, the label "
+                    f"last{f'; this file seems to separate them by {other!r}' if other else ''})")  # fmt: skip
         if width is not None and len(fields) != width:
             return f"line {n} has {len(fields)} columns and the lines above {width}; every line needs as many"
         width = len(fields)
+        big = next((f for f in fields if not abs(float(f)) <= FLOAT32_MAX), None)
+        if big is not None and not math.isfinite(float(big)):
+            return f"line {n}: {_field(big)} is not a finite number"
+        if big is not None:
+            return (f"line {n}: {_field(big)} is too large for float32, which the network computes in (|value| up "
+                    f"to {FLOAT32_MAX:.4g}): scale the features")  # fmt: skip
     return "NumPy cannot read it as numbers separated by commas"
+
+
+def _field(text: str, shown: int = 40) -> str:
+    """A field as a message quotes it: stripped, cut after ``shown`` characters."""
+    text = text.strip()
+    return repr(text) if len(text) <= shown else f"{text[:shown]!r}… ({len(text)} characters)"
 
 
 def _is_number(field: str) -> bool:
@@ -130,6 +185,13 @@ def _is_number(field: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _beyond_float32(a: np.ndarray) -> int | None:
+    """The first sample of ``a`` with a value beyond float32's range, None if there is none."""
+    if a.dtype.itemsize <= 4 or not (a.max() > FLOAT32_MAX or a.min() < -FLOAT32_MAX):  # NaN: refused later
+        return None
+    return int(np.flatnonzero((np.abs(a) > FLOAT32_MAX).reshape(len(a), -1).any(axis=1))[0])
 
 
 def _fits_memory(needed: int, what: str) -> None:
@@ -180,11 +242,10 @@ def _features(key: str, a: np.ndarray) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(a.reshape(len(a), -1)).all(axis=1))
         if bad.size:
             raise ValueError(f"{key} has NaN or infinite values ({bad.size} sample(s), the first is sample {bad[0]})")
-        big = float(np.finfo(np.float32).max)
-        if a.dtype.itemsize > 4 and (a.max() > big or a.min() < -big):
-            i = int(np.flatnonzero(((a > big) | (a < -big)).reshape(len(a), -1).any(axis=1))[0])
+        i = _beyond_float32(a)
+        if i is not None:
             raise ValueError(f"{key} has values too large for float32, which the network computes in (|value| up to "
-                             f"{big:.4g}); the first is in sample {i}: scale the features")  # fmt: skip
+                             f"{FLOAT32_MAX:.4g}); the first is in sample {i}: scale the features")  # fmt: skip
     return a
 
 
