@@ -61,7 +61,7 @@ def numerical_grad(
     def weighted_sum(value: np.ndarray) -> np.ndarray:
         return np.array([value.sum() if weight is None else (value * weight).sum()])
 
-    columns, _ = differences(
+    columns, _, _ = differences(
         forward_probe(f), arrays, range(len(arrays)), eps, weighted_sum, 1, kinks=False, method=method
     )
     return [c.reshape(a.shape) for c, a in zip(columns, arrays)]
@@ -90,39 +90,55 @@ def differences(
     rows: int,
     kinks: bool,
     method: str = "central",
-) -> tuple[list, list]:
+) -> tuple[list, list, list]:
     """Finite differences (``method``, one of METHODS) of ``reduce(probe value)`` (a vector of ``rows`` numbers)
     for the inputs in ``which``.
 
     Returns, per input (None for those not in ``which``), a ``(rows, size)`` float64
-    array whose column j is the derivative along the input's flat element j, and a
+    array whose column j is the derivative along the input's flat element j, a
     boolean ``(size,)`` array marking the elements where a kinked op changed branch
-    (all False unless ``kinks``). NaN and Inf are kept, not warned about: the caller reports them.
+    (all False unless ``kinks``), and one marking those where eps is below the float spacing, so that
+    x + eps and x − eps are the same number (their column is 0: no difference was taken). The quotient divides
+    by the step the two points really are apart, not by the nominal one, which rounding may change.
+    NaN and Inf are kept, not warned about: the caller reports them.
     """
     which = set(which)
     hi, lo = METHODS[method]
-    grads, flags = [], []
+    grads, flags, unresolved = [], [], []
     for i, a in enumerate(arrays):
         if i not in which:
             grads.append(None)
             flags.append(None)
+            unresolved.append(None)
             continue
         flat = a.reshape(-1)  # a view: the arrays are contiguous copies
         columns = np.zeros((rows, flat.size))
         kinked = np.zeros(flat.size, dtype=bool)
+        lost = np.zeros(flat.size, dtype=bool)
         for j in range(flat.size):
             orig = flat[j]
             with np.errstate(all="ignore"):
-                flat[j] = orig + hi * eps
+                upper, lower = orig + hi * eps, orig + lo * eps
+                lost[j] = upper == lower
+                if lost[j]:
+                    continue
+                flat[j] = upper
                 plus, branches_plus = probe(arrays, i if kinks else None)
-                flat[j] = orig + lo * eps
+                flat[j] = lower
                 minus, branches_minus = probe(arrays, i if kinks else None)
                 flat[j] = orig
-                columns[:, j] = (reduce(plus) - reduce(minus)) / ((hi - lo) * eps)
+                columns[:, j] = (reduce(plus) - reduce(minus)) / _step(upper, lower, (hi - lo) * eps)
             kinked[j] = kinks and not same_branches(branches_plus, branches_minus)
         grads.append(columns)
         flags.append(kinked)
-    return grads, flags
+        unresolved.append(lost)
+    return grads, flags, unresolved
+
+
+def _step(upper: float, lower: float, nominal: float) -> float:
+    """How far apart the two points are: the nominal step, unless rounding at x moved them by over 1e-6 of it."""
+    step = float(upper) - float(lower)
+    return nominal if abs(step - nominal) <= 1e-6 * nominal else step
 
 
 def branches(out: Any) -> list:

@@ -106,9 +106,10 @@ class GradcheckReport:
     def summary(self) -> str:
         """One line: the verdict, how much was compared meaningfully, the worst error and its rating."""
         zeros, kinks = sum(c.zeros for c in self.inputs), sum(c.kinks for c in self.inputs)
+        lost = sum(c.unresolved for c in self.inputs)
         line = (
             f"{self.title} {self.status}: {self.compared} of {self.elements} gradient element(s) compared "
-            f"meaningfully ({zeros} both ≈ 0, {kinks} at kinks)"
+            f"meaningfully ({zeros} both ≈ 0, {kinks} at kinks{f', {lost} with eps < spacing' if lost else ''})"
         )
         if self.informative or self.failed:
             line += f", max rel error {format_rel(self.max_rel_error)} ({self.rating})"
@@ -135,9 +136,12 @@ class GradcheckReport:
             lines.append(f"f is NaN/Inf at output element {self.nonfinite_output}: the inputs are outside its domain")
         if self.status == NOT_INFORMATIVE:
             lines.append(
-                "not informative: every gradient is ≈ 0 (within atol) or at a kink, so a wrong backward would "
-                "pass too; check at another point"
+                "not informative: every gradient is ≈ 0 (within atol), at a kink or at an input where eps is below "
+                "the float spacing, so a wrong backward would pass too; check at another point"
             )
+        if any(c.unresolved for c in self.inputs):
+            lines.append(f"eps={self.eps:g} is below the float spacing at some inputs (x ± eps rounds to x): they "
+                         "were not compared; use a larger eps there (above |x|·2.2e-16)")  # fmt: skip
         if self.rules_agree:
             lines.append(f"{GRAPH} ({RULES[GRAPH]}): the same analytic values, so the same verdicts")
         return lines
@@ -193,7 +197,7 @@ def _input_summary(c: InputCheck) -> str:
     return (
         f"{c.label} shape {c.shape}: max rel error {format_rel(c.max_rel_error)} ({c.rating}), "
         f"{c.compared} of {c.elements} compared meaningfully, {c.failed} failing, {c.zeros} both ≈ 0, "
-        f"{c.kinks} at kinks"
+        f"{c.kinks} at kinks" + (f", {c.unresolved} with eps < spacing" if c.unresolved else "")
     )
 
 
@@ -232,5 +236,6 @@ def _check_dict(c: InputCheck) -> dict:
         "nonfinite": c.nonfinite,
         "zeros": c.zeros,
         "kinks": c.kinks,
+        "unresolved": c.unresolved,
         "worst": [vars(e) for e in c.worst],
     }

@@ -115,10 +115,13 @@ def failure_message(report: GradcheckReport) -> str:
     name = report.title
     if not report.failed:
         zeros, kinks = sum(c.zeros for c in report.inputs), sum(c.kinks for c in report.inputs)
+        lost = sum(c.unresolved for c in report.inputs)
         return (
             f"{name} not informative: none of {report.elements} gradient element(s) was compared meaningfully "
-            f"({zeros} both within atol={report.atol:g} of 0, {kinks} at kinks), so a wrong backward would pass "
-            "as well. Check at another point, or pass allow_uninformative=True to accept this."
+            f"({zeros} both within atol={report.atol:g} of 0, {kinks} at kinks"
+            f"{f', {lost} with eps={report.eps:g} below the float spacing at x' if lost else ''}), so a wrong "
+            "backward would pass as well. Check at another point"
+            f"{' or with a larger eps' if lost else ''}, or pass allow_uninformative=True to accept this."
         )
     c = next(c for c in report.checks if c.failed)
     e = c.worst[0]
@@ -169,7 +172,7 @@ def build_report(
     targets = [xs[i] for i in which]
     plain = _analytic(out, targets, seeds, create_graph=False)
     graph = _analytic(out, targets, seeds, create_graph=True)
-    numeric, kinks = differences(probe, to_arrays(xs), which, eps, reduce, rows, kinks=True)
+    numeric, kinks, unresolved = differences(probe, to_arrays(xs), which, eps, reduce, rows, kinks=True)
     value = as_float64(out)
     bad = np.flatnonzero(~np.isfinite(value))
     nonfinite_output = tuple(int(i) for i in np.unravel_index(bad[0], shape)) if bad.size else None
@@ -181,7 +184,7 @@ def build_report(
     def judge_all(analytic: list, rule: str) -> list:
         return [
             check_input(i, getattr(xs[i], "name", None), tuple(xs[i].shape), rule, a, numeric[i], kinks[i],
-                        label=labels[i], **common)
+                        label=labels[i], unresolved=unresolved[i], **common)
             for i, a in zip(which, analytic)
         ]  # fmt: skip
 

@@ -9,6 +9,8 @@ An element is one entry of an analytic gradient compared with its central differ
 * ``NaN/Inf``: either value is not finite: a failure, with a hint;
 * ``kink``: a kinked op (relu, abs, max, clip ...) changed branch within ±eps: the
   finite difference is not a derivative there, so it neither passes nor fails;
+* ``eps < spacing``: eps is below the float spacing at x (x ± eps rounds to x, e.g. x=1e20 with
+  eps=1e-6): no difference can be taken, so it neither passes nor fails;
 * ``both ≈ 0``: both within ``atol`` of zero: passes, but says nothing (no relative error);
 * ``ok`` / ``MISMATCH``: ``|analytic − numerical| <= atol + rtol·|numerical|`` or not.
 
@@ -28,9 +30,12 @@ SCALE = ("excellent", "good", "suspicious", "wrong")
 NOT_INFORMATIVE = "not informative"
 
 # Element statuses, ordered by how much they matter when listing the worst elements.
-ZERO, KINK, PASS, FAIL, NONFINITE = range(5)
-RESULTS = {ZERO: "both ≈ 0", KINK: "kink", PASS: "ok", FAIL: "MISMATCH", NONFINITE: "NaN/Inf"}
+ZERO, UNRESOLVED, KINK, PASS, FAIL, NONFINITE = range(6)
+RESULTS = {ZERO: "both ≈ 0", UNRESOLVED: "eps < spacing", KINK: "kink", PASS: "ok", FAIL: "MISMATCH",
+           NONFINITE: "NaN/Inf"}  # fmt: skip
 KINK_NOTE = "the branch changes within ±eps: the difference quotient is no derivative here"
+UNRESOLVED_NOTE = ("eps is below the float spacing at this input, so x + eps and x - eps are x itself and no "
+                   "difference can be taken; use an eps above |x|·2.2e-16")  # fmt: skip
 
 
 @dataclass
@@ -79,6 +84,7 @@ class InputCheck:
     max_rel_error: float | None
     worst: list = field(default_factory=list)
     label_text: str | None = None
+    unresolved: int = 0  # elements where eps is below the float spacing (x ± eps == x)
 
     @property
     def rating(self) -> str:
@@ -116,12 +122,18 @@ def rate(max_rel_error: float | None, failed: bool, nonfinite: bool = False) -> 
 
 
 def judge(
-    analytic: np.ndarray, numerical: np.ndarray, kinks: np.ndarray, atol: float, rtol: float
+    analytic: np.ndarray,
+    numerical: np.ndarray,
+    kinks: np.ndarray,
+    atol: float,
+    rtol: float,
+    unresolved: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status code, absolute and relative error of every element (arrays of the inputs' shape).
 
     ``kinks`` marks the elements (broadcast against the others) where the numerical value
-    straddles a branch change. The relative error is ``|a − n| / max(|a|, |n|)``; NaN where a
+    straddles a branch change, ``unresolved`` those where eps is below the float spacing (no
+    difference was taken). The relative error is ``|a − n| / max(|a|, |n|)``; NaN where a
     value is not finite.
     """
     a, n = np.asarray(analytic, dtype=np.float64), np.asarray(numerical, dtype=np.float64)
@@ -132,7 +144,9 @@ def judge(
         rel = np.where(finite, abs_err / np.where(scale > 0, scale, 1.0), np.nan)
         zero = finite & (np.abs(a) <= atol) & (np.abs(n) <= atol)
         within = abs_err <= atol + rtol * np.abs(n)
-    status = np.select([~finite, np.broadcast_to(kinks, a.shape), zero, within], [NONFINITE, KINK, ZERO, PASS], FAIL)
+    lost = np.broadcast_to(False if unresolved is None else unresolved, a.shape)
+    status = np.select([~finite, lost, np.broadcast_to(kinks, a.shape), zero, within],
+                       [NONFINITE, UNRESOLVED, KINK, ZERO, PASS], FAIL)  # fmt: skip
     return status, abs_err, rel
 
 
@@ -150,12 +164,15 @@ def check_input(
     output_shape: tuple | None,
     output_finite: bool,
     label: str | None = None,
+    unresolved: np.ndarray | None = None,
 ) -> InputCheck:
     """Judge one input's ``(rows, size)`` analytic and numerical gradients and keep the ``worst`` elements.
 
-    Rows are output elements when ``output_shape`` is given (a full Jacobian), else one projected row.
+    Rows are output elements when ``output_shape`` is given (a full Jacobian), else one projected row;
+    ``unresolved`` marks the elements (``(size,)``) where eps is below the float spacing.
     """
-    status, abs_err, rel = judge(analytic, numerical, kinks[None, :], atol, rtol)
+    lost = None if unresolved is None else unresolved[None, :]
+    status, abs_err, rel = judge(analytic, numerical, kinks[None, :], atol, rtol, lost)
     meaningful = (status == PASS) | (status == FAIL) | (status == NONFINITE)
     severity = np.where(np.isnan(rel), np.inf, rel)
     order = np.lexsort((-severity.reshape(-1), -status.reshape(-1)))[:worst]
@@ -169,14 +186,16 @@ def check_input(
         position, name, tuple(shape), rule, status.size, int(meaningful.sum()),
         int(((status == FAIL) | (status == NONFINITE)).sum()), int((status == NONFINITE).sum()),
         int((status == ZERO).sum()), int((status == KINK).sum()),
-        float(np.max(rels)) if rels.size else None, rows, label,
+        float(np.max(rels)) if rels.size else None, rows, label, int((status == UNRESOLVED).sum()),
     )  # fmt: skip
 
 
 def _element(row, col, shape, output_shape, analytic, numerical, status, abs_err, rel, output_finite) -> ElementCheck:
     code = int(status[row, col])
     a, n = float(analytic[row, col]), float(numerical[row, col])
-    note = KINK_NOTE if code == KINK else hint(a, n, output_finite) if code == NONFINITE else ""
+    note = {KINK: KINK_NOTE, UNRESOLVED: UNRESOLVED_NOTE}.get(code, "")
+    if code == NONFINITE:
+        note = hint(a, n, output_finite)
     return ElementCheck(
         tuple(int(i) for i in np.unravel_index(col, shape)),
         a,
