@@ -206,3 +206,19 @@ def test_csv_memory_is_checked_before_parsing(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(recipe, "physical_memory", lambda: 8 * 10 * 3 + 24 * 10)  # half what it needs
     refused(capsys, 3, "its 11 lines of 3 numbers: too much for this machine's", "train", "--data",
             str(tmp_path / "d.csv"))  # fmt: skip
+
+
+def test_a_job_killed_by_a_signal_exits_as_the_shell_says():
+    from chainrule.cli.workers import exit_status
+
+    assert [exit_status(c) for c in (0, 4, -13, -2)] == [0, 4, 141, 130]  # mpiexec killed by SIGPIPE: 141, not 243
+
+
+def test_workers_with_a_closed_stdout_exit_141(tmp_path):
+    from chainrule import distributed as dist
+
+    if not dist.is_available():
+        pytest.skip(f"mpi4py is not installed ({dist.INSTALL_HINT})")
+    done = _shell("train --data xor --epochs 50 --workers 2 --out w | head -1; exit ${PIPESTATUS[0]}", tmp_path)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr

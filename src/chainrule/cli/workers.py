@@ -68,10 +68,17 @@ def launch(n: int, argv: list[str]) -> int:
     forward = {sig: signal.signal(sig, lambda signum, frame: job.send_signal(signum))
                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
     try:
-        return job.wait()
+        code = job.wait()
     finally:
         for sig, previous in forward.items():
             signal.signal(sig, previous)
+    return exit_status(code)
+
+
+def exit_status(code: int) -> int:
+    """The job's exit code as the shell reports it: mpiexec killed by signal N (a negative ``code``; SIGPIPE when the
+    reader of the output went away, ``| head``) is 128 + N, e.g. 141, not ``-N`` wrapped to 256 - N."""
+    return 128 - code if code < 0 else code
 
 
 def without_workers(argv: list[str]) -> list[str]:
