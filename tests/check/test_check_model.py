@@ -82,3 +82,14 @@ def test_the_report_shows_the_numbers_the_api_gives():
             f.numerical, rel=1e-6
         )
         assert row.check.rating == c.rating and row.check.compared == c.compared
+
+
+def test_a_deep_model_is_checked_within_the_budget():
+    """40 layers (80 parameter tensors): 480 // 80 = 6 entries each instead of 24, every tensor still checked."""
+    cr.manual_seed(0)
+    layers = [nn.Linear(2, 8), nn.Tanh()] + [m for _ in range(38) for m in (nn.Linear(8, 8), nn.Tanh())]
+    model = nn.Sequential(*layers, nn.Linear(8, 3))
+    check = check_gradients(model, nn.CrossEntropyLoss(), POINTS, LABELS)
+    assert len(check.parameters) == 80
+    assert [r.elements for r in check.report.inputs] == [min(6, p.numel()) for p in model.parameters()]
+    assert check.report.passed

@@ -103,16 +103,19 @@ def choose_batch(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray, si
 
 
 def check_gradients(model: Any, loss_fn: Callable, x: np.ndarray, y: np.ndarray, max_elements: int = 24,
-                    seed: int = 0) -> ModelGradcheck:  # fmt: skip
+                    seed: int = 0, budget: int = 480) -> ModelGradcheck:  # fmt: skip
     """Compare backprop with central differences for every parameter, in float64 on a copy of the weights.
 
     The batch is :func:`choose_batch`'s, from the samples ``(x, y)``. Each parameter with more
     than ``max_elements`` entries is checked at that many entries: half drawn among those whose
     gradient on the batch is non-zero (so the check compares something), the rest uniformly
-    at random (the check costs two forward passes per entry).
+    at random (the check costs two forward passes per entry). A model with more parameter tensors
+    than ``budget / max_elements`` gets fewer entries each (at least 2), so a deep network's check
+    stays within about ``budget`` entries.
     """
     batch = choose_batch(model, loss_fn, np.asarray(x), np.asarray(y))
     rng = np.random.default_rng(seed)
+    max_elements = max(2, min(max_elements, budget // max(1, len(batch.gradients))))
     names, bases, picks, inputs = [], [], [], []
     for (name, p), grad in zip(model.named_parameters(), batch.gradients):
         base = np.asarray(p._data, dtype=np.float64)
