@@ -25,18 +25,21 @@ def _in_place_pair(ours, theirs):
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
 
 
+IN_PLACE = {  # the same spelling in both libraries (m is chainrule or torch)
+    "F.relu(inplace)": lambda m: lambda h: m.nn.functional.relu(h, inplace=True),
+    "F.relu_": lambda m: m.nn.functional.relu_,
+    "F.leaky_relu(inplace)": lambda m: lambda h: m.nn.functional.leaky_relu(h, 0.2, inplace=True),
+    "F.leaky_relu_": lambda m: lambda h: m.nn.functional.leaky_relu_(h, 0.2),
+    "ReLU(inplace)": lambda m: m.nn.ReLU(inplace=True),
+    "LeakyReLU(inplace)": lambda m: m.nn.LeakyReLU(0.1, inplace=True),
+    "Dropout(inplace)": lambda m: m.nn.Dropout(0.0, inplace=True).eval(),
+}
+
+
 @requires_torch
-@pytest.mark.parametrize("ours, theirs", [
-    (lambda h: F.relu(h, inplace=True), lambda h: torch.nn.functional.relu(h, inplace=True)),
-    (F.relu_, torch.nn.functional.relu_),
-    (lambda h: F.leaky_relu(h, 0.2, inplace=True), lambda h: torch.nn.functional.leaky_relu(h, 0.2, inplace=True)),
-    (lambda h: F.leaky_relu_(h, 0.2), lambda h: torch.nn.functional.leaky_relu_(h, 0.2)),
-    (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
-    (nn.LeakyReLU(0.1, inplace=True), torch.nn.LeakyReLU(0.1, inplace=True)),
-    (nn.Dropout(0.0, inplace=True).eval(), torch.nn.Dropout(0.0, inplace=True).eval()),
-])  # fmt: skip
-def test_in_place_activations_match_torch(ours, theirs):
-    _in_place_pair(ours, theirs)
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_activations_match_torch(name):
+    _in_place_pair(IN_PLACE[name](cr), IN_PLACE[name](torch))
 
 
 @pytest.mark.parametrize("make, shape", [(nn.Dropout, (4, 5)), (nn.Dropout2d, (2, 3, 2, 2))])
